@@ -1,0 +1,16 @@
+const PATTERN = /^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$/;
+
+/** Parses the day/time subset of ISO-8601 durations (`P7D`, `PT6H`, `P1DT12H`, `PT0.5S`) to seconds. */
+export function parseDuration(text: string): number | undefined {
+  const match = PATTERN.exec(text);
+  if (!match || text === 'P' || text.endsWith('T')) return undefined;
+  const [, days, hours, minutes, seconds] = match;
+  return Number(days ?? 0) * 86_400 + Number(hours ?? 0) * 3_600 + Number(minutes ?? 0) * 60 + Number(seconds ?? 0);
+}
+
+/** Like {@link parseDuration} but throws for text that a validated policy cannot contain. */
+export function durationSeconds(text: string): number {
+  const seconds = parseDuration(text);
+  if (seconds === undefined) throw new RangeError(`not an ISO-8601 duration: ${text}`);
+  return seconds;
+}

@@ -1,0 +1,60 @@
+import { z } from 'zod';
+import { formatIssues } from './policy.ts';
+
+const Timestamp = z
+  .string()
+  .refine((text) => /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(text), {
+    message: 'must be an ISO-8601 timestamp with a time zone, e.g. 2026-11-20T00:00:00Z',
+  })
+  .refine((text) => !Number.isNaN(Date.parse(text)), { message: 'is not a real date' })
+  .transform((text) => new Date(text).toISOString());
+
+const Name = z.string().min(1).max(128);
+const Finite = z.number({ error: 'must be a number' }).finite({ message: 'must be finite (not NaN or Infinity)' });
+
+/** A business KPI measured over `count` samples at `timestamp`. */
+export const KpiObservationSchema = z
+  .object({
+    type: z.literal('kpi'),
+    modelId: Name,
+    metric: Name,
+    value: Finite,
+    count: z.number().int('must be a whole number').nonnegative('must not be negative'),
+    timestamp: Timestamp,
+  })
+  .strict();
+
+/** A drift score of one feature, computed by `method`, at `timestamp`. */
+export const DriftObservationSchema = z
+  .object({
+    type: z.literal('drift'),
+    modelId: Name,
+    feature: Name,
+    method: Name,
+    score: Finite.refine((score) => score >= 0, { message: 'must not be negative' }),
+    timestamp: Timestamp,
+  })
+  .strict();
+
+export const ObservationSchema = z.discriminatedUnion('type', [KpiObservationSchema, DriftObservationSchema], {
+  error: 'type must be "kpi" or "drift"',
+});
+
+export type KpiObservation = z.infer<typeof KpiObservationSchema>;
+export type DriftObservation = z.infer<typeof DriftObservationSchema>;
+export type Observation = z.infer<typeof ObservationSchema>;
+
+/** A row that could not be stored, with where and why. */
+export interface RejectedRow {
+  line: number;
+  reason: string;
+}
+
+export type RowResult = { ok: true; observation: Observation } | { ok: false; reason: string };
+
+/** Validates one decoded row. */
+export function parseObservation(row: unknown): RowResult {
+  const result = ObservationSchema.safeParse(row);
+  if (result.success) return { ok: true, observation: result.data };
+  return { ok: false, reason: formatIssues(result.error).join('; ') };
+}

@@ -1,0 +1,176 @@
+import { z } from 'zod';
+import { parseDuration } from './duration.ts';
+
+/** ISO-8601 duration such as `P1D`, `PT6H`, `PT30M`; stored as text, validated on registration. */
+const Duration = z.string().refine((text) => parseDuration(text) !== undefined, {
+  message: 'must be an ISO-8601 duration such as P1D, PT6H or PT30M (days, hours, minutes, seconds)',
+});
+
+const Identifier = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'must be 1-63 lowercase letters, digits, "-" or "_"');
+
+const ColumnName = z.string().min(1).max(128);
+
+/** One business KPI and the bounds it must stay within. */
+export const KpiRuleSchema = z
+  .object({
+    metric: ColumnName,
+    /** Which direction is good: `higher` (conversion) or `lower` (fraud loss). */
+    direction: z.enum(['higher', 'lower']).default('higher'),
+    /** Absolute lower bound of the window's value. */
+    floor: z.number().finite().optional(),
+    /** Absolute upper bound of the window's value. */
+    ceiling: z.number().finite().optional(),
+    /** Largest tolerated relative move in the bad direction against the champion's baseline (0.1 = 10%). */
+    maxRelativeDrop: z.number().gt(0).lt(1).optional(),
+    /** Fewer samples than this in the window means "insufficient data", never a breach. */
+    minCount: z.number().int().nonnegative().default(0),
+  })
+  .strict()
+  .superRefine((rule, ctx) => {
+    if (rule.floor !== undefined && rule.ceiling !== undefined && rule.floor > rule.ceiling) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['floor'],
+        message: `floor ${rule.floor} is above ceiling ${rule.ceiling}`,
+      });
+    }
+  });
+
+/** Drift rule: per-feature score ceilings, with one default for the rest. */
+export const DriftRuleSchema = z
+  .object({
+    /** Ceiling for any feature's drift score without its own threshold (PSI 0.25 = major shift). */
+    maxScore: z.number().finite().nonnegative().default(0.25),
+    /** Per-feature ceilings that override `maxScore`. */
+    features: z.record(ColumnName, z.number().finite().nonnegative()).default({}),
+  })
+  .strict();
+
+/** How the built-in trainer retrains the model. */
+export const TrainingSchema = z
+  .object({
+    /** Object key of the training CSV in the artifacts bucket. */
+    dataset: z.string().min(1),
+    /** Name of the 0/1 label column. */
+    label: ColumnName,
+    /** Numeric feature columns, in model order. */
+    features: z.array(ColumnName).min(1),
+    params: z
+      .object({
+        learningRate: z.number().gt(0).max(10).default(0.5),
+        epochs: z.number().int().min(1).max(100_000).default(300),
+        l2: z.number().nonnegative().default(0.001),
+      })
+      .strict()
+      .default({ learningRate: 0.5, epochs: 300, l2: 0.001 }),
+  })
+  .strict()
+  .superRefine((training, ctx) => {
+    if (training.features.includes(training.label)) {
+      ctx.addIssue({ code: 'custom', path: ['label'], message: `label "${training.label}" is also a feature` });
+    }
+    const seen = new Set<string>();
+    training.features.forEach((feature, index) => {
+      if (seen.has(feature)) {
+        ctx.addIssue({ code: 'custom', path: ['features', index], message: `duplicate feature "${feature}"` });
+      }
+      seen.add(feature);
+    });
+  });
+
+/** The champion/challenger gate. */
+export const EvaluationSchema = z
+  .object({
+    /** Object key of the holdout CSV both models are scored on. */
+    holdout: z.string().min(1),
+    metric: z.enum(['auc', 'accuracy', 'logloss']).default('auc'),
+    /** The candidate must beat the champion by at least this much (absolute, in the metric's units). */
+    minImprovement: z.number().nonnegative().default(0.005),
+    /** Absolute floor for the candidate's score (`auc`/`accuracy`) or ceiling (`logloss`). */
+    minScore: z.number().finite().optional(),
+  })
+  .strict();
+
+/** How a promoted candidate is verified after the deploy. */
+export const RolloutSchema = z
+  .object({
+    /** Wait between the deploy and each KPI check. */
+    bakePeriod: Duration.default('PT1H'),
+    /** Checks without enough post-deploy data before "no data" counts as a failure. */
+    maxChecks: z.number().int().min(1).max(100).default(3),
+    /** Roll back when a KPI moves this much (relative) in its bad direction after the deploy. */
+    maxRelativeDrop: z.number().gt(0).lt(1).default(0.02),
+  })
+  .strict();
+
+/** A registered model and the policy the loop applies to it. */
+export const ModelPolicySchema = z
+  .object({
+    modelId: Identifier,
+    description: z.string().max(500).optional(),
+    /** Monitoring window: observations in `[asOf - window, asOf)` are analyzed. */
+    window: Duration.default('P1D'),
+    kpis: z.array(KpiRuleSchema).default([]),
+    drift: DriftRuleSchema.optional(),
+    training: TrainingSchema,
+    evaluation: EvaluationSchema,
+    rollout: RolloutSchema.default({ bakePeriod: 'PT1H', maxChecks: 3, maxRelativeDrop: 0.02 }),
+  })
+  .strict()
+  .superRefine((policy, ctx) => {
+    const seen = new Set<string>();
+    policy.kpis.forEach((rule, index) => {
+      if (seen.has(rule.metric)) {
+        ctx.addIssue({ code: 'custom', path: ['kpis', index, 'metric'], message: `duplicate KPI "${rule.metric}"` });
+      }
+      seen.add(rule.metric);
+    });
+    if (policy.kpis.length === 0 && policy.drift === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['kpis'], message: 'a policy needs at least one KPI rule or a drift rule' });
+    }
+  });
+
+export type ModelPolicy = z.infer<typeof ModelPolicySchema>;
+export type KpiRule = z.infer<typeof KpiRuleSchema>;
+export type DriftRule = z.infer<typeof DriftRuleSchema>;
+
+/** A validation failure that names the field, e.g. `kpis[0].floor: floor 0.5 is above ceiling 0.4`. */
+export class PolicyError extends Error {
+  override readonly name = 'PolicyError';
+  constructor(
+    message: string,
+    readonly issues: string[],
+  ) {
+    super(message);
+  }
+}
+
+/** Formats a zod issue path as `kpis[0].floor`. */
+export function formatPath(path: readonly PropertyKey[]): string {
+  return path.reduce<string>((text, key) => {
+    if (typeof key === 'number') return `${text}[${key}]`;
+    return text === '' ? String(key) : `${text}.${String(key)}`;
+  }, '');
+}
+
+/** Formats zod issues one per line, each naming its field. */
+export function formatIssues(error: z.ZodError): string[] {
+  return error.issues.map((issue) => `${formatPath(issue.path) || '(root)'}: ${issue.message}`);
+}
+
+/** Validates a policy document and fills in defaults; throws {@link PolicyError} naming each bad field. */
+export function parsePolicy(input: unknown, source = 'policy'): ModelPolicy {
+  const result = ModelPolicySchema.safeParse(input);
+  if (!result.success) {
+    const issues = formatIssues(result.error);
+    throw new PolicyError(`${source} is invalid:\n  ${issues.join('\n  ')}`, issues);
+  }
+  return result.data;
+}
+
+/** The threshold a feature's drift score is held to. */
+export function driftThreshold(rule: DriftRule, feature: string): number {
+  return rule.features[feature] ?? rule.maxScore;
+}

@@ -1,0 +1,23 @@
+/**
+ * The Lambda-backed steps of the workflows. The CDK app builds one function per entry and passes
+ * its ARN to the state machine as `placeholder`; the local engine maps the same placeholder to the
+ * same handler module, so both engines run one definition.
+ */
+export const STEPS = {
+  monitor: { entry: 'functions/monitor/handler.ts', placeholder: 'MonitorFunctionArn', memoryMb: 512 },
+  analyze: { entry: 'functions/analyze/handler.ts', placeholder: 'AnalyzeFunctionArn', memoryMb: 256 },
+  train: { entry: 'functions/train/handler.ts', placeholder: 'TrainFunctionArn', memoryMb: 1769 },
+  evaluate: { entry: 'functions/evaluate/handler.ts', placeholder: 'EvaluateFunctionArn', memoryMb: 1024 },
+  deploy: { entry: 'functions/deploy/handler.ts', placeholder: 'DeployFunctionArn', memoryMb: 256 },
+  verify: { entry: 'functions/verify/handler.ts', placeholder: 'VerifyFunctionArn', memoryMb: 256 },
+  rollback: { entry: 'functions/rollback/handler.ts', placeholder: 'RollbackFunctionArn', memoryMb: 256 },
+  record: { entry: 'functions/record/handler.ts', placeholder: 'RecordFunctionArn', memoryMb: 256 },
+} as const;
+
+export type StepName = keyof typeof STEPS;
+
+/** Non-function placeholders in the state machine definitions. */
+export const OTHER_PLACEHOLDERS = ['NotificationTopicArn'] as const;
+
+/** The improvement loop definition, relative to the project root. */
+export const IMPROVEMENT_LOOP_ASL = 'statemachines/improvement-loop.asl.json';
