@@ -14,3 +14,15 @@ export function durationSeconds(text: string): number {
   if (seconds === undefined) throw new RangeError(`not an ISO-8601 duration: ${text}`);
   return seconds;
 }
+
+/** The window `[asOf - seconds, asOf)` as ISO timestamps. */
+export function windowEnding(asOf: string, seconds: number): { start: string; end: string } {
+  const end = new Date(asOf);
+  return { start: new Date(end.getTime() - seconds * 1000).toISOString(), end: end.toISOString() };
+}
+
+/** The window `[from, from + seconds)` as ISO timestamps. */
+export function windowStarting(from: string, seconds: number): { start: string; end: string } {
+  const start = new Date(from);
+  return { start: start.toISOString(), end: new Date(start.getTime() + seconds * 1000).toISOString() };
+}

@@ -1,0 +1,118 @@
+import type {
+  Candidate,
+  Champion,
+  Decision,
+  Deployment,
+  Evaluation,
+  Observed,
+  Outcome,
+  RunContext,
+  Verification,
+} from './run.ts';
+
+/** What the improvement loop carries from step to step (the state machine's JSON state). */
+export interface LoopState {
+  run?: RunContext;
+  /** The raw execution input, present when Monitor itself failed. */
+  modelId?: string;
+  champion?: Champion | null;
+  observed?: Observed;
+  decision?: Decision;
+  candidate?: Candidate;
+  evaluation?: Evaluation;
+  deployment?: Deployment;
+  verification?: Verification;
+  rollback?: { restoredVersion: number | null; removedVersion: number; at: string };
+  /** Step Functions' Catch output: the error name and its cause (often a JSON string from Lambda). */
+  error?: { Error?: string; Cause?: string };
+}
+
+/** The audit record of one loop run: what was observed, what was decided, what happened, and why. */
+export interface RunRecord {
+  modelId: string;
+  executionName: string;
+  startedAt: string;
+  finishedAt: string;
+  asOf: string;
+  outcome: Outcome;
+  summary: string;
+  championBefore: number | null;
+  championAfter: number | null;
+  force: boolean;
+  dryRun: boolean;
+  observed?: Observed;
+  decision?: Decision;
+  candidate?: Candidate;
+  evaluation?: Evaluation;
+  deployment?: Deployment;
+  verification?: Verification;
+  rollback?: LoopState['rollback'];
+  error?: { name: string; message: string };
+}
+
+/** Lambda errors reach Catch as `{Error, Cause}` with Cause a JSON string `{errorType, errorMessage}`. */
+export function describeError(error: LoopState['error']): { name: string; message: string } | undefined {
+  if (!error) return undefined;
+  const name = error.Error ?? 'Error';
+  let message = error.Cause ?? '';
+  try {
+    const cause = JSON.parse(message) as { errorMessage?: string };
+    if (typeof cause.errorMessage === 'string') message = cause.errorMessage;
+  } catch {
+    // Cause is plain text.
+  }
+  return { name, message };
+}
+
+function summarize(outcome: Outcome, state: LoopState, error: RunRecord['error']): string {
+  const candidate = state.candidate ? `v${state.candidate.version}` : 'the candidate';
+  switch (outcome) {
+    case 'no-action':
+    case 'dry-run':
+      return `${outcome === 'dry-run' ? 'dry run, ' : ''}${state.decision?.summary ?? 'no decision'}`;
+    case 'rejected':
+      return `${candidate} rejected by the gate: ${state.evaluation?.reasons.join('; ') ?? ''}`;
+    case 'promoted':
+      return `${candidate} promoted and verified: ${state.verification?.reasons.join('; ') ?? ''}`;
+    case 'rolled-back': {
+      const why = error ? `${error.name}: ${error.message}` : (state.verification?.reasons.join('; ') ?? '');
+      return `${candidate} rolled back to v${state.rollback?.restoredVersion ?? '?'}: ${why}`;
+    }
+    case 'failed': {
+      const cause = `failed: ${error?.name ?? 'Error'}: ${error?.message ?? ''}`;
+      // A failure after the deploy whose rollback did not complete leaves the candidate serving.
+      if (state.deployment && !state.rollback) return `${cause}; champion left at v${state.deployment.version}`;
+      return `${cause}; champion unchanged`;
+    }
+  }
+}
+
+/** Builds the run record of a finished run from the loop state. */
+export function buildRunRecord(state: LoopState, outcome: Outcome, finishedAt: string): RunRecord {
+  const run = state.run;
+  const modelId = run?.modelId ?? state.modelId ?? 'unknown';
+  const error = describeError(state.error);
+  const championBefore = state.champion?.version ?? null;
+  let championAfter = championBefore;
+  if (outcome === 'promoted' && state.deployment) championAfter = state.deployment.version;
+  if (outcome === 'rolled-back') championAfter = state.rollback?.restoredVersion ?? championBefore;
+  if (outcome === 'failed' && state.deployment && !state.rollback) championAfter = state.deployment.version;
+  const record: RunRecord = {
+    modelId,
+    executionName: run?.executionName ?? 'unknown',
+    startedAt: run?.startedAt ?? finishedAt,
+    finishedAt,
+    asOf: run?.asOf ?? finishedAt,
+    outcome,
+    summary: summarize(outcome, state, error),
+    championBefore,
+    championAfter,
+    force: run?.force ?? false,
+    dryRun: run?.dryRun ?? false,
+  };
+  for (const key of ['observed', 'decision', 'candidate', 'evaluation', 'deployment', 'verification', 'rollback'] as const) {
+    if (state[key] !== undefined) Object.assign(record, { [key]: state[key] });
+  }
+  if (error) record.error = error;
+  return record;
+}

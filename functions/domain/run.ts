@@ -1,0 +1,150 @@
+import { z } from 'zod';
+import type { MetricName } from './metrics.ts';
+import { formatIssues } from './policy.ts';
+
+/** What a person, a schedule or an SDK call passes to start the improvement loop. */
+export const RunInputSchema = z
+  .object({
+    modelId: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'must be 1-63 lowercase letters, digits, "-" or "_"'),
+    /** Retrain even if the policy says the model is healthy. */
+    force: z.boolean().default(false),
+    /** Decide and record, but do not retrain or deploy. */
+    dryRun: z.boolean().default(false),
+    /** Evaluate as of this instant (ISO-8601); defaults to the execution's start time. */
+    asOf: z
+      .string()
+      .refine((text) => !Number.isNaN(Date.parse(text)), 'must be an ISO-8601 timestamp')
+      .optional(),
+  })
+  .strict();
+
+export type RunInput = z.infer<typeof RunInputSchema>;
+
+/** An execution input that does not match {@link RunInputSchema}; the message names each bad field. */
+export class InvalidInputError extends Error {
+  override readonly name = 'InvalidInputError';
+}
+
+/** Validates an execution input, e.g. `{"modelId": "churn", "force": false}`. */
+export function parseRunInput(input: unknown): RunInput {
+  const result = RunInputSchema.safeParse(input);
+  if (!result.success) {
+    throw new InvalidInputError(`invalid execution input: ${formatIssues(result.error).join('; ')}`);
+  }
+  return result.data;
+}
+
+/** The normalised run every later step receives. */
+export interface RunContext {
+  modelId: string;
+  force: boolean;
+  dryRun: boolean;
+  /** The logical "now" of this run (ISO). Windows are computed from it. */
+  asOf: string;
+  executionName: string;
+  startedAt: string;
+}
+
+/** A time window `[start, end)` as ISO timestamps. */
+export interface Window {
+  start: string;
+  end: string;
+}
+
+/** One KPI aggregated over a window (count-weighted mean of the observations). */
+export interface KpiSummary {
+  metric: string;
+  value: number;
+  count: number;
+  observations: number;
+}
+
+/** The freshest drift score of one feature in a window. */
+export interface DriftSummary {
+  feature: string;
+  method: string;
+  score: number;
+  timestamp: string;
+}
+
+export interface Observed {
+  window: Window;
+  kpis: KpiSummary[];
+  drift: DriftSummary[];
+}
+
+/** The version currently serving, with the KPI values it was verified at. */
+export interface Champion {
+  version: number;
+  artifactKey: string;
+  since: string;
+  /** KPI values measured after this version was deployed; the reference for relative drops. */
+  baseline?: Record<string, number>;
+}
+
+export type Action = 'none' | 'watch' | 'retrain' | 'blocked';
+
+export type RuleName =
+  | 'kpi-floor'
+  | 'kpi-ceiling'
+  | 'kpi-relative-drop'
+  | 'kpi-min-count'
+  | 'drift-score'
+  | 'no-champion'
+  | 'forced';
+
+/** Why a decision was made: which rule, on what, the observed value and the threshold, over which window. */
+export interface Reason {
+  rule: RuleName;
+  /** KPI metric or drift feature the rule looked at. */
+  subject?: string;
+  observed?: number;
+  threshold?: number;
+  /** True when this reason calls for action. */
+  breached: boolean;
+  window?: Window;
+  message: string;
+}
+
+export interface Decision {
+  action: Action;
+  reasons: Reason[];
+  summary: string;
+}
+
+export interface Candidate {
+  version: number;
+  artifactKey: string;
+  parentVersion: number | null;
+  dataset: { key: string; sha256: string; rows: number };
+  params: { learningRate: number; epochs: number; l2: number };
+  trainingMetrics: Record<MetricName, number>;
+}
+
+export interface Evaluation {
+  promote: boolean;
+  metric: MetricName;
+  candidateScore: number;
+  championScore: number | null;
+  holdout: { key: string; sha256: string; rows: number };
+  reasons: string[];
+}
+
+export interface Deployment {
+  version: number;
+  previousVersion: number | null;
+  deployedAt: string;
+  bakeSeconds: number;
+}
+
+export type Verdict = 'pending' | 'pass' | 'fail';
+
+export interface Verification {
+  checks: number;
+  verdict: Verdict;
+  reasons: string[];
+  window?: Window;
+  after?: KpiSummary[];
+}
+
+export type Outcome = 'no-action' | 'dry-run' | 'rejected' | 'promoted' | 'rolled-back' | 'failed';

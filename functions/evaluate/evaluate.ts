@@ -1,0 +1,40 @@
+import { gate } from '#domain/gate.ts';
+import { scoreAll } from '#domain/metrics.ts';
+import type { ModelPolicy } from '#domain/policy.ts';
+import type { Candidate, Champion, Evaluation, RunContext } from '#domain/run.ts';
+import { column, parseNumericTable } from '#domain/table.ts';
+import { parseModel, predictTable } from '#domain/trainer.ts';
+import { getText, sha256 } from '#shared/artifacts.ts';
+import { config } from '#shared/config.ts';
+
+export interface EvaluateEvent {
+  run: RunContext;
+  policy: ModelPolicy;
+  champion: Champion | null;
+  candidate: Candidate;
+}
+
+/** Scores candidate and champion on the same holdout and applies the promotion gate. */
+export async function evaluate(event: EvaluateEvent): Promise<Evaluation> {
+  const { policy, champion, candidate } = event;
+  const { features, label } = policy.training;
+  const { holdout, metric } = policy.evaluation;
+  const text = await getText(holdout);
+  const table = parseNumericTable(text, [...features, label], { source: `s3://${config().bucket}/${holdout}` });
+  const labels = column(table, label);
+  const scoreOf = async (artifactKey: string) => {
+    const model = parseModel(JSON.parse(await getText(artifactKey)));
+    return scoreAll(labels, predictTable(model, table))[metric];
+  };
+  const candidateScore = await scoreOf(candidate.artifactKey);
+  const championScore = champion ? await scoreOf(champion.artifactKey) : null;
+  const { promote, reasons } = gate(policy.evaluation, candidateScore, championScore);
+  return {
+    promote,
+    metric,
+    candidateScore,
+    championScore,
+    holdout: { key: holdout, sha256: sha256(text), rows: table.rows },
+    reasons,
+  };
+}

@@ -1,0 +1,4 @@
+import { stepHandler } from '#shared/handler.ts';
+import { evaluate } from './evaluate.ts';
+
+export const handler = stepHandler('evaluate', evaluate);

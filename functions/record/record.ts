@@ -1,0 +1,37 @@
+import { buildRunRecord, type LoopState, type RunRecord } from '#domain/record.ts';
+import type { KpiSummary, Outcome } from '#domain/run.ts';
+import { setBaseline, setVersionStatus } from '#shared/registry.ts';
+import { putRun } from '#shared/runs.ts';
+
+export interface RecordEvent {
+  state: LoopState;
+  outcome: Outcome;
+}
+
+function baselineFrom(kpis: KpiSummary[] | undefined): Record<string, number> | undefined {
+  if (!kpis || kpis.length === 0) return undefined;
+  return Object.fromEntries(kpis.map((kpi) => [kpi.metric, kpi.value]));
+}
+
+/**
+ * Writes the run's audit record and the registry facts it settles: a rejected candidate is marked so, a
+ * verified champion gets its post-deploy KPIs as baseline, and a champion without a baseline gets one from
+ * a healthy window.
+ */
+export async function record(event: RecordEvent, now = new Date().toISOString()): Promise<RunRecord> {
+  const { state, outcome } = event;
+  const runRecord = buildRunRecord(state, outcome, now);
+  const modelId = runRecord.modelId;
+  if (outcome === 'rejected' && state.candidate) await setVersionStatus(modelId, state.candidate.version, 'rejected');
+  if (outcome === 'promoted' && state.deployment) {
+    const baseline = baselineFrom(state.verification?.after);
+    if (baseline) await setBaseline(modelId, state.deployment.version, baseline);
+  }
+  if (outcome === 'no-action' && state.champion && !state.champion.baseline && state.decision?.action === 'none') {
+    const sufficient = !state.decision.reasons.some((reason) => reason.rule === 'kpi-min-count');
+    const baseline = sufficient ? baselineFrom(state.observed?.kpis) : undefined;
+    if (baseline) await setBaseline(modelId, state.champion.version, baseline);
+  }
+  await putRun(runRecord);
+  return runRecord;
+}

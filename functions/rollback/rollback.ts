@@ -1,0 +1,37 @@
+import type { Deployment, RunContext } from '#domain/run.ts';
+import { clearChampion, getVersion, moveChampion, setVersionStatus } from '#shared/registry.ts';
+
+export interface RollbackEvent {
+  run: RunContext;
+  deployment: Deployment;
+}
+
+export interface RollbackResult {
+  restoredVersion: number | null;
+  removedVersion: number;
+  at: string;
+}
+
+/** Moves the champion alias back to the version it had before this run's deploy. */
+export async function rollback(event: RollbackEvent): Promise<RollbackResult> {
+  const { run, deployment } = event;
+  const previous = deployment.previousVersion;
+  const common = { modelId: run.modelId, expected: deployment.version, executionName: run.executionName };
+  let at: string;
+  if (previous === null) {
+    at = (await clearChampion({ ...common, reason: 'rolled back: the first version failed verification' })).at;
+  } else {
+    const record = await getVersion(run.modelId, previous);
+    if (!record) throw new Error(`cannot roll back ${run.modelId}: version ${previous} is not in the registry`);
+    const change = await moveChampion({
+      ...common,
+      version: previous,
+      artifactKey: record.artifactKey,
+      reason: `rolled back from v${deployment.version}`,
+    });
+    at = change.at;
+    await setVersionStatus(run.modelId, previous, 'champion');
+  }
+  await setVersionStatus(run.modelId, deployment.version, 'rolled-back');
+  return { restoredVersion: previous, removedVersion: deployment.version, at };
+}

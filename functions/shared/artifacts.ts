@@ -1,0 +1,33 @@
+import { createHash } from 'node:crypto';
+import { GetObjectCommand, NoSuchKey, PutObjectCommand } from '@aws-sdk/client-s3';
+import { s3 } from './aws.ts';
+import { config } from './config.ts';
+import { ObjectNotFoundError } from './errors.ts';
+
+export function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+/** Reads an object of the artifacts bucket as UTF-8 text. */
+export async function getText(key: string): Promise<string> {
+  const bucket = config().bucket;
+  try {
+    const output = await s3().send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    if (!output.Body) throw new ObjectNotFoundError(`s3://${bucket}/${key} has no body`);
+    return await output.Body.transformToString('utf-8');
+  } catch (error) {
+    if (error instanceof NoSuchKey || (error as Error).name === 'NoSuchKey') {
+      throw new ObjectNotFoundError(`s3://${bucket}/${key} does not exist`);
+    }
+    throw error;
+  }
+}
+
+/** Writes text to the artifacts bucket. */
+export async function putText(key: string, body: string, contentType = 'text/plain'): Promise<void> {
+  await s3().send(new PutObjectCommand({ Bucket: config().bucket, Key: key, Body: body, ContentType: contentType }));
+}
+
+export async function putJson(key: string, value: unknown): Promise<void> {
+  await putText(key, JSON.stringify(value), 'application/json');
+}

@@ -1,0 +1,299 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type ModelPolicy, parsePolicy } from '#domain/policy.ts';
+import type { Candidate, Champion } from '#domain/run.ts';
+import { ddb } from './aws.ts';
+import { config } from './config.ts';
+import { ConflictError, ModelNotFoundError, TransientError } from './errors.ts';
+
+const POLICY = 'POLICY';
+const CHAMPION = 'ALIAS#champion';
+const versionKey = (version: number) => `VERSION#${String(version).padStart(10, '0')}`;
+
+export type VersionStatus = 'candidate' | 'champion' | 'retired' | 'rejected' | 'rolled-back';
+
+/** A registered model version with its lineage. */
+export interface VersionRecord extends Candidate {
+  modelId: string;
+  status: VersionStatus;
+  createdAt: string;
+  executionName: string;
+}
+
+/** One move of an alias: which version served from when, and why. */
+export interface AliasChange {
+  alias: string;
+  /** null when the alias was removed. */
+  version: number | null;
+  previousVersion: number | null;
+  at: string;
+  reason: string;
+  executionName: string;
+}
+
+export interface ModelEntry {
+  modelId: string;
+  policy: ModelPolicy;
+  registeredAt: string;
+  updatedAt: string;
+}
+
+function table(): string {
+  return config().registryTable;
+}
+
+function isConditionFailure(error: unknown): boolean {
+  return error instanceof ConditionalCheckFailedException || (error as Error)?.name === 'ConditionalCheckFailedException';
+}
+
+/** Registers a model or replaces its policy (the policy must already be validated). */
+export async function putPolicy(policy: ModelPolicy, now = new Date().toISOString()): Promise<void> {
+  await ddb().send(
+    new UpdateCommand({
+      TableName: table(),
+      Key: { pk: policy.modelId, sk: POLICY },
+      UpdateExpression: 'SET policy = :policy, updatedAt = :now, registeredAt = if_not_exists(registeredAt, :now)',
+      ExpressionAttributeValues: { ':policy': policy, ':now': now },
+    }),
+  );
+}
+
+/** The model's policy; throws {@link ModelNotFoundError} for an unregistered id. */
+export async function getPolicy(modelId: string): Promise<ModelPolicy> {
+  const { Item } = await ddb().send(new GetCommand({ TableName: table(), Key: { pk: modelId, sk: POLICY } }));
+  if (!Item) throw new ModelNotFoundError(`model "${modelId}" is not registered (kaizen models put <policy.json>)`);
+  return parsePolicy(Item.policy, `stored policy of ${modelId}`);
+}
+
+/** Every registered model, ordered by id. */
+export async function listModels(): Promise<ModelEntry[]> {
+  const models: ModelEntry[] = [];
+  let ExclusiveStartKey: Record<string, unknown> | undefined;
+  do {
+    const page = await ddb().send(
+      new ScanCommand({
+        TableName: table(),
+        FilterExpression: 'sk = :policy',
+        ExpressionAttributeValues: { ':policy': POLICY },
+        ExclusiveStartKey,
+      }),
+    );
+    for (const item of page.Items ?? []) {
+      models.push({
+        modelId: item.pk as string,
+        policy: parsePolicy(item.policy, `stored policy of ${item.pk}`),
+        registeredAt: item.registeredAt as string,
+        updatedAt: item.updatedAt as string,
+      });
+    }
+    ExclusiveStartKey = page.LastEvaluatedKey;
+  } while (ExclusiveStartKey);
+  return models.sort((a, b) => a.modelId.localeCompare(b.modelId));
+}
+
+/** The version behind the `champion` alias, or null before the first deploy. */
+export async function getChampion(modelId: string): Promise<Champion | null> {
+  const { Item } = await ddb().send(new GetCommand({ TableName: table(), Key: { pk: modelId, sk: CHAMPION } }));
+  if (!Item) return null;
+  const champion: Champion = {
+    version: Item.version as number,
+    artifactKey: Item.artifactKey as string,
+    since: Item.since as string,
+  };
+  if (Item.baseline) champion.baseline = Item.baseline as Record<string, number>;
+  return champion;
+}
+
+/** Registers a new version numbered one above the latest (monotonic per model; retried on a race). */
+export async function registerVersion(
+  modelId: string,
+  build: (version: number) => Omit<VersionRecord, 'modelId' | 'version' | 'createdAt' | 'status'>,
+  now = new Date().toISOString(),
+): Promise<VersionRecord> {
+  for (let attempt = 0; attempt < 5; attempt += 1) {
+    const { Items } = await ddb().send(
+      new QueryCommand({
+        TableName: table(),
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        ExpressionAttributeValues: { ':pk': modelId, ':prefix': 'VERSION#' },
+        ScanIndexForward: false,
+        Limit: 1,
+      }),
+    );
+    const version = ((Items?.[0]?.version as number | undefined) ?? 0) + 1;
+    const record: VersionRecord = { ...build(version), modelId, version, status: 'candidate', createdAt: now };
+    try {
+      await ddb().send(
+        new PutCommand({
+          TableName: table(),
+          Item: { pk: modelId, sk: versionKey(version), ...record },
+          ConditionExpression: 'attribute_not_exists(sk)',
+        }),
+      );
+      return record;
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
+  }
+  throw new TransientError(`could not allocate a version number for ${modelId}: concurrent registrations`);
+}
+
+export async function getVersion(modelId: string, version: number): Promise<VersionRecord | undefined> {
+  const { Item } = await ddb().send(
+    new GetCommand({ TableName: table(), Key: { pk: modelId, sk: versionKey(version) } }),
+  );
+  if (!Item) return undefined;
+  const { pk: _pk, sk: _sk, ...record } = Item;
+  return record as VersionRecord;
+}
+
+/** All versions of a model, newest first. */
+export async function listVersions(modelId: string): Promise<VersionRecord[]> {
+  return (await queryPrefix(modelId, 'VERSION#', false)) as unknown as VersionRecord[];
+}
+
+/** The history of alias moves, newest first. */
+export async function aliasHistory(modelId: string): Promise<AliasChange[]> {
+  return (await queryPrefix(modelId, 'ALIASLOG#', false)) as unknown as AliasChange[];
+}
+
+async function queryPrefix(modelId: string, prefix: string, forward: boolean) {
+  const items: Record<string, unknown>[] = [];
+  let ExclusiveStartKey: Record<string, unknown> | undefined;
+  do {
+    const page = await ddb().send(
+      new QueryCommand({
+        TableName: table(),
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        ExpressionAttributeValues: { ':pk': modelId, ':prefix': prefix },
+        ScanIndexForward: forward,
+        ExclusiveStartKey,
+      }),
+    );
+    for (const { pk: _pk, sk: _sk, ...item } of page.Items ?? []) items.push(item);
+    ExclusiveStartKey = page.LastEvaluatedKey;
+  } while (ExclusiveStartKey);
+  return items;
+}
+
+export async function setVersionStatus(modelId: string, version: number, status: VersionStatus): Promise<void> {
+  await ddb().send(
+    new UpdateCommand({
+      TableName: table(),
+      Key: { pk: modelId, sk: versionKey(version) },
+      UpdateExpression: 'SET #status = :status',
+      ConditionExpression: 'attribute_exists(sk)',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':status': status },
+    }),
+  );
+}
+
+/**
+ * Moves the champion alias to `version` only if it still points at `expected` (null: no champion yet),
+ * and logs the move. A conflicting move throws {@link ConflictError} and changes nothing.
+ */
+export async function moveChampion(input: {
+  modelId: string;
+  version: number;
+  artifactKey: string;
+  expected: number | null;
+  reason: string;
+  executionName: string;
+  now?: string;
+}): Promise<AliasChange> {
+  const at = input.now ?? new Date().toISOString();
+  try {
+    await ddb().send(
+      new PutCommand({
+        TableName: table(),
+        Item: {
+          pk: input.modelId,
+          sk: CHAMPION,
+          version: input.version,
+          artifactKey: input.artifactKey,
+          previousVersion: input.expected,
+          since: at,
+        },
+        ...(input.expected === null
+          ? { ConditionExpression: 'attribute_not_exists(sk)' }
+          : { ConditionExpression: 'version = :expected', ExpressionAttributeValues: { ':expected': input.expected } }),
+      }),
+    );
+  } catch (error) {
+    if (!isConditionFailure(error)) throw error;
+    const current = await getChampion(input.modelId);
+    throw new ConflictError(
+      `champion of ${input.modelId} is ${current ? `v${current.version}` : 'unset'}, expected ` +
+        `${input.expected === null ? 'unset' : `v${input.expected}`}; not moving it to v${input.version}`,
+    );
+  }
+  return logAliasChange(input.modelId, {
+    alias: 'champion',
+    version: input.version,
+    previousVersion: input.expected,
+    at,
+    reason: input.reason,
+    executionName: input.executionName,
+  });
+}
+
+/** Removes the champion alias if it still points at `expected` (rollback of a first version). */
+export async function clearChampion(input: {
+  modelId: string;
+  expected: number;
+  reason: string;
+  executionName: string;
+  now?: string;
+}): Promise<AliasChange> {
+  try {
+    await ddb().send(
+      new DeleteCommand({
+        TableName: table(),
+        Key: { pk: input.modelId, sk: CHAMPION },
+        ConditionExpression: 'version = :expected',
+        ExpressionAttributeValues: { ':expected': input.expected },
+      }),
+    );
+  } catch (error) {
+    if (!isConditionFailure(error)) throw error;
+    throw new ConflictError(`champion of ${input.modelId} is no longer v${input.expected}; not removing it`);
+  }
+  return logAliasChange(input.modelId, {
+    alias: 'champion',
+    version: null,
+    previousVersion: input.expected,
+    at: input.now ?? new Date().toISOString(),
+    reason: input.reason,
+    executionName: input.executionName,
+  });
+}
+
+async function logAliasChange(modelId: string, change: AliasChange): Promise<AliasChange> {
+  await ddb().send(
+    new PutCommand({
+      TableName: table(),
+      Item: { pk: modelId, sk: `ALIASLOG#${change.at}#${change.executionName}`, ...change },
+    }),
+  );
+  return change;
+}
+
+/** Records the KPI values the champion is held to, if it is still `version`. */
+export async function setBaseline(modelId: string, version: number, baseline: Record<string, number>): Promise<boolean> {
+  try {
+    await ddb().send(
+      new UpdateCommand({
+        TableName: table(),
+        Key: { pk: modelId, sk: CHAMPION },
+        UpdateExpression: 'SET baseline = :baseline',
+        ConditionExpression: 'version = :version',
+        ExpressionAttributeValues: { ':baseline': baseline, ':version': version },
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (isConditionFailure(error)) return false;
+    throw error;
+  }
+}

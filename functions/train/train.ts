@@ -1,0 +1,40 @@
+import { scoreAll } from '#domain/metrics.ts';
+import type { ModelPolicy } from '#domain/policy.ts';
+import type { Candidate, Champion, RunContext } from '#domain/run.ts';
+import { column, parseNumericTable } from '#domain/table.ts';
+import { predictTable, trainLogisticRegression } from '#domain/trainer.ts';
+import { getText, putJson, sha256 } from '#shared/artifacts.ts';
+import { config } from '#shared/config.ts';
+import { registerVersion } from '#shared/registry.ts';
+
+export interface TrainEvent {
+  run: RunContext;
+  policy: ModelPolicy;
+  champion: Champion | null;
+}
+
+/**
+ * Retrains the model on the policy's dataset, writes the artifact, and registers a candidate version
+ * with its lineage (dataset key and hash, parent version, parameters, training metrics).
+ */
+export async function train(event: TrainEvent): Promise<Candidate> {
+  const { run, policy, champion } = event;
+  const { dataset, features, label, params } = policy.training;
+  const text = await getText(dataset);
+  const table = parseNumericTable(text, [...features, label], { source: `s3://${config().bucket}/${dataset}` });
+  const model = trainLogisticRegression(table, features, label, params);
+  const trainingMetrics = scoreAll(column(table, label), predictTable(model, table));
+  // Keyed by execution, written before the version exists, so a retried step never leaves a version without its artifact.
+  const artifactKey = `models/${run.modelId}/${run.executionName}/model.json`;
+  await putJson(artifactKey, model);
+  const record = await registerVersion(run.modelId, () => ({
+    artifactKey,
+    parentVersion: champion?.version ?? null,
+    dataset: { key: dataset, sha256: sha256(text), rows: table.rows },
+    params,
+    trainingMetrics,
+    executionName: run.executionName,
+  }));
+  const { version, parentVersion } = record;
+  return { version, artifactKey, parentVersion, dataset: record.dataset, params, trainingMetrics };
+}
