@@ -135,7 +135,7 @@ export function analyze(input: {
 }
 
 function fmt(value: number): string {
-  return Number.isInteger(value) ? String(value) : value.toPrecision(4);
+  return String(Number(value.toPrecision(4)));
 }
 
 function pct(value: number): string {

@@ -76,7 +76,8 @@ export function parseNumericTable(
   options: { source?: string } = {},
 ): NumericTable {
   const source = options.source ?? 'csv';
-  if (new Set(columns).size !== columns.length) throw new RangeError(`columns listed twice: ${columns.join(', ')}`);
+  if (new Set(columns).size !== columns.length)
+    throw new RangeError(`columns listed twice: ${columns.join(', ')}`);
 
   const lines: number[] = [];
   let records: string[][];
@@ -110,7 +111,8 @@ export function parseNumericTable(
   }
   const duplicated = columns.filter((name) => header.indexOf(name) !== header.lastIndexOf(name));
   if (duplicated.length > 0) {
-    const problem = `${source}: column${duplicated.length > 1 ? 's' : ''} ${duplicated.map((n) => `"${n}"`).join(', ')} appear more than once in the header`;
+    const names = duplicated.map((name) => `"${name}"`).join(', ');
+    const problem = `${source}: ${duplicated.length > 1 ? `columns ${names} appear` : `column ${names} appears`} more than once in the header`;
     throw new DataError(problem, [problem]);
   }
 
@@ -126,7 +128,9 @@ export function parseNumericTable(
       const cell = record[indexes[col] as number] as string;
       const value = parseFiniteNumber(cell);
       if (value === undefined) {
-        problems.add(`${source}:${rowLines[row]}: column "${columns[col]}": "${cell}" is not a finite number`);
+        problems.add(
+          `${source}:${rowLines[row]}: column "${columns[col]}": "${cell}" is not a finite number`,
+        );
       } else {
         values[row * width + col] = value;
       }

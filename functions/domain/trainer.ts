@@ -47,11 +47,9 @@ export const LogisticModelSchema = z
 /** A trained logistic-regression model; JSON-serialisable. */
 export type LogisticModel = z.infer<typeof LogisticModelSchema>;
 
-/** Numerically stable logistic function (no overflow of `exp` for large |z|). */
+/** Logistic function; for z < -709 `exp` overflows to Infinity and the result is exactly 0, never NaN. */
 export function sigmoid(z: number): number {
-  if (z >= 0) return 1 / (1 + Math.exp(-z));
-  const e = Math.exp(z);
-  return e / (1 + e);
+  return 1 / (1 + Math.exp(-z));
 }
 
 function checkParams(params: TrainingParams): void {
@@ -81,7 +79,9 @@ export function trainLogisticRegression(
   const source = table.source ?? 'table';
   if (features.length === 0) throw new DataError(`${source}: no features to train on`, ['no features']);
   if (features.includes(label)) {
-    throw new DataError(`${source}: label "${label}" is also a feature`, [`label "${label}" is also a feature`]);
+    throw new DataError(`${source}: label "${label}" is also a feature`, [
+      `label "${label}" is also a feature`,
+    ]);
   }
   const featureIndexes = columnIndexes(table, features, 'feature');
   const [labelIndex] = columnIndexes(table, [label], 'label column') as [number];
@@ -109,12 +109,13 @@ export function trainLogisticRegression(
     throw new DataError(problem, [problem]);
   }
 
-  // Standardise into a dense row-major n x d matrix so the epoch loop reads memory sequentially.
+  // Standardise into a column-major d x n matrix: each pass below is a tight loop over contiguous memory.
   const means = new Float64Array(d);
   const stds = new Float64Array(d);
   const x = new Float64Array(n * d);
   for (let j = 0; j < d; j++) {
     const index = featureIndexes[j] as number;
+    const offset = j * n;
     let sum = 0;
     for (let i = 0; i < n; i++) sum += src[i * width + index] as number;
     const mean = sum / n;
@@ -128,27 +129,33 @@ export function trainLogisticRegression(
     const scale = std > 0 ? std : 1;
     means[j] = mean;
     stds[j] = scale;
-    for (let i = 0; i < n; i++) x[i * d + j] = ((src[i * width + index] as number) - mean) / scale;
+    for (let i = 0; i < n; i++) x[offset + i] = ((src[i * width + index] as number) - mean) / scale;
   }
 
   const { learningRate, epochs, l2 } = params;
   const weights = new Float64Array(d);
-  const gradient = new Float64Array(d);
+  // Holds the linear scores, then (in place) the residuals p - y of the current epoch.
+  const work = new Float64Array(n);
   let bias = 0;
   for (let epoch = 0; epoch < epochs; epoch++) {
-    gradient.fill(0);
-    let biasGradient = 0;
-    for (let i = 0, row = 0; i < n; i++, row += d) {
-      let z = bias;
-      for (let j = 0; j < d; j++) z += (weights[j] as number) * (x[row + j] as number);
-      const p = sigmoid(z);
-      const residual = p - (y[i] as number);
-      biasGradient += residual;
-      for (let j = 0; j < d; j++) gradient[j] = (gradient[j] as number) + residual * (x[row + j] as number);
-    }
+    work.fill(bias);
     for (let j = 0; j < d; j++) {
       const w = weights[j] as number;
-      weights[j] = w - learningRate * ((gradient[j] as number) / n + l2 * w);
+      const offset = j * n;
+      for (let i = 0; i < n; i++) work[i] = (work[i] as number) + w * (x[offset + i] as number);
+    }
+    let biasGradient = 0;
+    for (let i = 0; i < n; i++) {
+      const residual = sigmoid(work[i] as number) - (y[i] as number);
+      work[i] = residual;
+      biasGradient += residual;
+    }
+    for (let j = 0; j < d; j++) {
+      const offset = j * n;
+      let gradient = 0;
+      for (let i = 0; i < n; i++) gradient += (work[i] as number) * (x[offset + i] as number);
+      const w = weights[j] as number;
+      weights[j] = w - learningRate * (gradient / n + l2 * w);
     }
     bias -= (learningRate * biasGradient) / n;
   }
@@ -220,7 +227,10 @@ export function parseModel(json: unknown, source = 'model'): LogisticModel {
   const result = LogisticModelSchema.safeParse(json);
   if (!result.success) {
     const issues = formatIssues(result.error);
-    throw new DataError(`${source} is not a valid logistic-regression model:\n  ${issues.join('\n  ')}`, issues);
+    throw new DataError(
+      `${source} is not a valid logistic-regression model:\n  ${issues.join('\n  ')}`,
+      issues,
+    );
   }
   return result.data;
 }

@@ -56,7 +56,7 @@ export function verifyRollout(input: VerifyInput): { verdict: Verdict; reasons: 
 }
 
 function fmt(value: number): string {
-  return value.toPrecision(4);
+  return String(Number(value.toPrecision(4)));
 }
 
 function pct(value: number): string {

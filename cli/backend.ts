@@ -1,0 +1,101 @@
+import { resolve } from 'node:path';
+import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import type { RunRecord } from '#domain/record.ts';
+import type { RunInput } from '#domain/run.ts';
+import { resetClients } from '#shared/aws.ts';
+import { ENV, resetConfig } from '#shared/config.ts';
+import { IMPROVEMENT_LOOP_ASL } from '../functions/steps.ts';
+import { LocalEngine, type LocalRunOptions } from '../local/engine.ts';
+import { type LocalStack, startLocalStack } from '../local/stack.ts';
+import { UsageError } from './io.ts';
+
+/** How an improvement-loop execution ended. */
+export interface LoopResult {
+  executionName: string;
+  status: 'SUCCEEDED' | 'FAILED';
+  record?: RunRecord;
+  error?: { name: string; cause: string };
+}
+
+/** Where the CLI's commands act: the embedded local stack or a deployed stack. */
+export interface Backend {
+  readonly description: string;
+  runLoop(input: RunInput, executionName: string, options?: LocalRunOptions): Promise<LoopResult>;
+  close(): Promise<void>;
+}
+
+const PROJECT_ROOT = resolve(import.meta.dirname, '..');
+
+/** The embedded stack: dynalite + s3rver on loopback, state machine run in-process. */
+export async function localBackend(home: string, logLevel = 'SILENT'): Promise<Backend & { stack: LocalStack }> {
+  const stack = await startLocalStack({ home, logLevel });
+  resetClients();
+  const engine = new LocalEngine({ home, root: PROJECT_ROOT });
+  return {
+    stack,
+    description: `local stack in ${home}`,
+    async runLoop(input, executionName, options) {
+      const execution = await engine.run(IMPROVEMENT_LOOP_ASL, input, { executionName, ...options });
+      const result: LoopResult = { executionName, status: execution.status };
+      if (execution.status === 'SUCCEEDED') result.record = execution.output as RunRecord;
+      if (execution.error) result.error = execution.error;
+      return result;
+    },
+    async close() {
+      resetClients();
+      await stack.stop();
+    },
+  };
+}
+
+/** Output keys of the deployed stack and the variables they fill. */
+const OUTPUTS: Record<string, string> = {
+  MetricsTableName: ENV.metricsTable,
+  RegistryTableName: ENV.registryTable,
+  RunsTableName: ENV.runsTable,
+  BucketName: ENV.bucket,
+};
+
+/** A deployed stack, found by name through its CloudFormation outputs; credentials from the usual chain. */
+export async function awsBackend(stackName: string, pollMs = 5_000): Promise<Backend> {
+  const cloudFormation = new CloudFormationClient({});
+  const { Stacks } = await cloudFormation.send(new DescribeStacksCommand({ StackName: stackName }));
+  const outputs = new Map((Stacks?.[0]?.Outputs ?? []).map((output) => [output.OutputKey, output.OutputValue]));
+  for (const [key, variable] of Object.entries(OUTPUTS)) {
+    const value = outputs.get(key);
+    if (!value) throw new UsageError(`stack ${stackName} has no output ${key}; is it a Kaizen Loop stack?`);
+    process.env[variable] = value;
+  }
+  const stateMachineArn = outputs.get('ImprovementLoopArn');
+  if (!stateMachineArn) throw new UsageError(`stack ${stackName} has no output ImprovementLoopArn`);
+  resetConfig();
+  resetClients();
+  const sfn = new SFNClient({});
+  return {
+    description: `stack ${stackName}`,
+    async runLoop(input, executionName) {
+      const { executionArn } = await sfn.send(
+        new StartExecutionCommand({ stateMachineArn, name: executionName, input: JSON.stringify(input) }),
+      );
+      for (;;) {
+        const execution = await sfn.send(new DescribeExecutionCommand({ executionArn }));
+        if (execution.status === 'SUCCEEDED') {
+          return { executionName, status: 'SUCCEEDED', record: JSON.parse(execution.output ?? '{}') as RunRecord };
+        }
+        if (execution.status !== 'RUNNING' && execution.status !== 'PENDING_REDRIVE') {
+          return {
+            executionName,
+            status: 'FAILED',
+            error: { name: execution.error ?? execution.status ?? 'Failed', cause: execution.cause ?? '' },
+          };
+        }
+        await new Promise((done) => setTimeout(done, pollMs));
+      }
+    },
+    async close() {
+      cloudFormation.destroy();
+      sfn.destroy();
+    },
+  };
+}

@@ -1,0 +1,264 @@
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { Command, CommanderError } from 'commander';
+import { parsePolicy, PolicyError } from '#domain/policy.ts';
+import type { RunRecord } from '#domain/record.ts';
+import { parseRunInput } from '#domain/run.ts';
+import { putObservations } from '#shared/metrics-store.ts';
+import { getChampion, listModels, putPolicy } from '#shared/registry.ts';
+import { listRuns } from '#shared/runs.ts';
+import { DEMO_DEFAULTS, runDemo } from './demo/demo.ts';
+import { formatDay, formatSummary } from './demo/timeline.ts';
+import { awsBackend, type Backend, localBackend } from './backend.ts';
+import { shortTime, table, version } from './format.ts';
+import { ingestRows, readRows } from './ingest.ts';
+import { type Io, UsageError } from './io.ts';
+import { executionName } from './names.ts';
+
+interface GlobalOptions {
+  json?: boolean;
+  stack?: string;
+  home?: string;
+  verbose?: boolean;
+}
+
+/** The local state folder: `--home`, else `KAIZEN_HOME`, else `.kaizen` in the working directory. */
+export function kaizenHome(option?: string): string {
+  return resolve(option ?? process.env.KAIZEN_HOME ?? '.kaizen');
+}
+
+function positiveInteger(option: string, text: string): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 1) throw new UsageError(`${option} must be a positive integer, got "${text}"`);
+  return value;
+}
+
+/** Line and column of a JSON.parse error position, for messages that say where. */
+function jsonError(path: string, text: string, error: Error): string {
+  const position = /position (\d+)/.exec(error.message);
+  if (!position) return `${path}: invalid JSON: ${error.message}`;
+  const before = text.slice(0, Number(position[1]));
+  const line = before.split('\n').length;
+  const column = before.length - before.lastIndexOf('\n');
+  return `${path}:${line}:${column}: invalid JSON: ${error.message}`;
+}
+
+async function withBackend<T>(options: GlobalOptions, work: (backend: Backend) => Promise<T>): Promise<T> {
+  const stack = options.stack ?? process.env.KAIZEN_STACK;
+  const backend = stack
+    ? await awsBackend(stack)
+    : await localBackend(kaizenHome(options.home), options.verbose ? 'INFO' : 'SILENT');
+  try {
+    return await work(backend);
+  } finally {
+    await backend.close();
+  }
+}
+
+function printRun(io: Io, record: RunRecord): void {
+  io.out(`${record.modelId}: ${record.outcome} (execution ${record.executionName})`);
+  io.out(`  ${record.summary}`);
+  io.out(`  champion ${version(record.championBefore)} -> ${version(record.championAfter)}`);
+  for (const reason of record.decision?.reasons ?? []) {
+    io.out(`  ${reason.breached ? '!' : ' '} ${reason.message}`);
+  }
+}
+
+/** Builds the `kaizen` command line; `run` resolves to the exit code. */
+export function buildProgram(io: Io): { program: Command; exitCode: () => number } {
+  let exitCode = 0;
+  const program = new Command('kaizen')
+    .description('Kaizen Loop: monitor, analyze, retrain, gate, deploy, verify and roll back ML models.')
+    .option('--json', 'print JSON for scripts')
+    .option('--stack <name>', 'act on a deployed stack (default: the local stack; env KAIZEN_STACK)')
+    .option('--home <dir>', 'local state folder (default: KAIZEN_HOME or .kaizen)')
+    .option('--verbose', 'show the steps’ structured logs')
+    .exitOverride()
+    .configureOutput({ writeOut: (text) => io.out(text.trimEnd()), writeErr: (text) => io.err(text.trimEnd()) });
+  const globals = () => program.opts<GlobalOptions>();
+
+  const models = program.command('models').description('register models and their policies');
+  models
+    .command('put')
+    .argument('<policy.json>', 'policy file')
+    .description('register a model or replace its policy (validated; errors name the field)')
+    .action(async (path: string) => {
+      const text = await readFile(path, 'utf8').catch((error: Error) => {
+        throw new UsageError(`${path}: ${error.message}`);
+      });
+      let document: unknown;
+      try {
+        document = JSON.parse(text);
+      } catch (error) {
+        throw new UsageError(jsonError(path, text, error as Error));
+      }
+      const policy = parsePolicy(document, path);
+      await withBackend(globals(), () => putPolicy(policy));
+      if (globals().json) io.out(JSON.stringify({ registered: policy.modelId, policy }));
+      else io.out(`registered ${policy.modelId}`);
+    });
+  models
+    .command('list')
+    .description('list registered models with their champions')
+    .action(async () => {
+      const rows = await withBackend(globals(), async () => {
+        const entries = await listModels();
+        return Promise.all(entries.map(async (entry) => ({ ...entry, champion: await getChampion(entry.modelId) })));
+      });
+      if (globals().json) return io.out(JSON.stringify(rows));
+      io.out(
+        table(
+          ['MODEL', 'CHAMPION', 'WINDOW', 'KPIS', 'DRIFT LIMIT', 'UPDATED'],
+          rows.map((row) => [
+            row.modelId,
+            version(row.champion?.version),
+            row.policy.window,
+            row.policy.kpis.map((kpi) => kpi.metric).join(',') || '-',
+            row.policy.drift?.maxScore,
+            shortTime(row.updatedAt),
+          ]),
+        ),
+      );
+    });
+
+  program
+    .command('ingest')
+    .argument('<file>', 'JSON Lines (.jsonl) or CSV (.csv) of KPI observations and drift scores')
+    .description('load observations; bad rows are reported with their line and nothing valid is lost')
+    .action(async (path: string) => {
+      const result = await withBackend(globals(), async () => {
+        const known = new Set((await listModels()).map((model) => model.modelId));
+        return ingestRows(readRows(path), known, putObservations);
+      });
+      if (globals().json) io.out(JSON.stringify({ file: path, ...result }));
+      else {
+        io.out(`${path}: stored ${result.stored} rows, rejected ${result.rejected.length}`);
+        for (const row of result.rejected) io.err(`${path}:${row.line}: ${row.reason}`);
+      }
+      if (result.rejected.length > 0) exitCode = 1;
+    });
+
+  program
+    .command('run')
+    .description('start the improvement loop for one model and print the outcome')
+    .requiredOption('--model <id>', 'model id')
+    .option('--force', 'retrain even if the policy says the model is healthy')
+    .option('--dry-run', 'decide and record, but do not retrain')
+    .option('--as-of <timestamp>', 'evaluate as of this ISO-8601 instant (default: now)')
+    .action(async (options: { model: string; force?: boolean; dryRun?: boolean; asOf?: string }) => {
+      const input = parseRunInput({
+        modelId: options.model,
+        force: options.force ?? false,
+        dryRun: options.dryRun ?? false,
+        ...(options.asOf ? { asOf: options.asOf } : {}),
+      });
+      const result = await withBackend(globals(), (backend) =>
+        backend.runLoop(input, executionName('manual', input.modelId)),
+      );
+      if (globals().json) io.out(JSON.stringify(result));
+      else if (result.record) printRun(io, result.record);
+      else io.err(`${input.modelId}: execution ${result.executionName} failed: ${result.error?.name}: ${result.error?.cause}`);
+      if (result.status !== 'SUCCEEDED') exitCode = 1;
+    });
+
+  program
+    .command('history')
+    .description("a model's run records with the reasons for each decision")
+    .requiredOption('--model <id>', 'model id')
+    .option('--limit <n>', 'most recent runs to show', '20')
+    .action(async (options: { model: string; limit: string }) => {
+      const runs = await withBackend(globals(), () => listRuns(options.model, Number(options.limit)));
+      if (globals().json) return io.out(JSON.stringify(runs));
+      if (runs.length === 0) return io.out(`no runs recorded for ${options.model}`);
+      for (const run of runs) {
+        io.out(`${shortTime(run.asOf)}  ${run.outcome.padEnd(11)}  ${version(run.championBefore)} -> ${version(run.championAfter)}  ${run.summary}`);
+        for (const reason of run.decision?.reasons ?? []) {
+          if (reason.breached) io.out(`    ! ${reason.message}`);
+        }
+      }
+    });
+
+  program
+    .command('status')
+    .description('models, their champion versions and last decisions')
+    .action(async () => {
+      const rows = await withBackend(globals(), async () => {
+        const entries = await listModels();
+        return Promise.all(
+          entries.map(async ({ modelId }) => ({
+            modelId,
+            champion: await getChampion(modelId),
+            lastRun: (await listRuns(modelId, 1))[0] ?? null,
+          })),
+        );
+      });
+      if (globals().json) return io.out(JSON.stringify(rows));
+      io.out(
+        table(
+          ['MODEL', 'CHAMPION', 'SINCE', 'LAST RUN', 'OUTCOME', 'SUMMARY'],
+          rows.map((row) => [
+            row.modelId,
+            version(row.champion?.version),
+            shortTime(row.champion?.since),
+            shortTime(row.lastRun?.asOf),
+            row.lastRun?.outcome,
+            row.lastRun?.summary,
+          ]),
+        ),
+      );
+    });
+
+  program
+    .command('demo')
+    .description('closed-loop simulation on a fresh local stack: a churn model, a market change, the loop fixing it')
+    .option('--days <n>', 'simulated days', String(DEMO_DEFAULTS.days))
+    .option('--shift-day <n>', 'day the world changes', String(DEMO_DEFAULTS.shiftDay))
+    .option('--seed <n>', 'random seed', String(DEMO_DEFAULTS.seed))
+    .action(async (options: { days: string; shiftDay: string; seed: string }) => {
+      const home = resolve(kaizenHome(globals().home), 'demo');
+      const demoOptions = {
+        ...DEMO_DEFAULTS,
+        home,
+        days: positiveInteger('--days', options.days),
+        shiftDay: positiveInteger('--shift-day', options.shiftDay),
+        seed: positiveInteger('--seed', options.seed),
+      };
+      const json = globals().json;
+      if (!json) {
+        io.out(
+          `Kaizen Loop demo: a churn model picks the riskiest ${DEMO_DEFAULTS.targetShare * 100}% of ` +
+            `${DEMO_DEFAULTS.customersPerDay} customers a day for a retention offer; KPI = precision of the offers.`,
+        );
+        io.out(`The market changes on day ${demoOptions.shiftDay}. Local stack state: ${home}\n`);
+      }
+      const result = await runDemo(demoOptions, io, (day) => {
+        if (!json) io.out(formatDay(day, demoOptions.shiftDay));
+      });
+      if (json) io.out(JSON.stringify(result));
+      else io.out(formatSummary(result, home));
+      if (!result.recovered) exitCode = 1;
+    });
+
+  return { program, exitCode: () => exitCode };
+}
+
+/** Runs the CLI with `argv` (without `node` and the script) and returns the exit code. */
+export async function runCli(argv: string[], io: Io): Promise<number> {
+  const { program, exitCode } = buildProgram(io);
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return exitCode();
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode;
+    if (error instanceof UsageError) {
+      io.err(`kaizen: ${error.message}`);
+      return error.exitCode;
+    }
+    if (error instanceof PolicyError || (error as Error).name === 'InvalidInputError') {
+      io.err(`kaizen: ${(error as Error).message}`);
+      return 2;
+    }
+    io.err(`kaizen: ${(error as Error).name}: ${(error as Error).message}`);
+    return 1;
+  }
+}

@@ -1,0 +1,121 @@
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { STEPS, type StepName } from '../functions/steps.ts';
+import { PROJECT_ROOT, projectPath } from './project.ts';
+
+/** Lambda timeout per step: training and evaluation fit and score models, the rest are a few reads and writes. */
+export const STEP_TIMEOUTS: Record<StepName, Duration> = {
+  monitor: Duration.seconds(30),
+  analyze: Duration.seconds(30),
+  train: Duration.minutes(5),
+  evaluate: Duration.minutes(5),
+  deploy: Duration.seconds(30),
+  verify: Duration.seconds(30),
+  rollback: Duration.seconds(30),
+  record: Duration.seconds(30),
+};
+
+/** Environment every step gets, on top of the `KAIZEN_*` resource names. */
+export const BASE_ENVIRONMENT: Readonly<Record<string, string>> = {
+  POWERTOOLS_SERVICE_NAME: 'kaizen-loop',
+  POWERTOOLS_METRICS_NAMESPACE: 'KaizenLoop',
+  POWERTOOLS_LOG_LEVEL: 'INFO',
+  NODE_OPTIONS: '--enable-source-maps',
+};
+
+// ESM bundles cannot `require`; CJS dependencies bundled by esbuild still call it, so provide one.
+const ESM_REQUIRE_BANNER =
+  "import { createRequire as topLevelCreateRequire } from 'node:module';" +
+  'const require = topLevelCreateRequire(import.meta.url);';
+
+export interface StepFunctionProps {
+  /** Which entry of `STEPS` to build: entry file, memory and default timeout come from it. */
+  readonly step: StepName;
+  /**
+   * Extra environment variables (the `KAIZEN_*` resource names).
+   * @default - only the Powertools and Node settings of `BASE_ENVIRONMENT`
+   */
+  readonly environment?: Record<string, string>;
+  /**
+   * Retention of the function's log group.
+   * @default RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: RetentionDays;
+  /**
+   * What happens to the log group when it leaves the stack.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly logRemovalPolicy?: RemovalPolicy;
+  /**
+   * Function timeout.
+   * @default STEP_TIMEOUTS[step]
+   */
+  readonly timeout?: Duration;
+}
+
+/**
+ * One Lambda-backed workflow step: an ESM, minified, source-mapped Node.js 24 bundle on arm64 with
+ * X-Ray tracing, its own log group with retention, and its own role that can only write to that log
+ * group (grant table and bucket access on `lambdaFunction`).
+ */
+export class StepFunction extends Construct {
+  /** The function; grant it access and pass its ARN to the state machine. */
+  public readonly lambdaFunction: NodejsFunction;
+  /** The function's execution role. */
+  public readonly role: Role;
+  /** Where the function logs. */
+  public readonly logGroup: LogGroup;
+
+  constructor(scope: Construct, id: string, props: StepFunctionProps) {
+    super(scope, id);
+    const step = STEPS[props.step];
+
+    this.logGroup = new LogGroup(this, 'LogGroup', {
+      retention: props.logRetention ?? RetentionDays.ONE_MONTH,
+      removalPolicy: props.logRemovalPolicy ?? RemovalPolicy.RETAIN,
+    });
+    // An own role instead of the default one, which carries the AWSLambdaBasicExecutionRole managed policy.
+    this.role = new Role(this, 'Role', {
+      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+      description: `Kaizen Loop ${props.step} step`,
+    });
+    this.logGroup.grantWrite(this.role);
+
+    this.lambdaFunction = new NodejsFunction(this, 'Function', {
+      entry: projectPath(step.entry),
+      handler: 'handler',
+      description: `Kaizen Loop ${props.step} step`,
+      runtime: Runtime.NODEJS_24_X,
+      architecture: Architecture.ARM_64,
+      memorySize: step.memoryMb,
+      timeout: props.timeout ?? STEP_TIMEOUTS[props.step],
+      tracing: Tracing.ACTIVE,
+      role: this.role,
+      logGroup: this.logGroup,
+      environment: { ...BASE_ENVIRONMENT, ...props.environment },
+      projectRoot: PROJECT_ROOT,
+      depsLockFilePath: projectPath('package-lock.json'),
+      bundling: {
+        format: OutputFormat.ESM,
+        mainFields: ['module', 'main'],
+        banner: ESM_REQUIRE_BANNER,
+        target: 'node24',
+        minify: true,
+        sourceMap: true,
+        sourcesContent: false,
+        externalModules: ['@aws-sdk/*'],
+        forceDockerBundling: false,
+      },
+    });
+    // Tracing has just added the X-Ray statement, so the role's default policy exists now.
+    const policy = this.role.node.findChild('DefaultPolicy');
+    Validations.of(policy).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'X-Ray PutTraceSegments and PutTelemetryRecords do not support resource-level permissions.',
+    });
+  }
+}

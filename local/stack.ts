@@ -1,0 +1,242 @@
+import { mkdir } from 'node:fs/promises';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createRequire } from 'node:module';
+import { join, resolve } from 'node:path';
+import { CreateTableCommand, DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { resetClients } from '#shared/aws.ts';
+import { ENV, resetConfig } from '#shared/config.ts';
+import { TABLE_KEYS, type TableName } from '#shared/tables.ts';
+import { LOCAL_REGION } from './lambda-context.ts';
+
+/** Names of the local resources; the deployed stack names its own. */
+export const LOCAL_TABLES: Record<TableName, string> = {
+  metrics: 'kaizen-metrics',
+  registry: 'kaizen-registry',
+  runs: 'kaizen-runs',
+};
+export const LOCAL_BUCKET = 'kaizen-artifacts';
+
+export interface LocalStackOptions {
+  /** Folder that keeps the state between commands (`<home>/dynamodb`, `<home>/s3`). */
+  home: string;
+  /** Powertools log level of the handlers run in-process. @default 'SILENT' */
+  logLevel?: string;
+}
+
+export interface LocalStack {
+  readonly home: string;
+  readonly endpoints: { readonly dynamodb: string; readonly s3: string };
+  readonly tables: Readonly<Record<TableName, string>>;
+  readonly bucket: string;
+  /** Closes both servers, releases the home folder and restores the environment. Idempotent. */
+  stop(): Promise<void>;
+}
+
+interface LevelDb {
+  open(): Promise<void>;
+  close(): Promise<void>;
+}
+interface S3rverInstance {
+  run(): Promise<AddressInfo>;
+  close(): Promise<void>;
+}
+type DynaliteFactory = (options: Record<string, unknown>) => Server;
+type S3rverClass = new (options: Record<string, unknown>) => S3rverInstance;
+
+const require = createRequire(import.meta.url);
+
+/**
+ * Loads the servers on first start (they cost ~250 ms to import; commands that only read constants
+ * should not pay). dynalite and s3rver ship no typings; `level` is resolved as dynalite resolves it.
+ */
+function servers() {
+  return {
+    dynalite: require('dynalite') as DynaliteFactory,
+    S3rver: require('s3rver') as S3rverClass,
+    Level: (createRequire(require.resolve('dynalite'))('level') as { Level: new (path: string) => LevelDb }).Level,
+  };
+}
+
+/** Variables removed while the stack runs: they would send the SDK elsewhere or break signing. */
+const UNSET_ENV = ['AWS_SESSION_TOKEN', 'AWS_IGNORE_CONFIGURED_ENDPOINT_URLS'] as const;
+
+/** Whether the error is LevelDB refusing to open a database another handle holds. */
+function isLockError(error: unknown): boolean {
+  const cause = (error as { cause?: { code?: string } } | undefined)?.cause;
+  return cause?.code === 'LEVEL_LOCKED';
+}
+
+/**
+ * Holds an OS-level LevelDB lock on `<home>/lock` for the stack's lifetime: the OS drops it if the
+ * process dies, and taking it before dynalite opens its own database avoids dynalite crashing the
+ * process on a locked database.
+ */
+async function lockHome(home: string): Promise<LevelDb> {
+  const lock = new (servers().Level)(join(home, 'lock'));
+  try {
+    await lock.open();
+  } catch (error) {
+    if (isLockError(error)) {
+      throw new Error(`another kaizen command is using ${home}; wait for it or set KAIZEN_HOME to another folder`, {
+        cause: error,
+      });
+    }
+    throw error;
+  }
+  return lock;
+}
+
+function listen(server: Server): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolvePort((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolveClose, reject) => server.close((error) => (error ? reject(error) : resolveClose())));
+}
+
+async function createMissingTables(endpoint: string): Promise<void> {
+  const client = new DynamoDBClient({
+    endpoint,
+    region: LOCAL_REGION,
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  try {
+    const existing = new Set((await client.send(new ListTablesCommand({}))).TableNames ?? []);
+    const missing = (Object.keys(LOCAL_TABLES) as TableName[]).filter((t) => !existing.has(LOCAL_TABLES[t]));
+    await Promise.all(
+      missing.map((table) => {
+        const { partitionKey, sortKey } = TABLE_KEYS[table];
+        return client.send(
+          new CreateTableCommand({
+            TableName: LOCAL_TABLES[table],
+            BillingMode: 'PAY_PER_REQUEST',
+            AttributeDefinitions: [
+              { AttributeName: partitionKey, AttributeType: 'S' },
+              { AttributeName: sortKey, AttributeType: 'S' },
+            ],
+            KeySchema: [
+              { AttributeName: partitionKey, KeyType: 'HASH' },
+              { AttributeName: sortKey, KeyType: 'RANGE' },
+            ],
+          }),
+        );
+      }),
+    );
+  } finally {
+    client.destroy();
+  }
+}
+
+/** Sets the variables and returns a function that puts the previous values back. */
+function applyEnv(values: Record<string, string | undefined>): () => void {
+  const previous = Object.fromEntries(Object.keys(values).map((key) => [key, process.env[key]]));
+  const assign = (entries: Record<string, string | undefined>) => {
+    for (const [key, value] of Object.entries(entries)) {
+      if (value === undefined) delete process.env[key];
+      else process.env[key] = value;
+    }
+  };
+  assign(values);
+  return () => assign(previous);
+}
+
+/**
+ * Starts DynamoDB (dynalite, LevelDB on disk) and S3 (s3rver, files on disk) in-process on loopback
+ * ports, creates the tables and the bucket if missing, and points the AWS SDK, the Kaizen
+ * configuration and Powertools at them through `process.env`. One stack per process at a time: the
+ * environment is process-wide. Fails if another process uses the same home.
+ */
+export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
+  const home = resolve(options.home);
+  const { dynalite, S3rver } = servers();
+  await mkdir(join(home, 's3'), { recursive: true });
+  const lock = await lockHome(home);
+
+  let restoreEnv: (() => void) | undefined;
+  let dynamo: Server | undefined;
+  let s3: S3rverInstance | undefined;
+  const shutdown = async () => {
+    // Servers first, then the database lock, then the environment the handlers read.
+    const results = await Promise.allSettled([
+      s3?.close(),
+      dynamo ? closeServer(dynamo) : undefined,
+    ]);
+    await lock.close();
+    restoreEnv?.();
+    resetConfig();
+    resetClients();
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+  };
+
+  try {
+    // dynalite reads AWS_REGION when it creates its store, so the environment comes first.
+    restoreEnv = applyEnv({
+      AWS_REGION: LOCAL_REGION,
+      AWS_ACCESS_KEY_ID: 'S3RVER',
+      AWS_SECRET_ACCESS_KEY: 'S3RVER',
+      ...Object.fromEntries(UNSET_ENV.map((key) => [key, undefined])),
+    });
+    dynamo = dynalite({ path: join(home, 'dynamodb'), createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+    s3 = new S3rver({
+      address: '127.0.0.1',
+      port: 0,
+      silent: true,
+      directory: join(home, 's3'),
+      configureBuckets: [{ name: LOCAL_BUCKET }],
+    });
+    const [dynamoPort, s3Address] = await Promise.all([listen(dynamo), s3.run()]);
+    const endpoints = {
+      dynamodb: `http://127.0.0.1:${dynamoPort}`,
+      s3: `http://127.0.0.1:${s3Address.port}`,
+    };
+    await createMissingTables(endpoints.dynamodb);
+
+    const restoreBase = restoreEnv;
+    const restoreRest = applyEnv({
+      AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb,
+      AWS_ENDPOINT_URL_S3: endpoints.s3,
+      // Without these the SDK streams uploads with aws-chunked framing, which s3rver stores verbatim.
+      AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED',
+      AWS_RESPONSE_CHECKSUM_VALIDATION: 'WHEN_REQUIRED',
+      [ENV.metricsTable]: LOCAL_TABLES.metrics,
+      [ENV.registryTable]: LOCAL_TABLES.registry,
+      [ENV.runsTable]: LOCAL_TABLES.runs,
+      [ENV.bucket]: LOCAL_BUCKET,
+      [ENV.s3ForcePathStyle]: 'true',
+      POWERTOOLS_SERVICE_NAME: 'kaizen-loop',
+      POWERTOOLS_LOG_LEVEL: options.logLevel ?? 'SILENT',
+      POWERTOOLS_METRICS_DISABLED: 'true',
+      POWERTOOLS_TRACE_ENABLED: 'false',
+    });
+    restoreEnv = () => {
+      restoreRest();
+      restoreBase();
+    };
+    // Clients and configuration cached before now point elsewhere (another stack or real AWS).
+    resetConfig();
+    resetClients();
+
+    let stopped: Promise<void> | undefined;
+    return {
+      home,
+      endpoints,
+      tables: { ...LOCAL_TABLES },
+      bucket: LOCAL_BUCKET,
+      stop: () => {
+        stopped ??= shutdown();
+        return stopped;
+      },
+    };
+  } catch (error) {
+    await shutdown().catch(() => undefined);
+    throw error;
+  }
+}

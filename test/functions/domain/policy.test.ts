@@ -1,0 +1,72 @@
+import { describe, expect, it } from 'vitest';
+import { parseDuration } from '#domain/duration.ts';
+import { PolicyError, parsePolicy } from '#domain/policy.ts';
+
+const valid = {
+  modelId: 'churn',
+  kpis: [{ metric: 'conversion_rate', floor: 0.02, maxRelativeDrop: 0.1, minCount: 100 }],
+  training: { dataset: 'datasets/churn/train.csv', label: 'churned', features: ['age', 'tenure'] },
+  evaluation: { holdout: 'datasets/churn/holdout.csv' },
+};
+
+function issuesOf(document: unknown): string[] {
+  try {
+    parsePolicy(document, 'policy.json');
+  } catch (error) {
+    expect(error).toBeInstanceOf(PolicyError);
+    return (error as PolicyError).issues;
+  }
+  throw new Error('expected the policy to be rejected');
+}
+
+describe('parsePolicy', () => {
+  it('fills defaults for a minimal valid policy', () => {
+    const policy = parsePolicy(valid);
+    expect(policy.window).toBe('P1D');
+    expect(policy.kpis[0]?.direction).toBe('higher');
+    expect(policy.evaluation).toMatchObject({ metric: 'auc', minImprovement: 0.005 });
+    expect(policy.rollout).toEqual({ bakePeriod: 'PT1H', maxChecks: 3, maxRelativeDrop: 0.02 });
+    expect(policy.training.params).toEqual({ learningRate: 0.5, epochs: 300, l2: 0.001 });
+  });
+
+  it.each([
+    ['a bad model id', { ...valid, modelId: 'Churn Model' }, 'modelId:'],
+    ['floor above ceiling', { ...valid, kpis: [{ metric: 'x', floor: 0.5, ceiling: 0.4 }] }, 'kpis[0].floor: floor 0.5 is above ceiling 0.4'],
+    ['a relative drop of 150%', { ...valid, kpis: [{ metric: 'x', maxRelativeDrop: 1.5 }] }, 'kpis[0].maxRelativeDrop:'],
+    ['a negative sample minimum', { ...valid, kpis: [{ metric: 'x', minCount: -1 }] }, 'kpis[0].minCount:'],
+    ['a duplicate KPI', { ...valid, kpis: [{ metric: 'x' }, { metric: 'x' }] }, 'kpis[1].metric: duplicate KPI "x"'],
+    ['a bad window duration', { ...valid, window: '1 day' }, 'window: must be an ISO-8601 duration'],
+    ['a bad bake period', { ...valid, rollout: { bakePeriod: 'P1W' } }, 'rollout.bakePeriod:'],
+    ['a label that is also a feature', { ...valid, training: { ...valid.training, features: ['churned'] } }, 'training.label:'],
+    ['a duplicate feature', { ...valid, training: { ...valid.training, features: ['a', 'a'] } }, 'training.features[1]: duplicate feature'],
+    ['an unknown field', { ...valid, kpi: [] }, 'Unrecognized key'],
+    ['an unknown gate metric', { ...valid, evaluation: { holdout: 'h.csv', metric: 'f1' } }, 'evaluation.metric:'],
+    ['no rule at all', { ...valid, kpis: [] }, 'kpis: a policy needs at least one KPI rule or a drift rule'],
+    ['a missing training section', { ...valid, training: undefined }, 'training:'],
+  ])('rejects %s and names the field', (_case, document, expected) => {
+    expect(issuesOf(document).join('\n')).toContain(expected);
+  });
+
+  it('puts the source name and every issue in the message', () => {
+    expect(() => parsePolicy({ ...valid, modelId: '', window: 'x' }, 'policies/churn.json')).toThrow(
+      /policies\/churn\.json is invalid:\n {2}modelId: .*\n {2}window: /,
+    );
+  });
+});
+
+describe('parseDuration', () => {
+  it.each([
+    ['P1D', 86_400],
+    ['PT6H', 21_600],
+    ['PT30M', 1_800],
+    ['PT0.5S', 0.5],
+    ['P1DT12H', 129_600],
+    ['PT0S', 0],
+  ])('%s is %d seconds', (text, seconds) => {
+    expect(parseDuration(text)).toBe(seconds);
+  });
+
+  it.each(['P', 'PT', '1D', 'P1W', 'P1M', 'PT-1H', 'P1DT', ''])('rejects %j', (text) => {
+    expect(parseDuration(text)).toBeUndefined();
+  });
+});
