@@ -13,7 +13,7 @@ import { UsageError } from './io.ts';
 /** How an improvement-loop execution ended. */
 export interface LoopResult {
   executionName: string;
-  status: 'SUCCEEDED' | 'FAILED';
+  status: 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
   record?: RunRecord;
   error?: { name: string; cause: string };
 }
@@ -86,7 +86,7 @@ export async function awsBackend(stackName: string, pollMs = 5_000): Promise<Bac
         if (execution.status !== 'RUNNING' && execution.status !== 'PENDING_REDRIVE') {
           return {
             executionName,
-            status: 'FAILED',
+            status: execution.status === 'TIMED_OUT' || execution.status === 'ABORTED' ? execution.status : 'FAILED',
             error: { name: execution.error ?? execution.status ?? 'Failed', cause: execution.cause ?? '' },
           };
         }

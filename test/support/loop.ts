@@ -1,0 +1,54 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { Observation } from '#domain/observations.ts';
+import { type ModelPolicy, parsePolicy } from '#domain/policy.ts';
+import type { RunInput } from '#domain/run.ts';
+import { putText } from '#shared/artifacts.ts';
+import { putObservations } from '#shared/metrics-store.ts';
+import { putPolicy } from '#shared/registry.ts';
+import { type Backend, localBackend } from '../../cli/backend.ts';
+import { customers, random, toCsv } from '../../cli/demo/world.ts';
+import { executionName } from '../../cli/names.ts';
+
+export const ROOT = resolve(import.meta.dirname, '../..');
+
+/** A fresh local stack in a temp folder with the example churn policy registered. */
+export async function freshStack(overrides: Partial<ModelPolicy> = {}) {
+  const home = await mkdtemp(join(tmpdir(), 'kaizen-test-'));
+  const backend = await localBackend(home);
+  const example = JSON.parse(await readFile(join(ROOT, 'examples/churn-policy.json'), 'utf8'));
+  const policy = parsePolicy({ ...example, ...overrides });
+  await putPolicy(policy);
+  return {
+    home,
+    backend,
+    policy,
+    run: (input: Partial<RunInput> & { asOf: string }) =>
+      backend.runLoop({ modelId: policy.modelId, force: false, dryRun: false, ...input }, executionName('test', policy.modelId)),
+    async close() {
+      await backend.close();
+      await rm(home, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Writes a week of training data and a holdout day from the demo world (`shifted`: after the market change). */
+export async function writeDatasets(policy: ModelPolicy, options: { seed: number; shifted: boolean }) {
+  const next = random(options.seed);
+  const train = Array.from({ length: 7 }, () => customers(next, 1000, options.shifted));
+  await putText(policy.training.dataset, toCsv(train));
+  await putText(policy.evaluation.holdout, toCsv([customers(next, 1000, options.shifted)]));
+}
+
+/** One KPI observation of the example policy's campaign precision. */
+export function precision(timestamp: string, value: number, count = 400): Observation {
+  return { type: 'kpi', modelId: 'churn', metric: 'campaign_precision', value, count, timestamp };
+}
+
+export async function observe(...observations: Observation[]) {
+  await putObservations(observations);
+}
+
+export type TestStack = Awaited<ReturnType<typeof freshStack>>;
+export type { Backend };
