@@ -7,8 +7,6 @@ import { parseRunInput } from '#domain/run.ts';
 import { putObservations } from '#shared/metrics-store.ts';
 import { getChampion, listModels, putPolicy } from '#shared/registry.ts';
 import { listRuns } from '#shared/runs.ts';
-import { DEMO_DEFAULTS, runDemo } from './demo/demo.ts';
-import { formatDay, formatSummary } from './demo/timeline.ts';
 import { awsBackend, type Backend, localBackend } from './backend.ts';
 import { shortTime, table, version } from './format.ts';
 import { ingestRows, readRows } from './ingest.ts';
@@ -211,10 +209,13 @@ export function buildProgram(io: Io): { program: Command; exitCode: () => number
   program
     .command('demo')
     .description('closed-loop simulation on a fresh local stack: a churn model, a market change, the loop fixing it')
-    .option('--days <n>', 'simulated days', String(DEMO_DEFAULTS.days))
-    .option('--shift-day <n>', 'day the world changes', String(DEMO_DEFAULTS.shiftDay))
-    .option('--seed <n>', 'random seed', String(DEMO_DEFAULTS.seed))
+    .option('--days <n>', 'simulated days', '30')
+    .option('--shift-day <n>', 'day the world changes', '12')
+    .option('--seed <n>', 'random seed', '7')
     .action(async (options: { days: string; shiftDay: string; seed: string }) => {
+      // Loaded on demand: the simulation is only needed by this command.
+      const { DEMO_DEFAULTS, runDemo } = await import('./demo/demo.ts');
+      const { formatDay, formatSummary } = await import('./demo/timeline.ts');
       const home = resolve(kaizenHome(globals().home), 'demo');
       const demoOptions = {
         ...DEMO_DEFAULTS,

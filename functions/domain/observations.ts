@@ -10,7 +10,14 @@ const Timestamp = z
   .transform((text) => new Date(text).toISOString());
 
 const Name = z.string().min(1).max(128);
-const Finite = z.number({ error: 'must be a number' }).finite({ message: 'must be finite (not NaN or Infinity)' });
+// zod 4 numbers reject NaN and ±Infinity already; the message says which problem the row has.
+const Finite = z.number({
+  error: (issue) => {
+    if (issue.input === undefined) return 'is required';
+    if (typeof issue.input === 'number') return 'must be finite (not NaN or Infinity)';
+    return 'must be a number';
+  },
+});
 
 /** A business KPI measured over `count` samples at `timestamp`. */
 export const KpiObservationSchema = z

@@ -22,8 +22,9 @@ describe('parseObservation', () => {
 
   it.each([
     ['a missing metric', { ...kpi, metric: undefined }, 'metric:'],
-    ['NaN', { ...kpi, value: Number.NaN }, 'value:'],
-    ['Infinity', { ...drift, score: Number.POSITIVE_INFINITY }, 'score:'],
+    ['NaN', { ...kpi, value: Number.NaN }, 'value: must be finite (not NaN or Infinity)'],
+    ['Infinity', { ...drift, score: Number.POSITIVE_INFINITY }, 'score: must be finite'],
+    ['a missing value', { ...kpi, value: undefined }, 'value: is required'],
     ['a negative count', { ...kpi, count: -3 }, 'count: must not be negative'],
     ['a fractional count', { ...kpi, count: 1.5 }, 'count: must be a whole number'],
     ['a value given as text', { ...kpi, value: '0.04' }, 'value: must be a number'],

@@ -1,0 +1,146 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { runCli } from '../../cli/program.ts';
+import { ROOT } from '../support/loop.ts';
+
+let home: string;
+
+/** Runs the CLI in-process against the local stack in `home`, capturing its output. */
+async function kaizen(...args: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await runCli(['--home', home, ...args], { out: (t) => out.push(t), err: (t) => err.push(t) });
+  return { code, out: out.join('\n'), err: err.join('\n') };
+}
+
+async function file(name: string, text: string): Promise<string> {
+  const path = join(home, name);
+  await writeFile(path, text);
+  return path;
+}
+
+const POLICY = join(ROOT, 'examples/churn-policy.json');
+
+beforeEach(async () => {
+  home = await mkdtemp(join(tmpdir(), 'kaizen-cli-'));
+});
+afterEach(async () => {
+  await rm(home, { recursive: true, force: true });
+});
+
+describe('kaizen models', () => {
+  it('registers a policy and lists it; state persists between commands', async () => {
+    expect((await kaizen('models', 'put', POLICY)).out).toBe('registered churn');
+    const list = await kaizen('models', 'list');
+    expect(list.code).toBe(0);
+    expect(list.out).toMatch(/^MODEL +CHAMPION +WINDOW +KPIS/);
+    expect(list.out).toMatch(/churn +- +P1D +campaign_precision +0\.25/);
+    const json = JSON.parse((await kaizen('--json', 'models', 'list')).out);
+    expect(json).toEqual([expect.objectContaining({ modelId: 'churn', champion: null })]);
+  });
+
+  it.each([
+    ['a field that is wrong', '{"modelId":"x","kpis":[{"metric":"m","floor":2,"ceiling":1}],"training":{"dataset":"d","label":"y","features":["a"]},"evaluation":{"holdout":"h"}}', /bad\.json is invalid:\n {2}kpis\[0\]\.floor: floor 2 is above ceiling 1/],
+    ['broken JSON', '{\n  "modelId": "x",\n  oops\n}', /bad\.json:3:3: invalid JSON/],
+  ])('rejects a policy with %s, naming where', async (_case, text, message) => {
+    const result = await kaizen('models', 'put', await file('bad.json', text));
+    expect(result.code).toBe(2);
+    expect(result.err).toMatch(message);
+  });
+});
+
+describe('kaizen ingest', () => {
+  const good = (line: Record<string, unknown>) => JSON.stringify({ type: 'kpi', modelId: 'churn', metric: 'campaign_precision', value: 0.3, count: 400, timestamp: '2026-11-20T00:00:00Z', ...line });
+
+  it('stores the good rows of a JSON Lines file and reports each bad one with its line', async () => {
+    await kaizen('models', 'put', POLICY);
+    const path = await file(
+      'mixed.jsonl',
+      [
+        good({}),
+        '{"type":"kpi", broken',
+        good({ value: null }),
+        good({ count: -5 }),
+        good({ modelId: 'fraud' }),
+        good({ timestamp: 'yesterday' }),
+        '',
+        JSON.stringify({ type: 'drift', modelId: 'churn', feature: 'tenure', method: 'psi', score: 0.31, timestamp: '2026-11-20T01:00:00Z' }),
+        good({ metric: undefined }),
+        good({ timestamp: '2026-11-20T02:00:00Z', value: 0.28 }),
+      ].join('\n'),
+    );
+    const result = await kaizen('ingest', path);
+    expect(result.code).toBe(1);
+    expect(result.out).toBe(`${path}: stored 3 rows, rejected 6`);
+    const lines = result.err.split('\n');
+    expect(lines.map((line) => line.slice(path.length + 1).split(':')[0])).toEqual(['2', '3', '4', '5', '6', '9']);
+    expect(lines[0]).toContain('invalid JSON');
+    expect(lines[1]).toContain('value:');
+    expect(lines[2]).toContain('count: must not be negative');
+    expect(lines[3]).toContain('modelId: model "fraud" is not registered');
+    expect(lines[4]).toContain('timestamp: must be an ISO-8601 timestamp');
+    expect(lines[5]).toContain('metric:');
+
+    // The stored rows are really in DynamoDB: a dry run over that day sees them.
+    const run = JSON.parse((await kaizen('--json', 'run', '--model', 'churn', '--dry-run', '--as-of', '2026-11-21T00:00:00Z')).out);
+    expect(run.record.observed.kpis).toEqual([
+      { metric: 'campaign_precision', value: 0.29, count: 800, observations: 2 },
+    ]);
+    expect(run.record.observed.drift).toEqual([expect.objectContaining({ feature: 'tenure', score: 0.31 })]);
+  });
+
+  it('reads CSV with the same validation and line numbers', async () => {
+    await kaizen('models', 'put', POLICY);
+    const path = await file(
+      'rows.csv',
+      [
+        'type,modelId,metric,feature,method,value,count,score,timestamp',
+        'kpi,churn,campaign_precision,,,0.3,400,,2026-11-20T00:00:00Z',
+        'kpi,churn,campaign_precision,,,NaN,400,,2026-11-20T01:00:00Z',
+        'drift,churn,,tenure,psi,,,0.2,2026-11-20T00:00:00Z',
+        'kpi,churn,campaign_precision,,,0.3,-1,,2026-11-20T02:00:00Z',
+      ].join('\n'),
+    );
+    const result = await kaizen('--json', 'ingest', path);
+    expect(result.code).toBe(1);
+    const report = JSON.parse(result.out);
+    expect(report.stored).toBe(2);
+    expect(report.rejected).toEqual([
+      { line: 3, reason: expect.stringContaining('value: must be finite') },
+      { line: 5, reason: expect.stringContaining('count: must not be negative') },
+    ]);
+  });
+
+  it('exits 0 when every row is valid', async () => {
+    await kaizen('models', 'put', POLICY);
+    expect((await kaizen('ingest', await file('ok.jsonl', good({})))).code).toBe(0);
+  });
+});
+
+describe('kaizen run, history and status', () => {
+  it('validates the run input before starting anything', async () => {
+    const result = await kaizen('run', '--model', 'churn', '--as-of', 'tomorrow');
+    expect(result.code).toBe(2);
+    expect(result.err).toMatch(/asOf: must be an ISO-8601 timestamp/);
+  });
+
+  it('reports an unregistered model as a failed execution', async () => {
+    const result = await kaizen('run', '--model', 'ghost');
+    expect(result.code).toBe(1);
+    expect(result.err).toMatch(/execution .* failed: InvalidInput/);
+  });
+
+  it('prints the outcome, then history and status show it', async () => {
+    await kaizen('models', 'put', POLICY);
+    const run = await kaizen('run', '--model', 'churn', '--dry-run', '--as-of', '2026-11-21T00:00:00Z');
+    expect(run.code).toBe(0);
+    expect(run.out).toMatch(/^churn: dry-run \(execution manual-churn-/);
+    expect(run.out).toContain('! no champion yet: train the first version');
+    const history = await kaizen('history', '--model', 'churn');
+    expect(history.out).toMatch(/^2026-11-21 00:00 {2}dry-run +- -> - {2}dry run, retrain: no champion yet/);
+    const status = await kaizen('status');
+    expect(status.out).toMatch(/churn +- +- +2026-11-21 00:00 +dry-run/);
+  });
+});
