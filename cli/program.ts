@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { Command, CommanderError } from 'commander';
@@ -12,6 +13,9 @@ import { shortTime, table, version } from './format.ts';
 import { ingestRows, readRows } from './ingest.ts';
 import { type Io, UsageError } from './io.ts';
 import { executionName } from './names.ts';
+
+const VERSION = (JSON.parse(readFileSync(resolve(import.meta.dirname, '../package.json'), 'utf8')) as { version: string })
+  .version;
 
 interface GlobalOptions {
   json?: boolean;
@@ -67,6 +71,7 @@ export function buildProgram(io: Io): { program: Command; exitCode: () => number
   let exitCode = 0;
   const program = new Command('kaizen')
     .description('Kaizen Loop: monitor, analyze, retrain, gate, deploy, verify and roll back ML models.')
+    .version(VERSION, '-V, --version')
     .option('--json', 'print JSON for scripts')
     .option('--stack <name>', 'act on a deployed stack (default: the local stack; env KAIZEN_STACK)')
     .option('--home <dir>', 'local state folder (default: KAIZEN_HOME or .kaizen)')

@@ -4,7 +4,7 @@ import { basename, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Context } from 'aws-lambda';
 import type { StateMachine, StateMachineDefinition } from 'aws-local-stepfunctions';
-import { OTHER_PLACEHOLDERS, STEPS, type StepName } from '../functions/steps.ts';
+import { type OTHER_PLACEHOLDERS, STEPS, type StepName } from '../functions/steps.ts';
 import { LOCAL_ACCOUNT_ID, LOCAL_REGION, lambdaContext } from './lambda-context.ts';
 
 /** A Lambda handler as the runtime calls it (middy handlers included). */
@@ -82,6 +82,9 @@ const MAX_PAYLOAD_BYTES = 256 * 1024;
 // AWS has no default Task timeout; the library's 60 s default would cut long local training runs.
 const NO_TASK_TIMEOUT_SECONDS = 2_147_483;
 
+/** Definitions (after substitution) the library has already validated in this process. */
+const validated = new Set<string>();
+
 const OTHER_LOCAL_VALUES: Record<(typeof OTHER_PLACEHOLDERS)[number], string> = {
   NotificationTopicArn: LOCAL_TOPIC_ARN,
 };
@@ -93,7 +96,10 @@ export function localFunctionArn(step: StepName): string {
 
 /** The value of every placeholder of the definitions when they run locally. */
 export function localSubstitutions(): Record<string, string> {
-  const steps = (Object.keys(STEPS) as StepName[]).map((step) => [STEPS[step].placeholder, localFunctionArn(step)]);
+  const steps = (Object.keys(STEPS) as StepName[]).map((step) => [
+    STEPS[step].placeholder,
+    localFunctionArn(step),
+  ]);
   return { ...Object.fromEntries(steps), ...OTHER_LOCAL_VALUES };
 }
 
@@ -102,7 +108,9 @@ export function substitutePlaceholders(text: string, values: Record<string, stri
   return text.replace(/\$\{([^}]*)\}/g, (_match, name: string) => {
     const value = values[name];
     if (value === undefined) {
-      throw new Error(`${source}: unknown placeholder \${${name}} (known: ${Object.keys(values).join(', ')})`);
+      throw new Error(
+        `${source}: unknown placeholder \${${name}} (known: ${Object.keys(values).join(', ')})`,
+      );
     }
     return value;
   });
@@ -123,6 +131,18 @@ function walkStates(states: Record<string, AnyState>, visit: (name: string, stat
     } else if (state.Type === 'Parallel') {
       for (const branch of state.Branches) walkStates(branch.States, visit);
     }
+  }
+}
+
+/**
+ * aws-local-stepfunctions 3 treats `"ResultPath": "$"` as a key named `$` instead of "replace the
+ * input"; leaving it out means the same in ASL and works there.
+ */
+function normalizeResultPaths(state: AnyState): void {
+  const withResult = state as { ResultPath?: string | null; Catch?: { ResultPath?: string }[] };
+  if (withResult.ResultPath === '$') delete withResult.ResultPath;
+  for (const catcher of withResult.Catch ?? []) {
+    if (catcher.ResultPath === '$') delete catcher.ResultPath;
   }
 }
 
@@ -190,22 +210,28 @@ export class LocalEngine {
     const path = resolve(this.root, aslPath);
     const text = substitutePlaceholders(await readFile(path, 'utf8'), localSubstitutions(), aslPath);
     const definition = JSON.parse(text) as StateMachineDefinition;
-    const functions = new Map((Object.keys(STEPS) as StepName[]).map((step) => [localFunctionArn(step), step]));
+    const functions = new Map(
+      (Object.keys(STEPS) as StepName[]).map((step) => [localFunctionArn(step), step]),
+    );
     const tasks: PreparedMachine['tasks'] = {};
     const retryStates = new Set<string>();
     const waitStates = new Set<string>();
 
     walkStates(definition.States, (name, state) => {
+      normalizeResultPaths(state);
       if ('Retry' in state && state.Retry) retryStates.add(name);
       if (state.Type === 'Wait') waitStates.add(name);
       if (state.Type !== 'Task') return;
       const { Resource: resource } = state;
       const step = functions.get(resource);
-      const target = step ?? (resource === SNS_PUBLISH ? 'notify' : resource === LAMBDA_INVOKE ? 'lambda:invoke' : null);
-      if (!target) throw new Error(`${aslPath}: Task state ${name} uses ${resource}, which has no local implementation`);
+      const target =
+        step ?? (resource === SNS_PUBLISH ? 'notify' : resource === LAMBDA_INVOKE ? 'lambda:invoke' : null);
+      if (!target)
+        throw new Error(`${aslPath}: Task state ${name} uses ${resource}, which has no local implementation`);
       const known = tasks[name];
       // Overrides are keyed by state name, so two Tasks of one name must do the same thing.
-      if (known && known.resource !== resource) throw new Error(`${aslPath}: two Task states are named ${name}`);
+      if (known && known.resource !== resource)
+        throw new Error(`${aslPath}: two Task states are named ${name}`);
       tasks[name] = { resource, target };
       if (state.TimeoutSeconds === undefined && state.TimeoutSecondsPath === undefined) {
         state.TimeoutSeconds = NO_TASK_TIMEOUT_SECONDS;
@@ -229,7 +255,12 @@ export class LocalEngine {
     const machine = await this.prepare(aslPath);
     // Loaded on first run: the engine and its AWS SDK Lambda client cost ~200 ms to import.
     const { StateMachine, ExecutionError, ExecutionTimeoutError } = await import('aws-local-stepfunctions');
-    const stateMachine = new StateMachine(machine.definition);
+    const key = JSON.stringify(machine.definition);
+    // The library's validator costs ~100 ms per construction; a definition is checked once per process.
+    const stateMachine = new StateMachine(machine.definition, {
+      validationOptions: { noValidate: validated.has(key) },
+    });
+    validated.add(key);
     const executionName = options.executionName ?? randomUUID();
     const stateMachineArn = `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:stateMachine:kaizen-${machine.name}`;
     const executionArn = `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:execution:kaizen-${machine.name}:${executionName}`;
@@ -244,7 +275,9 @@ export class LocalEngine {
       overrides: {
         taskResourceLocalHandlers,
         retryIntervalOverrides: Object.fromEntries(machine.retryStates.map((state) => [state, 0])),
-        waitTimeOverrides: Object.fromEntries(machine.waitStates.map((state) => [state, options.waitMs ?? 0])),
+        waitTimeOverrides: Object.fromEntries(
+          machine.waitStates.map((state) => [state, options.waitMs ?? 0]),
+        ),
       },
       // The library sets Execution.StartTime and Input itself; Id and Name pass through.
       context: {
@@ -296,7 +329,12 @@ export class LocalEngine {
     return this.invoke(state, target, taskInput, options);
   }
 
-  private async invoke(state: string, step: StepName, payload: unknown, options: LocalRunOptions): Promise<unknown> {
+  private async invoke(
+    state: string,
+    step: StepName,
+    payload: unknown,
+    options: LocalRunOptions,
+  ): Promise<unknown> {
     await options.beforeTask?.({ state, step, input: payload });
     const handler = await this.handler(step);
     const context = lambdaContext({
@@ -332,10 +370,13 @@ export class LocalEngine {
     let loading = this.modules.get(step);
     if (!loading) {
       const entry = STEPS[step].entry;
-      loading = import(pathToFileURL(resolve(this.root, entry)).href).then((module: { handler?: unknown }) => {
-        if (typeof module.handler !== 'function') throw new Error(`${entry} does not export a handler function`);
-        return module.handler as StepHandler;
-      });
+      loading = import(pathToFileURL(resolve(this.root, entry)).href).then(
+        (module: { handler?: unknown }) => {
+          if (typeof module.handler !== 'function')
+            throw new Error(`${entry} does not export a handler function`);
+          return module.handler as StepHandler;
+        },
+      );
       // A module that failed to load is retried on the next call (the file may have been fixed).
       loading.catch(() => this.modules.delete(step));
       this.modules.set(step, loading);
@@ -345,7 +386,11 @@ export class LocalEngine {
 
   /** The local SNS: one JSON line per message in `<home>/notifications.jsonl`. */
   private async notify(taskInput: unknown): Promise<{ MessageId: string }> {
-    const { TopicArn, Subject, Message } = (taskInput ?? {}) as { TopicArn?: string; Subject?: string; Message?: string };
+    const { TopicArn, Subject, Message } = (taskInput ?? {}) as {
+      TopicArn?: string;
+      Subject?: string;
+      Message?: string;
+    };
     const line = { at: new Date().toISOString(), topicArn: TopicArn, subject: Subject, message: Message };
     await mkdir(this.options.home, { recursive: true });
     await appendFile(join(this.options.home, NOTIFICATIONS_FILE), `${JSON.stringify(line)}\n`);

@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
+import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { CreateTableCommand, DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { resetClients } from '#shared/aws.ts';
@@ -54,7 +54,8 @@ function servers() {
   return {
     dynalite: require('dynalite') as DynaliteFactory,
     S3rver: require('s3rver') as S3rverClass,
-    Level: (createRequire(require.resolve('dynalite'))('level') as { Level: new (path: string) => LevelDb }).Level,
+    Level: (createRequire(require.resolve('dynalite'))('level') as { Level: new (path: string) => LevelDb })
+      .Level,
   };
 }
 
@@ -78,9 +79,12 @@ async function lockHome(home: string): Promise<LevelDb> {
     await lock.open();
   } catch (error) {
     if (isLockError(error)) {
-      throw new Error(`another kaizen command is using ${home}; wait for it or set KAIZEN_HOME to another folder`, {
-        cause: error,
-      });
+      throw new Error(
+        `another kaizen command is using ${home}; wait for it or set KAIZEN_HOME to another folder`,
+        {
+          cause: error,
+        },
+      );
     }
     throw error;
   }
@@ -98,7 +102,9 @@ function listen(server: Server): Promise<number> {
 }
 
 function closeServer(server: Server): Promise<void> {
-  return new Promise((resolveClose, reject) => server.close((error) => (error ? reject(error) : resolveClose())));
+  return new Promise((resolveClose, reject) =>
+    server.close((error) => (error ? reject(error) : resolveClose())),
+  );
 }
 
 async function createMissingTables(endpoint: string): Promise<void> {
@@ -164,10 +170,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   let s3: S3rverInstance | undefined;
   const shutdown = async () => {
     // Servers first, then the database lock, then the environment the handlers read.
-    const results = await Promise.allSettled([
-      s3?.close(),
-      dynamo ? closeServer(dynamo) : undefined,
-    ]);
+    const results = await Promise.allSettled([s3?.close(), dynamo ? closeServer(dynamo) : undefined]);
     await lock.close();
     restoreEnv?.();
     resetConfig();

@@ -1,0 +1,253 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GetObjectCommand, HeadBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { LOCAL_BUCKET, LOCAL_TABLES, type LocalStack, startLocalStack } from '#local/stack.ts';
+import { ddb, s3 } from '#shared/aws.ts';
+import { config, ENV } from '#shared/config.ts';
+import { TABLE_KEYS, type TableName } from '#shared/tables.ts';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+let home: string;
+const running: LocalStack[] = [];
+
+async function start(): Promise<LocalStack> {
+  const stack = await startLocalStack({ home });
+  running.push(stack);
+  return stack;
+}
+
+beforeEach(async () => {
+  home = await mkdtemp(join(tmpdir(), 'kaizen-stack-'));
+});
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((stack) => stack.stop()));
+  await rm(home, { recursive: true, force: true });
+});
+
+describe('startLocalStack', () => {
+  it.each(Object.keys(TABLE_KEYS) as TableName[])(
+    'creates the %s table with the shared key schema',
+    async (table) => {
+      const stack = await start();
+      const client = new DynamoDBClient({});
+      const { Table } = await client.send(new DescribeTableCommand({ TableName: stack.tables[table] }));
+      client.destroy();
+
+      expect(Table?.TableName).toBe(LOCAL_TABLES[table]);
+      expect(Table?.KeySchema).toEqual([
+        { AttributeName: TABLE_KEYS[table].partitionKey, KeyType: 'HASH' },
+        { AttributeName: TABLE_KEYS[table].sortKey, KeyType: 'RANGE' },
+      ]);
+      expect(Table?.BillingModeSummary?.BillingMode).toBe('PAY_PER_REQUEST');
+      expect(Table?.TableStatus).toBe('ACTIVE');
+    },
+  );
+
+  it('creates the artifacts bucket and reports loopback endpoints', async () => {
+    const stack = await start();
+    const client = new S3Client({ forcePathStyle: true });
+    const head = await client.send(new HeadBucketCommand({ Bucket: stack.bucket }));
+    client.destroy();
+
+    expect(head.$metadata.httpStatusCode).toBe(200);
+    expect(stack.bucket).toBe(LOCAL_BUCKET);
+    expect(stack.endpoints.dynamodb).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(stack.endpoints.s3).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+  });
+
+  it('serves DynamoDB puts and window queries to a client built with no endpoint', async () => {
+    const stack = await start();
+    const client = DynamoDBDocumentClient.from(new DynamoDBClient({}));
+    const sks = [
+      '2026-01-01T00:00:00Z#kpi#ctr',
+      '2026-01-02T00:00:00Z#kpi#ctr',
+      '2026-01-03T00:00:00Z#kpi#ctr',
+    ];
+    for (const [i, sk] of sks.entries()) {
+      await client.send(
+        new PutCommand({ TableName: stack.tables.metrics, Item: { pk: 'churn', sk, value: i } }),
+      );
+    }
+    const { Items } = await client.send(
+      new QueryCommand({
+        TableName: stack.tables.metrics,
+        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+        ExpressionAttributeValues: { ':pk': 'churn', ':from': '2026-01-02', ':to': '2026-01-03T99' },
+      }),
+    );
+    client.destroy();
+
+    expect(Items?.map((item) => item.value)).toEqual([1, 2]);
+  });
+
+  it('stores a streamed multi-KB upload byte for byte', async () => {
+    const stack = await start();
+    const client = new S3Client({ forcePathStyle: true });
+    const body = randomBytes(200 * 1024);
+    const chunks = Array.from({ length: 25 }, (_, i) => body.subarray(i * 8192, (i + 1) * 8192));
+    await client.send(
+      new PutObjectCommand({
+        Bucket: stack.bucket,
+        Key: 'models/churn/v1/model.bin',
+        Body: Readable.from(chunks),
+        ContentLength: body.length,
+      }),
+    );
+    const got = await client.send(
+      new GetObjectCommand({ Bucket: stack.bucket, Key: 'models/churn/v1/model.bin' }),
+    );
+    const bytes = Buffer.from((await got.Body?.transformToByteArray()) ?? []);
+    client.destroy();
+
+    expect(bytes.length).toBe(body.length);
+    expect(bytes.equals(body)).toBe(true);
+  });
+
+  it('keeps data across a stop and a start on the same home, through the shared clients', async () => {
+    const first = await start();
+    await ddb().send(
+      new PutCommand({ TableName: first.tables.registry, Item: { pk: 'churn', sk: 'POLICY', v: 1 } }),
+    );
+    await s3().send(new PutObjectCommand({ Bucket: first.bucket, Key: 'kept.txt', Body: 'still here' }));
+    await first.stop();
+
+    const second = await start();
+    const item = await ddb().send(
+      new GetCommand({ TableName: second.tables.registry, Key: { pk: 'churn', sk: 'POLICY' } }),
+    );
+    const object = await s3().send(new GetObjectCommand({ Bucket: second.bucket, Key: 'kept.txt' }));
+
+    expect(item.Item).toEqual({ pk: 'churn', sk: 'POLICY', v: 1 });
+    expect(await object.Body?.transformToString()).toBe('still here');
+  });
+
+  it('points the Kaizen configuration at the local resources', async () => {
+    await start();
+    expect(config()).toEqual({
+      metricsTable: 'kaizen-metrics',
+      registryTable: 'kaizen-registry',
+      runsTable: 'kaizen-runs',
+      bucket: 'kaizen-artifacts',
+      s3ForcePathStyle: true,
+    });
+  });
+});
+
+describe('the environment of a local stack', () => {
+  const saved: Record<string, string | undefined> = {};
+  const touched = [
+    'AWS_REGION',
+    'AWS_ENDPOINT_URL_S3',
+    'AWS_SESSION_TOKEN',
+    'POWERTOOLS_LOG_LEVEL',
+    ENV.bucket,
+  ];
+  beforeEach(() => {
+    for (const key of touched) saved[key] = process.env[key];
+    process.env.AWS_REGION = 'eu-west-3';
+    process.env.AWS_SESSION_TOKEN = 'a-real-session';
+    delete process.env.AWS_ENDPOINT_URL_S3;
+    delete process.env[ENV.bucket];
+  });
+  afterEach(() => {
+    for (const key of touched) {
+      if (saved[key] === undefined) delete process.env[key];
+      else process.env[key] = saved[key];
+    }
+  });
+
+  it.each([
+    ['AWS_REGION', 'us-east-1'],
+    ['AWS_ACCESS_KEY_ID', 'S3RVER'],
+    ['AWS_SECRET_ACCESS_KEY', 'S3RVER'],
+    ['AWS_SESSION_TOKEN', undefined],
+    ['AWS_REQUEST_CHECKSUM_CALCULATION', 'WHEN_REQUIRED'],
+    ['AWS_RESPONSE_CHECKSUM_VALIDATION', 'WHEN_REQUIRED'],
+    [ENV.metricsTable, 'kaizen-metrics'],
+    [ENV.registryTable, 'kaizen-registry'],
+    [ENV.runsTable, 'kaizen-runs'],
+    [ENV.bucket, 'kaizen-artifacts'],
+    [ENV.s3ForcePathStyle, 'true'],
+    ['POWERTOOLS_SERVICE_NAME', 'kaizen-loop'],
+    ['POWERTOOLS_LOG_LEVEL', 'SILENT'],
+    ['POWERTOOLS_METRICS_DISABLED', 'true'],
+    ['POWERTOOLS_TRACE_ENABLED', 'false'],
+  ])('sets %s to %s while running', async (name, value) => {
+    await start();
+    expect(process.env[name]).toBe(value);
+  });
+
+  it('sets the service endpoints to the servers it started', async () => {
+    const stack = await start();
+    expect(process.env.AWS_ENDPOINT_URL_DYNAMODB).toBe(stack.endpoints.dynamodb);
+    expect(process.env.AWS_ENDPOINT_URL_S3).toBe(stack.endpoints.s3);
+  });
+
+  it('passes the log level to Powertools', async () => {
+    running.push(await startLocalStack({ home, logLevel: 'DEBUG' }));
+    expect(process.env.POWERTOOLS_LOG_LEVEL).toBe('DEBUG');
+  });
+
+  it('restores the previous environment on stop', async () => {
+    const before = { ...process.env };
+    const stack = await startLocalStack({ home });
+    await stack.stop();
+
+    expect(process.env).toEqual(before);
+    expect(process.env.AWS_SESSION_TOKEN).toBe('a-real-session');
+    expect(process.env.AWS_ENDPOINT_URL_S3).toBeUndefined();
+  });
+});
+
+describe('one home, one stack', () => {
+  const lockMessage = /another kaizen command is using .*; wait for it or set KAIZEN_HOME to another folder/;
+
+  /** Starts a process that holds a stack on `dir` until its stdin closes. */
+  async function holdInChild(dir: string): Promise<ChildProcess> {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'test/local/hold-home.ts', dir], {
+      cwd: ROOT,
+      stdio: ['pipe', 'pipe', 'inherit'],
+    });
+    await new Promise<void>((resolve, reject) => {
+      let out = '';
+      child.stdout?.on('data', (data: Buffer) => {
+        out += data.toString();
+        if (out.includes('ready')) resolve();
+      });
+      child.once('exit', (code) => reject(new Error(`holder exited with ${code} before it was ready`)));
+    });
+    return child;
+  }
+
+  it('refuses a second stack on a home this process already uses', async () => {
+    await start();
+    await expect(startLocalStack({ home })).rejects.toThrow(lockMessage);
+  });
+
+  it('refuses a home another process uses, and accepts it once that process stops', async () => {
+    const child = await holdInChild(home);
+    await expect(startLocalStack({ home })).rejects.toThrow(lockMessage);
+
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.stdin?.end();
+    expect(await exited).toBe(0);
+    const stack = await start();
+    expect(stack.home).toBe(home);
+  });
+
+  it('leaves the environment untouched when it refuses', async () => {
+    await start();
+    const before = { ...process.env };
+    await startLocalStack({ home }).catch(() => undefined);
+    expect(process.env).toEqual(before);
+  });
+});
