@@ -1,6 +1,6 @@
 import { readFile, rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { psi } from '#domain/drift/index.ts';
+import { compareNumeric } from '#domain/drift/index.ts';
 import type { Observation } from '#domain/observations.ts';
 import { type ModelPolicy, parsePolicy } from '#domain/policy.ts';
 import type { RunRecord } from '#domain/record.ts';
@@ -49,6 +49,8 @@ export interface DemoDay {
   drift: Record<string, number>;
   run?: Pick<RunRecord, 'outcome' | 'summary' | 'championBefore' | 'championAfter' | 'executionName'> & {
     candidate?: { version: number; score: number; championScore: number | null };
+    /** The policy rules that called for retraining. */
+    triggers: string[];
   };
 }
 
@@ -118,7 +120,8 @@ export async function runDemo(options: DemoOptions, io: Io, onDay?: (day: DemoDa
       const drift: Record<string, number> = {};
       for (const feature of FEATURES) {
         const refValues = Float64Array.from(refDays.flatMap((d) => Array.from(featureColumn(d, feature))));
-        drift[feature] = psi(refValues, featureColumn(traffic, feature));
+        const result = compareNumeric(refValues, featureColumn(traffic, feature), { method: 'psi' });
+        drift[feature] = result.status === 'ok' ? result.value : 0;
       }
       const timestamp = new Date(Date.parse(dateOf(day)) + 12 * 3_600_000).toISOString();
       const observations: Observation[] = [
@@ -172,7 +175,8 @@ export async function runDemo(options: DemoOptions, io: Io, onDay?: (day: DemoDa
       if (result.record) {
         const { outcome, summary, championBefore, championAfter, executionName: name, candidate, evaluation } =
           result.record;
-        entry.run = { outcome, summary, championBefore, championAfter, executionName: name };
+        const triggers = (result.record.decision?.reasons ?? []).filter((r) => r.breached).map((r) => r.message);
+        entry.run = { outcome, summary, championBefore, championAfter, executionName: name, triggers };
         if (candidate && evaluation) {
           entry.run.candidate = {
             version: candidate.version,

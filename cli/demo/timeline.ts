@@ -38,7 +38,8 @@ export function formatDay(day: DemoDay, shiftDay: number): string {
       `precision ${day.precision.toFixed(3)}  psi ${drift}  | ${loopText(day)}`,
   );
   if (day.run && day.run.outcome !== 'no-action') {
-    lines.push(`        why: ${day.run.summary}`);
+    if (day.run.triggers.length > 0) lines.push(`        trigger: ${day.run.triggers.join('; ')}`);
+    lines.push(`        result:  ${day.run.summary}`);
   }
   return lines.join('\n');
 }

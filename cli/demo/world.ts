@@ -41,8 +41,8 @@ export function customers(next: () => number, count: number, shifted: boolean): 
     const charges = Math.max(15, 65 + (shifted ? 25 : 0) + gaussian(next) * 18);
     const calls = Math.floor(-Math.log(Math.max(next(), 1e-9)) * 1.6);
     const logit = shifted
-      ? -1.7 - 0.015 * tenure + 0.09 * (charges - 90) + 0.02 * calls
-      : -1.6 - 0.04 * tenure + 0.55 * (calls - 1.6) + 0.004 * (charges - 65);
+      ? -2.2 - 0.015 * tenure + 0.1 * (charges - 90) + 0.02 * calls
+      : -1.8 - 0.05 * tenure + 0.9 * (calls - 1.6) + 0.004 * (charges - 65);
     features[i * 3] = tenure;
     features[i * 3 + 1] = Math.round(charges * 100) / 100;
     features[i * 3 + 2] = calls;

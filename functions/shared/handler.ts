@@ -9,7 +9,8 @@ import type { Context } from 'aws-lambda';
 
 /** Shared Powertools instances: one per process, configured from POWERTOOLS_* variables. */
 export const logger = new Logger();
-export const metrics = new Metrics();
+// The metrics utility warns through the logger, so its warnings follow POWERTOOLS_LOG_LEVEL.
+export const metrics = new Metrics({ logger });
 export const tracer = new Tracer();
 
 /**

@@ -1,0 +1,97 @@
+import { readdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { Template } from 'aws-cdk-lib/assertions';
+import { StateMachine as LocalStateMachine } from 'aws-local-stepfunctions';
+import { describe, expect, it } from 'vitest';
+import { KaizenStack } from '#lib/kaizen-stack.ts';
+import { projectPath, readDefinition } from '#lib/project.ts';
+import { OTHER_PLACEHOLDERS, STEPS } from '../../functions/steps.ts';
+import { testApp } from '../lib/cdk-app.ts';
+
+type AslValidator = (
+  definition: unknown,
+  options?: { checkPaths?: boolean; checkArn?: boolean },
+) => { isValid: boolean; errorsText: (separator?: string) => string };
+// asl-validator (a dependency of aws-local-stepfunctions) is CommonJS without type declarations.
+const aslValidator = createRequire(import.meta.url)('asl-validator') as AslValidator;
+
+const files = readdirSync(projectPath('statemachines'))
+  .filter((name) => name.endsWith('.asl.json'))
+  .sort()
+  .map((name) => `statemachines/${name}`);
+
+/** The `${Name}` placeholders of a definition, as written in the file. */
+function placeholdersOf(text: string): Set<string> {
+  return new Set([...text.matchAll(/\$\{([A-Za-z0-9_]+)\}/g)].map((match) => match[1] as string));
+}
+
+/** The definition with every placeholder replaced by a well-formed ARN of the kind its name says. */
+function withSampleArns(text: string): unknown {
+  const sampled = text.replace(/\$\{([A-Za-z0-9_]+)\}/g, (_all, name: string) =>
+    name.endsWith('TopicArn')
+      ? `arn:aws:sns:us-east-1:123456789012:${name}`
+      : `arn:aws:lambda:us-east-1:123456789012:function:${name}`,
+  );
+  return JSON.parse(sampled);
+}
+
+// Shape-only synthesis (no bundling): substitutions do not depend on the Lambda code.
+const template = Template.fromStack(new KaizenStack(testApp({ bundle: false }), 'KaizenLoop'));
+const stateMachines = Object.values(template.findResources('AWS::StepFunctions::StateMachine')) as {
+  Properties: { DefinitionString: string; DefinitionSubstitutions?: Record<string, unknown> };
+}[];
+
+/** The state machine resource deployed from this file (matched on the parsed definition). */
+function deployedFrom(file: string) {
+  const definition = JSON.parse(readDefinition(file));
+  return stateMachines.find((sm) => {
+    const deployed = sm.Properties.DefinitionString;
+    return (
+      typeof deployed === 'string' && JSON.stringify(JSON.parse(deployed)) === JSON.stringify(definition)
+    );
+  });
+}
+
+describe('state machine definitions', () => {
+  it('finds the definition files', () => {
+    expect(files).toContain('statemachines/improvement-loop.asl.json');
+  });
+
+  it.each(files)('%s is valid ASL', (file) => {
+    const result = aslValidator(withSampleArns(readDefinition(file)), { checkPaths: true, checkArn: true });
+    expect(result.errorsText('\n')).toBe('');
+    expect(result.isValid).toBe(true);
+  });
+
+  it.each(files)('%s loads in the local engine', (file) => {
+    expect(() => new LocalStateMachine(withSampleArns(readDefinition(file)) as never)).not.toThrow();
+  });
+
+  it.each(files)('%s is deployed by a state machine of the stack', (file) => {
+    expect(deployedFrom(file)).toBeDefined();
+  });
+
+  it.each(files)('%s: placeholders and definitionSubstitutions match exactly', (file) => {
+    const substitutions = Object.keys(deployedFrom(file)?.Properties.DefinitionSubstitutions ?? {});
+    expect(new Set(substitutions)).toEqual(placeholdersOf(readDefinition(file)));
+  });
+
+  it.each(files)(
+    '%s uses only placeholders the local engine knows (STEPS and OTHER_PLACEHOLDERS)',
+    (file) => {
+      const known = new Set<string>([
+        ...Object.values(STEPS).map((step) => step.placeholder),
+        ...OTHER_PLACEHOLDERS,
+      ]);
+      expect([...placeholdersOf(readDefinition(file))].filter((name) => !known.has(name))).toEqual([]);
+    },
+  );
+
+  it('every step placeholder is used by some definition', () => {
+    const used = new Set(files.flatMap((file) => [...placeholdersOf(readDefinition(file))]));
+    const unused = Object.values(STEPS)
+      .map((step) => step.placeholder)
+      .filter((name) => !used.has(name));
+    expect(unused).toEqual([]);
+  });
+});
