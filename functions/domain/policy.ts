@@ -48,6 +48,67 @@ export const DriftRuleSchema = z
   })
   .strict();
 
+/** One monitored input column of the model. */
+export const MonitoredFeatureSchema = z
+  .object({
+    name: ColumnName,
+    /** `numeric` (numbers), `categorical` (labels), `binary` (labels with two values). */
+    type: z.enum(['numeric', 'categorical', 'binary']),
+    /** Drift method; default: chosen by type and reference size (KS/Wasserstein, chi-squared/JS, z-test). */
+    method: z.enum(['ks', 'wasserstein', 'psi', 'jensenshannon', 'hellinger', 'chisquare', 'ztest']).optional(),
+    /** Drift threshold of the method (a p-value for ks/chisquare/ztest, a distance otherwise). */
+    threshold: z.number().finite().nonnegative().optional(),
+  })
+  .strict();
+
+/** Drift and data quality computed from datasets in the bucket (reference vs current window). */
+export const MonitoringSchema = z
+  .object({
+    /** Object key of the reference dataset (CSV, JSON Lines or Parquet, by extension). */
+    reference: z.string().min(1),
+    /** Object key of the current window's dataset; `{date}` is replaced by the window's end date (YYYY-MM-DD). */
+    current: z.string().min(1),
+    features: z.array(MonitoredFeatureSchema).min(1),
+    /** A current window with fewer rows is "insufficient data": no drift, no data-quality verdict. */
+    minRows: z.number().int().min(1).default(100),
+    /** Share of drifted features at which the dataset counts as drifted. */
+    driftShare: z.number().gt(0).max(1).default(0.5),
+    quality: z
+      .object({
+        /** Largest tolerated share of missing (empty, NaN, null) values per feature. */
+        maxMissingRate: z.number().min(0).max(1).default(0.05),
+        /** Largest tolerated share of numeric values outside the reference's [min, max]. */
+        maxOutOfRangeRate: z.number().min(0).max(1).default(0.05),
+        /** Largest tolerated share of categorical values the reference never had. */
+        maxUnseenRate: z.number().min(0).max(1).default(0.05),
+      })
+      .strict()
+      .default({ maxMissingRate: 0.05, maxOutOfRangeRate: 0.05, maxUnseenRate: 0.05 }),
+  })
+  .strict()
+  .superRefine((monitoring, ctx) => {
+    const seen = new Set<string>();
+    monitoring.features.forEach((feature, index) => {
+      if (seen.has(feature.name)) {
+        ctx.addIssue({ code: 'custom', path: ['features', index, 'name'], message: `duplicate feature "${feature.name}"` });
+      }
+      seen.add(feature.name);
+      const numericOnly = ['ks', 'wasserstein'];
+      const categoricalOnly = ['chisquare', 'ztest'];
+      if (feature.method && feature.type === 'numeric' && categoricalOnly.includes(feature.method)) {
+        ctx.addIssue({ code: 'custom', path: ['features', index, 'method'], message: `${feature.method} is not a method for numeric features` });
+      }
+      if (feature.method && feature.type !== 'numeric' && numericOnly.includes(feature.method)) {
+        ctx.addIssue({ code: 'custom', path: ['features', index, 'method'], message: `${feature.method} is not a method for ${feature.type} features` });
+      }
+      if (feature.method === 'ztest' && feature.type !== 'binary') {
+        ctx.addIssue({ code: 'custom', path: ['features', index, 'method'], message: 'ztest needs a binary feature' });
+      }
+    });
+  });
+
+export type MonitoringPolicy = z.infer<typeof MonitoringSchema>;
+
 /** How the built-in trainer retrains the model. */
 export const TrainingSchema = z
   .object({
@@ -114,6 +175,7 @@ export const ModelPolicySchema = z
     window: Duration.default('P1D'),
     kpis: z.array(KpiRuleSchema).default([]),
     drift: DriftRuleSchema.optional(),
+    monitoring: MonitoringSchema.optional(),
     training: TrainingSchema,
     evaluation: EvaluationSchema,
     rollout: RolloutSchema.default({ bakePeriod: 'PT1H', maxChecks: 3, maxRelativeDrop: 0.02 }),
