@@ -26,6 +26,29 @@ export const KpiRuleSchema = z
     maxRelativeDrop: z.number().gt(0).lt(1).optional(),
     /** Fewer samples than this in the window means "insufficient data", never a breach. */
     minCount: z.number().int().nonnegative().default(0),
+    /**
+     * A band learned from the champion's reference period (its first `referenceWindows` windows after the
+     * deploy): a window whose value is more than `k` standard deviations from the reference mean, in the bad
+     * direction, breaches.
+     */
+    band: z
+      .object({
+        k: z.number().gt(0).max(10).default(3),
+        referenceWindows: z.number().int().min(2).max(100).default(14),
+        /** Fewer complete reference windows than this: the band is still being learned and not checked. */
+        minWindows: z.number().int().min(2).max(100).default(5),
+      })
+      .strict()
+      .superRefine((band, ctx) => {
+        if (band.minWindows > band.referenceWindows) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['minWindows'],
+            message: `minWindows ${band.minWindows} is more than referenceWindows ${band.referenceWindows}`,
+          });
+        }
+      })
+      .optional(),
   })
   .strict()
   .superRefine((rule, ctx) => {
@@ -45,6 +68,34 @@ export const DriftRuleSchema = z
     maxScore: z.number().finite().nonnegative().default(0.25),
     /** Per-feature ceilings that override `maxScore`. */
     features: z.record(ColumnName, z.number().finite().nonnegative()).default({}),
+    /** The dataset drifts when at least this share of its features drift (needs per-feature verdicts). */
+    maxShare: z.number().gt(0).max(1).default(0.5),
+  })
+  .strict();
+
+/** A breach must hold in `breaches` of the last `windows` windows; the alert clears after `clearAfter` healthy ones. */
+export const PersistenceSchema = z
+  .object({
+    breaches: z.number().int().min(1).max(100).default(1),
+    windows: z.number().int().min(1).max(100).default(1),
+    clearAfter: z.number().int().min(1).max(100).default(1),
+  })
+  .strict()
+  .superRefine((rule, ctx) => {
+    if (rule.breaches > rule.windows) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['breaches'],
+        message: `breaches ${rule.breaches} cannot exceed windows ${rule.windows}`,
+      });
+    }
+  });
+
+/** At most `maxRetrains` retrains per `period`. */
+export const BudgetSchema = z
+  .object({
+    maxRetrains: z.number().int().min(1).max(1000),
+    period: Duration,
   })
   .strict();
 
@@ -176,6 +227,11 @@ export const ModelPolicySchema = z
     kpis: z.array(KpiRuleSchema).default([]),
     drift: DriftRuleSchema.optional(),
     monitoring: MonitoringSchema.optional(),
+    persistence: PersistenceSchema.default({ breaches: 1, windows: 1, clearAfter: 1 }),
+    /** No retraining this long after a deploy, while the new champion settles. */
+    cooldown: Duration.default('PT0S'),
+    /** Retrain budget; default: at most 10 retrains a week. */
+    budget: BudgetSchema.default({ maxRetrains: 10, period: 'P7D' }),
     training: TrainingSchema,
     evaluation: EvaluationSchema,
     rollout: RolloutSchema.default({ bakePeriod: 'PT1H', maxChecks: 3, maxRelativeDrop: 0.02 }),
@@ -189,12 +245,38 @@ export const ModelPolicySchema = z
       }
       seen.add(rule.metric);
     });
-    if (policy.kpis.length === 0 && policy.drift === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['kpis'], message: 'a policy needs at least one KPI rule or a drift rule' });
+    const window = parseDuration(policy.window);
+    if (window === 0) ctx.addIssue({ code: 'custom', path: ['window'], message: 'must be longer than zero' });
+    const budgetPeriod = parseDuration(policy.budget.period);
+    if (window !== undefined && budgetPeriod !== undefined && budgetPeriod < window) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['budget', 'period'],
+        message: `budget period ${policy.budget.period} is shorter than the window ${policy.window}`,
+      });
+    }
+    const known = new Set([...policy.training.features, ...(policy.monitoring?.features.map((f) => f.name) ?? [])]);
+    for (const feature of Object.keys(policy.drift?.features ?? {})) {
+      if (!known.has(feature)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['drift', 'features', feature],
+          message: `unknown feature "${feature}": not in training.features or monitoring.features`,
+        });
+      }
+    }
+    if (policy.kpis.length === 0 && policy.drift === undefined && policy.monitoring === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['kpis'],
+        message: 'a policy needs at least one KPI rule, a drift rule or a monitoring section',
+      });
     }
   });
 
 export type ModelPolicy = z.infer<typeof ModelPolicySchema>;
+/** A policy as written by people: defaults may be left out. */
+export type ModelPolicyInput = z.input<typeof ModelPolicySchema>;
 export type KpiRule = z.infer<typeof KpiRuleSchema>;
 export type DriftRule = z.infer<typeof DriftRuleSchema>;
 

@@ -41,7 +41,7 @@ describe('parsePolicy', () => {
     ['a duplicate feature', { ...valid, training: { ...valid.training, features: ['a', 'a'] } }, 'training.features[1]: duplicate feature'],
     ['an unknown field', { ...valid, kpi: [] }, 'Unrecognized key'],
     ['an unknown gate metric', { ...valid, evaluation: { holdout: 'h.csv', metric: 'f1' } }, 'evaluation.metric:'],
-    ['no rule at all', { ...valid, kpis: [] }, 'kpis: a policy needs at least one KPI rule or a drift rule'],
+    ['no rule at all', { ...valid, kpis: [] }, 'kpis: a policy needs at least one KPI rule, a drift rule or a monitoring section'],
     ['a missing training section', { ...valid, training: undefined }, 'training:'],
   ])('rejects %s and names the field', (_case, document, expected) => {
     expect(issuesOf(document).join('\n')).toContain(expected);
@@ -68,5 +68,27 @@ describe('parseDuration', () => {
 
   it.each(['P', 'PT', '1D', 'P1W', 'P1M', 'PT-1H', 'P1DT', ''])('rejects %j', (text) => {
     expect(parseDuration(text)).toBeUndefined();
+  });
+});
+
+describe('parsePolicy: triggers and safety', () => {
+  it('defaults persistence to one window, no cooldown and a budget of 10 retrains a week', () => {
+    expect(parsePolicy(valid)).toMatchObject({
+      persistence: { breaches: 1, windows: 1, clearAfter: 1 },
+      cooldown: 'PT0S',
+      budget: { maxRetrains: 10, period: 'P7D' },
+    });
+  });
+
+  it.each([
+    ['more breaches than windows', { ...valid, persistence: { breaches: 3, windows: 2 } }, 'persistence.breaches: breaches 3 cannot exceed windows 2'],
+    ['a budget period shorter than the window', { ...valid, budget: { maxRetrains: 1, period: 'PT1H' } }, 'budget.period: budget period PT1H is shorter than the window P1D'],
+    ['a zero window', { ...valid, window: 'PT0S' }, 'window: must be longer than zero'],
+    ['a bad cooldown', { ...valid, cooldown: '2 days' }, 'cooldown: must be an ISO-8601 duration'],
+    ['a band that needs more windows than it learns from', { ...valid, kpis: [{ metric: 'x', band: { referenceWindows: 3, minWindows: 5 } }] }, 'kpis[0].band.minWindows: minWindows 5 is more than referenceWindows 3'],
+    ['a drift threshold for an unknown feature', { ...valid, drift: { features: { agee: 0.2 } } }, 'drift.features.agee: unknown feature "agee"'],
+    ['a numeric feature with a categorical test', { ...valid, monitoring: { reference: 'r.csv', current: 'c.csv', features: [{ name: 'age', type: 'numeric', method: 'chisquare' }] } }, 'monitoring.features[0].method: chisquare is not a method for numeric features'],
+  ])('rejects %s and names the field', (_case, document, expected) => {
+    expect(issuesOf(document).join('\n')).toContain(expected);
   });
 });
