@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 import { App } from 'aws-cdk-lib';
 import { contextString, parseModelList } from '#lib/context.ts';
 import { KaizenStack } from '#lib/kaizen-stack.ts';
@@ -10,7 +9,6 @@ const stackName =
 
 new KaizenStack(app, stackName, {
   scheduledModels: parseModelList(app.node.tryGetContext('kaizen:scheduledModels')),
-  scheduleExpression:
-    contextString(app.node.tryGetContext('kaizen:schedule'), 'kaizen:schedule') ?? 'rate(1 day)',
+  scheduleExpression: contextString(app.node.tryGetContext('kaizen:schedule'), 'kaizen:schedule'),
 });
 addNagChecks(app);

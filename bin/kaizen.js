@@ -9,10 +9,14 @@ const major = Number(process.versions.node.split('.')[0]);
 if (major < 22) {
   const bundled = fileURLToPath(new URL('../node_modules/node/bin/node', import.meta.url));
   if (!existsSync(bundled)) {
-    console.error(`kaizen needs Node.js >= 22 (this is ${process.version}); run \`npm ci\` first or install Node 22+.`);
+    console.error(
+      `kaizen needs Node.js >= 22 (this is ${process.version}); run \`npm ci\` first or install Node 22+.`,
+    );
     process.exit(1);
   }
-  const { status } = spawnSync(bundled, [fileURLToPath(import.meta.url), ...process.argv.slice(2)], { stdio: 'inherit' });
+  const { status } = spawnSync(bundled, [fileURLToPath(import.meta.url), ...process.argv.slice(2)], {
+    stdio: 'inherit',
+  });
   process.exit(status ?? 1);
 }
 

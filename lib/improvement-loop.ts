@@ -1,4 +1,4 @@
-import { RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Aws, Fn, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
@@ -123,8 +123,8 @@ export class ImprovementLoop extends Construct {
     Object.assign(substitutions, others);
 
     const logGroup = new LogGroup(this, 'StateMachineLogs', {
-      // The vendedlogs prefix keeps CloudWatch Logs' account-wide resource policy from growing per group.
-      logGroupName: `/aws/vendedlogs/states/${Stack.of(this).stackName}-improvement-loop`,
+      // vendedlogs prefix keeps the log resource policy small; the stack GUID avoids clashing with a retained group.
+      logGroupName: `/aws/vendedlogs/states/kaizen-improvement-loop-${Fn.select(2, Fn.split('/', Aws.STACK_ID))}`,
       retention: logRetention,
       removalPolicy,
     });
@@ -192,7 +192,8 @@ export class ImprovementLoop extends Construct {
         Validations.of(policy).acknowledge({
           id: finding,
           reason:
-            'Dataset and artifact keys are chosen per model and run at run time; the wildcard stays within this one bucket.',
+            'Dataset and artifact keys are chosen per model and run at run time; ' +
+            'the wildcard stays within this one bucket.',
         });
       }
     }

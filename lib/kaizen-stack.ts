@@ -43,7 +43,9 @@ export interface KaizenStackProps extends StackProps {
 
 /** Kaizen Loop: data stores, the improvement loop and its schedules, with the outputs the CLI reads. */
 export class KaizenStack extends Stack {
+  /** Tables and buckets. */
   public readonly dataStores: DataStores;
+  /** Step functions, notification topic and the improvement-loop state machine. */
   public readonly improvementLoop: ImprovementLoop;
   /** Present when `scheduledModels` is not empty. */
   public readonly schedules?: ModelSchedules;

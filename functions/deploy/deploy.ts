@@ -20,6 +20,7 @@ export async function deploy(event: DeployEvent): Promise<Deployment> {
     expected: champion?.version ?? null,
     reason: 'promoted by the gate',
     executionName: run.executionName,
+    since: run.asOf,
   });
   await setVersionStatus(run.modelId, candidate.version, 'champion');
   if (champion) await setVersionStatus(run.modelId, champion.version, 'retired');

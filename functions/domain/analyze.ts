@@ -1,6 +1,7 @@
+import { durationSeconds } from './duration.ts';
 import type { KpiRule, ModelPolicy } from './policy.ts';
 import { driftThreshold } from './policy.ts';
-import type { Champion, Decision, KpiSummary, Observed, Reason } from './run.ts';
+import type { BlockedBy, Champion, Decision, KpiSummary, LockState, Observed, Reason } from './run.ts';
 
 /** Relative move of `value` away from `reference` in the KPI's bad direction (0.1 = 10% worse). */
 export function relativeWorsening(direction: KpiRule['direction'], reference: number, value: number): number {
@@ -9,129 +10,278 @@ export function relativeWorsening(direction: KpiRule['direction'], reference: nu
   return direction === 'higher' ? -change : change;
 }
 
-function kpiReasons(rule: KpiRule, summary: KpiSummary | undefined, champion: Champion | null, observed: Observed) {
+/** Mean and standard deviation (sample) of a KPI over reference windows with enough samples. */
+export function learnBand(rule: KpiRule, reference: readonly Observed[]): { mean: number; std: number; windows: number } {
+  const minCount = Math.max(rule.minCount, 1);
+  const values = reference
+    .map((window) => window.kpis.find((kpi) => kpi.metric === rule.metric))
+    .filter((kpi): kpi is KpiSummary => kpi !== undefined && kpi.count >= minCount)
+    .map((kpi) => kpi.value);
+  const mean = values.reduce((sum, value) => sum + value, 0) / Math.max(values.length, 1);
+  const variance = values.reduce((sum, value) => sum + (value - mean) ** 2, 0) / Math.max(values.length - 1, 1);
+  return { mean, std: Math.sqrt(variance), windows: values.length };
+}
+
+/** The rule results of one window: every reason, whether any breached, whether data was insufficient. */
+export interface WindowVerdict {
+  reasons: Reason[];
+  breached: boolean;
+  insufficient: boolean;
+}
+
+function kpiReasons(
+  rule: KpiRule,
+  summary: KpiSummary | undefined,
+  champion: Champion | null,
+  observed: Observed,
+  bandReference: readonly Observed[],
+): { insufficient: boolean; reasons: Reason[] } {
   const { window } = observed;
   const subject = rule.metric;
   const minCount = Math.max(rule.minCount, 1);
   if (!summary || summary.count < minCount) {
     const count = summary?.count ?? 0;
+    const message = `${subject}: ${count} samples in the window, fewer than ${minCount}: insufficient data, no decision`;
     return {
       insufficient: true,
-      reasons: [
-        {
-          rule: 'kpi-min-count',
-          subject,
-          observed: count,
-          threshold: minCount,
-          breached: false,
-          window,
-          message: `${subject}: ${count} samples in the window, fewer than ${minCount}: insufficient data, no decision`,
-        },
-      ] satisfies Reason[],
+      reasons: [{ rule: 'kpi-min-count', subject, observed: count, threshold: minCount, breached: false, window, message }],
     };
   }
   const reasons: Reason[] = [];
   const value = summary.value;
+  const add = (reason: Omit<Reason, 'subject' | 'window' | 'observed'> & { observed?: number }) =>
+    reasons.push({ subject, observed: value, window, ...reason });
   if (rule.floor !== undefined) {
     const breached = value < rule.floor;
-    reasons.push({
+    add({
       rule: 'kpi-floor',
-      subject,
-      observed: value,
       threshold: rule.floor,
       breached,
-      window,
       message: `${subject} ${fmt(value)} ${breached ? 'is below' : 'is at or above'} the floor ${fmt(rule.floor)}`,
     });
   }
   if (rule.ceiling !== undefined) {
     const breached = value > rule.ceiling;
-    reasons.push({
+    add({
       rule: 'kpi-ceiling',
-      subject,
-      observed: value,
       threshold: rule.ceiling,
       breached,
-      window,
       message: `${subject} ${fmt(value)} ${breached ? 'is above' : 'is at or below'} the ceiling ${fmt(rule.ceiling)}`,
     });
   }
   if (rule.maxRelativeDrop !== undefined) {
     const baseline = champion?.baseline?.[subject];
     if (baseline === undefined) {
-      reasons.push({
+      add({
         rule: 'kpi-relative-drop',
-        subject,
         breached: false,
-        window,
         message: `${subject}: the champion has no baseline yet, relative drop not checked`,
       });
     } else {
       const worsening = relativeWorsening(rule.direction, baseline, value);
       const breached = worsening > rule.maxRelativeDrop;
-      reasons.push({
+      add({
         rule: 'kpi-relative-drop',
-        subject,
         observed: worsening,
         threshold: rule.maxRelativeDrop,
         breached,
-        window,
-        message: `${subject} ${fmt(value)} is ${pct(worsening)} ${worsening >= 0 ? 'worse' : 'better'} than the champion's baseline ${fmt(baseline)} (limit ${pct(rule.maxRelativeDrop)})`,
+        message: `${subject} ${fmt(value)} is ${pct(Math.abs(worsening))} ${worsening >= 0 ? 'worse' : 'better'} than the champion's baseline ${fmt(baseline)} (limit ${pct(rule.maxRelativeDrop)})`,
+      });
+    }
+  }
+  if (rule.band) {
+    const band = learnBand(rule, bandReference);
+    if (band.windows < rule.band.minWindows) {
+      add({
+        rule: 'kpi-band',
+        breached: false,
+        message: `${subject}: band still learning (${band.windows} of ${rule.band.minWindows} reference windows)`,
+      });
+    } else {
+      const limit = rule.direction === 'higher' ? band.mean - rule.band.k * band.std : band.mean + rule.band.k * band.std;
+      const breached = rule.direction === 'higher' ? value < limit : value > limit;
+      add({
+        rule: 'kpi-band',
+        threshold: limit,
+        breached,
+        message: `${subject} ${fmt(value)} is ${breached ? 'outside' : 'inside'} the band ${fmt(band.mean)} ${rule.direction === 'higher' ? '-' : '+'} ${rule.band.k}σ = ${fmt(limit)} learned from ${band.windows} windows`,
       });
     }
   }
   return { insufficient: false, reasons };
 }
 
-/**
- * Compares a window's observations with the model's policy and decides whether to retrain.
- * Insufficient data is never a breach; a missing champion or `force` always retrains.
- */
-export function analyze(input: {
-  policy: ModelPolicy;
-  observed: Observed;
-  champion: Champion | null;
-  force: boolean;
-}): Decision {
-  const { policy, observed, champion, force } = input;
+function driftReasons(policy: ModelPolicy, observed: Observed): Reason[] {
   const reasons: Reason[] = [];
-  let insufficient = 0;
-
-  if (force) reasons.push({ rule: 'forced', breached: true, message: 'retraining was forced by the execution input' });
-  if (!champion) {
-    reasons.push({ rule: 'no-champion', breached: true, message: 'no champion yet: train the first version' });
+  const { window } = observed;
+  const judged = observed.drift.filter((drift) => drift.drifted !== undefined);
+  for (const drift of observed.drift) {
+    if (drift.drifted !== undefined || !policy.drift) continue;
+    // Externally supplied scores: compared with the policy's per-feature ceilings.
+    const threshold = driftThreshold(policy.drift, drift.feature);
+    const breached = drift.score > threshold;
+    reasons.push({
+      rule: 'drift-score',
+      subject: drift.feature,
+      observed: drift.score,
+      threshold,
+      breached,
+      window,
+      message: `${drift.feature} drift ${fmt(drift.score)} (${drift.method}) ${breached ? 'exceeds' : 'is within'} ${fmt(threshold)}`,
+    });
   }
+  if (judged.length > 0) {
+    // Drift computed by the engine: the dataset drifts when enough of its features do.
+    const maxShare = policy.monitoring?.driftShare ?? policy.drift?.maxShare ?? 0.5;
+    const drifted = judged.filter((drift) => drift.drifted);
+    const share = drifted.length / judged.length;
+    const breached = share >= maxShare;
+    const names = drifted.map((drift) => `${drift.feature} ${fmt(drift.score)} (${drift.method})`).join(', ');
+    reasons.push({
+      rule: 'drift-share',
+      observed: share,
+      threshold: maxShare,
+      breached,
+      window,
+      message: `${drifted.length} of ${judged.length} features drifted (${pct(share)}; dataset drift at ${pct(maxShare)})${names ? `: ${names}` : ''}`,
+    });
+  }
+  return reasons;
+}
+
+/** Applies the policy's KPI and drift rules to one window. */
+export function evaluateWindow(
+  policy: ModelPolicy,
+  observed: Observed,
+  champion: Champion | null,
+  bandReference: readonly Observed[] = [],
+): WindowVerdict {
+  const reasons: Reason[] = [];
+  let insufficient = false;
   for (const rule of policy.kpis) {
     const summary = observed.kpis.find((kpi) => kpi.metric === rule.metric);
-    const result = kpiReasons(rule, summary, champion, observed);
-    if (result.insufficient) insufficient += 1;
+    const result = kpiReasons(rule, summary, champion, observed, bandReference);
+    insufficient ||= result.insufficient;
     reasons.push(...result.reasons);
   }
-  if (policy.drift) {
-    for (const drift of observed.drift) {
-      const threshold = driftThreshold(policy.drift, drift.feature);
-      const breached = drift.score > threshold;
-      reasons.push({
-        rule: 'drift-score',
-        subject: drift.feature,
-        observed: drift.score,
-        threshold,
-        breached,
-        window: observed.window,
-        message: `${drift.feature} drift ${fmt(drift.score)} (${drift.method}) ${breached ? 'exceeds' : 'is within'} ${fmt(threshold)}`,
-      });
-    }
+  reasons.push(...driftReasons(policy, observed));
+  return { reasons, breached: reasons.some((reason) => reason.breached), insufficient };
+}
+
+export interface AnalyzeInput {
+  policy: ModelPolicy;
+  /** The logical "now" of the run. */
+  asOf: string;
+  /** The window ending at `asOf`. */
+  observed: Observed;
+  /** Earlier windows, oldest first, for persistence. */
+  history?: readonly Observed[];
+  /** The champion's reference-period windows, for KPI bands. */
+  bandReference?: readonly Observed[];
+  champion: Champion | null;
+  /** Logical times of the retrains inside the budget period. */
+  retrains?: readonly string[];
+  lock?: LockState;
+  force: boolean;
+}
+
+/**
+ * The decision policy. A window breaches when any rule does; persistence turns breaches into an alert
+ * (M of the last N windows) that clears only after K healthy windows; an active alert retrains unless a
+ * cooldown, the budget, failed data quality or another run's lock blocks it. Insufficient data is never a
+ * breach; `force` skips the rules and blocks, but not the lock.
+ */
+export function analyze(input: AnalyzeInput): Decision {
+  const { policy, observed, champion, force } = input;
+  const { breaches: m, windows: n, clearAfter: k } = policy.persistence;
+  const current = evaluateWindow(policy, observed, champion, input.bandReference);
+  const reasons: Reason[] = [];
+
+  // Only windows served by the current champion count toward its alert.
+  const since = champion ? Date.parse(champion.since) : Number.NEGATIVE_INFINITY;
+  const eligible = (input.history ?? []).filter((window) => Date.parse(window.window.start) >= since);
+  const verdicts = [
+    ...eligible.map((window) => evaluateWindow(policy, window, champion, input.bandReference)),
+    current,
+  ];
+  let active = false;
+  for (let i = 0; i < verdicts.length; i += 1) {
+    const recent = verdicts.slice(Math.max(0, i + 1 - n), i + 1);
+    const healthyRun = verdicts.slice(Math.max(0, i + 1 - k), i + 1);
+    if (!active && recent.filter((v) => v.breached).length >= m) active = true;
+    else if (active && healthyRun.length === k && healthyRun.every((v) => !v.breached && !v.insufficient)) active = false;
+  }
+  const lastN = verdicts.slice(-n);
+  const alert = { active, breachedWindows: lastN.filter((v) => v.breached).length, windows: lastN.length };
+
+  if (force) reasons.push({ rule: 'forced', breached: true, message: 'retraining was forced by the execution input' });
+  if (!champion) reasons.push({ rule: 'no-champion', breached: true, message: 'no champion yet: train the first version' });
+  reasons.push(...current.reasons);
+  if (n > 1 || k > 1) {
+    reasons.push({
+      rule: 'persistence',
+      observed: alert.breachedWindows,
+      threshold: m,
+      breached: active && !current.insufficient,
+      message: `${alert.breachedWindows} of the last ${alert.windows} windows breached (alert at ${m} of ${n}, clears after ${k} healthy): alert ${active ? 'active' : 'clear'}`,
+    });
   }
 
-  const breaches = reasons.filter((reason) => reason.breached);
-  if (breaches.length > 0) {
-    return { action: 'retrain', reasons, summary: `retrain: ${breaches.map((r) => r.message).join('; ')}` };
+  const decide = (action: Decision['action'], summary: string, blockedBy?: BlockedBy): Decision =>
+    blockedBy ? { action, reasons, summary, alert, blockedBy } : { action, reasons, summary, alert };
+
+  let wantsRetrain = force || !champion;
+  if (!wantsRetrain && current.insufficient) {
+    const missing = current.reasons.filter((r) => r.rule === 'kpi-min-count').length;
+    return decide('none', `no decision: insufficient data for ${missing} of ${policy.kpis.length} KPIs`);
   }
-  const summary =
-    insufficient > 0
-      ? `no decision: insufficient data for ${insufficient} of ${policy.kpis.length} KPIs`
-      : 'healthy: every rule within its threshold';
-  return { action: 'none', reasons, summary };
+  wantsRetrain ||= active;
+
+  if (input.lock && !input.lock.acquired) {
+    reasons.push({ rule: 'lock', breached: false, message: `another run holds the model's lock: ${input.lock.owner}` });
+    return decide('blocked', `blocked: lock held by ${input.lock.owner}`, 'lock');
+  }
+  if (!wantsRetrain) {
+    if (current.breached) {
+      const breaches = current.reasons.filter((r) => r.breached).map((r) => r.message);
+      return decide('watch', `watch: ${breaches.join('; ')} (${alert.breachedWindows} of ${m} breached windows needed)`);
+    }
+    return decide('none', 'healthy: every rule within its threshold');
+  }
+  const why = reasons.filter((r) => r.breached).map((r) => r.message);
+  if (!force) {
+    const block = blockFor(input);
+    if (block) {
+      reasons.push({ ...block.reason, breached: false });
+      return decide('blocked', `blocked (${block.blockedBy}): ${block.reason.message}; wanted to retrain: ${why.join('; ')}`, block.blockedBy);
+    }
+  }
+  return decide('retrain', `retrain: ${why.join('; ')}`);
+}
+
+function blockFor(input: AnalyzeInput): { blockedBy: BlockedBy; reason: Reason } | undefined {
+  const { policy, champion, observed, asOf } = input;
+  if (observed.quality && !observed.quality.passed) {
+    const message = `data quality failed: ${observed.quality.failures.join('; ')}`;
+    return { blockedBy: 'data-quality', reason: { rule: 'data-quality', breached: false, message } };
+  }
+  const cooldown = durationSeconds(policy.cooldown) * 1000;
+  if (champion && cooldown > 0) {
+    const until = Date.parse(champion.since) + cooldown;
+    if (Date.parse(asOf) < until) {
+      const message = `cooldown: v${champion.version} deployed ${champion.since}, settling until ${new Date(until).toISOString()}`;
+      return { blockedBy: 'cooldown', reason: { rule: 'cooldown', breached: false, message } };
+    }
+  }
+  const retrains = input.retrains?.length ?? 0;
+  if (retrains >= policy.budget.maxRetrains) {
+    const message = `retrain budget used: ${retrains} of ${policy.budget.maxRetrains} per ${policy.budget.period}`;
+    return {
+      blockedBy: 'budget',
+      reason: { rule: 'budget', observed: retrains, threshold: policy.budget.maxRetrains, breached: false, message },
+    };
+  }
+  return undefined;
 }
 
 function fmt(value: number): string {

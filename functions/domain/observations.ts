@@ -40,6 +40,10 @@ export const DriftObservationSchema = z
     method: Name,
     score: Finite.refine((score) => score >= 0, { message: 'must not be negative' }),
     timestamp: Timestamp,
+    /** The method's verdict with its own threshold (a p-value for tests); computed drift carries it. */
+    drifted: z.boolean().optional(),
+    threshold: Finite.optional(),
+    pValue: Finite.optional(),
   })
   .strict();
 

@@ -4,6 +4,7 @@ import type {
   Decision,
   Deployment,
   Evaluation,
+  LockState,
   Observed,
   Outcome,
   RunContext,
@@ -17,6 +18,8 @@ export interface LoopState {
   modelId?: string;
   champion?: Champion | null;
   observed?: Observed;
+  history?: Observed[];
+  lock?: LockState;
   decision?: Decision;
   candidate?: Candidate;
   evaluation?: Evaluation;
@@ -68,6 +71,8 @@ function summarize(outcome: Outcome, state: LoopState, error: RunRecord['error']
   const candidate = state.candidate ? `v${state.candidate.version}` : 'the candidate';
   switch (outcome) {
     case 'no-action':
+    case 'watch':
+    case 'blocked':
     case 'dry-run':
       return `${outcome === 'dry-run' ? 'dry run, ' : ''}${state.decision?.summary ?? 'no decision'}`;
     case 'rejected':
@@ -87,8 +92,17 @@ function summarize(outcome: Outcome, state: LoopState, error: RunRecord['error']
   }
 }
 
-/** Builds the run record of a finished run from the loop state. */
-export function buildRunRecord(state: LoopState, outcome: Outcome, finishedAt: string): RunRecord {
+/** The outcome of a run that ended at the decision: what the decision was, or a dry run of a retrain. */
+export function decidedOutcome(state: LoopState): Outcome {
+  const action = state.decision?.action;
+  if (action === 'retrain') return 'dry-run';
+  if (action === 'watch' || action === 'blocked') return action;
+  return 'no-action';
+}
+
+/** Builds the run record of a finished run from the loop state; `decided` derives the outcome from the decision. */
+export function buildRunRecord(state: LoopState, requested: Outcome | 'decided', finishedAt: string): RunRecord {
+  const outcome = requested === 'decided' ? decidedOutcome(state) : requested;
   const run = state.run;
   const modelId = run?.modelId ?? state.modelId ?? 'unknown';
   const error = describeError(state.error);

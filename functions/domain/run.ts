@@ -65,12 +65,32 @@ export interface DriftSummary {
   method: string;
   score: number;
   timestamp: string;
+  /** The drift engine's verdict with its method-specific threshold; absent for externally supplied scores. */
+  drifted?: boolean;
+  threshold?: number;
+}
+
+/** The data-quality verdict of a window's dataset. */
+export interface QualitySummary {
+  passed: boolean;
+  rows: number;
+  /** Failed checks, one sentence each. */
+  failures: string[];
+  timestamp: string;
 }
 
 export interface Observed {
   window: Window;
   kpis: KpiSummary[];
   drift: DriftSummary[];
+  quality?: QualitySummary;
+}
+
+/** The per-model lock as Monitor found it. */
+export interface LockState {
+  acquired: boolean;
+  owner: string;
+  expiresAt: string;
 }
 
 /** The version currently serving, with the KPI values it was verified at. */
@@ -88,10 +108,19 @@ export type RuleName =
   | 'kpi-floor'
   | 'kpi-ceiling'
   | 'kpi-relative-drop'
+  | 'kpi-band'
   | 'kpi-min-count'
   | 'drift-score'
+  | 'drift-share'
+  | 'persistence'
+  | 'cooldown'
+  | 'budget'
+  | 'data-quality'
+  | 'lock'
   | 'no-champion'
   | 'forced';
+
+export type BlockedBy = 'cooldown' | 'budget' | 'data-quality' | 'lock';
 
 /** Why a decision was made: which rule, on what, the observed value and the threshold, over which window. */
 export interface Reason {
@@ -110,6 +139,10 @@ export interface Decision {
   action: Action;
   reasons: Reason[];
   summary: string;
+  /** Why a retrain that the rules call for may not happen now. */
+  blockedBy?: BlockedBy;
+  /** The persistence state after this window: breached windows among the last `persistence.windows`. */
+  alert: { active: boolean; breachedWindows: number; windows: number };
 }
 
 export interface Candidate {
@@ -147,4 +180,12 @@ export interface Verification {
   after?: KpiSummary[];
 }
 
-export type Outcome = 'no-action' | 'dry-run' | 'rejected' | 'promoted' | 'rolled-back' | 'failed';
+export type Outcome =
+  | 'no-action'
+  | 'watch'
+  | 'blocked'
+  | 'dry-run'
+  | 'rejected'
+  | 'promoted'
+  | 'rolled-back'
+  | 'failed';

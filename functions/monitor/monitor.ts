@@ -1,29 +1,81 @@
-import { durationSeconds, windowEnding } from '#domain/duration.ts';
+import { durationSeconds } from '#domain/duration.ts';
 import type { ModelPolicy } from '#domain/policy.ts';
-import { type Champion, type Observed, parseRunInput, type RunContext } from '#domain/run.ts';
-import { queryObservations, summarize } from '#shared/metrics-store.ts';
-import { getChampion, getPolicy } from '#shared/registry.ts';
+import { type Champion, type LockState, type Observed, parseRunInput, type RunContext } from '#domain/run.ts';
+import { bucketWindows } from '#domain/windows.ts';
+import { queryObservations } from '#shared/metrics-store.ts';
+import { acquireLock, getChampion, getPolicy, retrainsBetween } from '#shared/registry.ts';
 
 export interface MonitorEvent {
   input: unknown;
   execution: { name: string; startTime: string };
 }
 
+/** Everything the decision needs, gathered once; later steps receive it through the state. */
 export interface MonitorOutput {
   run: RunContext;
   policy: ModelPolicy;
   champion: Champion | null;
+  /** The window ending at `asOf`. */
   observed: Observed;
+  /** Earlier windows for persistence, oldest first. */
+  history: Observed[];
+  /** The champion's reference-period windows, for KPI bands. */
+  bandReference: Observed[];
+  /** Logical times of retrains inside the budget period. */
+  retrains: string[];
+  lock: LockState;
 }
 
-/** Validates the execution input and reads the model's policy, champion and the window's observations. */
-export async function monitor(event: MonitorEvent): Promise<MonitorOutput> {
+const HOUR_MS = 3_600_000;
+
+/** How long a run may hold the model's lock: the whole bake-and-verify phase plus two hours for training. */
+export function lockLifetimeMs(policy: ModelPolicy): number {
+  return (durationSeconds(policy.rollout.bakePeriod) * (policy.rollout.maxChecks + 1)) * 1000 + 2 * HOUR_MS;
+}
+
+/** Reads the windows needed for persistence and bands: `[asOf - windows * width, asOf)`. */
+export async function readRecentWindows(modelId: string, policy: ModelPolicy, asOf: string): Promise<Observed[]> {
+  const seconds = durationSeconds(policy.window);
+  const { windows, clearAfter } = policy.persistence;
+  const count = Math.max(windows, clearAfter) + Math.min(windows, clearAfter) - 1;
+  const start = new Date(Date.parse(asOf) - count * seconds * 1000).toISOString();
+  const observations = await queryObservations(modelId, { start, end: asOf });
+  return bucketWindows(start, seconds, count, observations);
+}
+
+/** The champion's first `referenceWindows` windows after its deploy that end before `before`. */
+export async function readBandReference(
+  modelId: string,
+  policy: ModelPolicy,
+  champion: Champion | null,
+  before: string,
+): Promise<Observed[]> {
+  const referenceWindows = Math.max(0, ...policy.kpis.map((rule) => rule.band?.referenceWindows ?? 0));
+  if (!champion || referenceWindows === 0) return [];
+  const seconds = durationSeconds(policy.window);
+  const available = Math.floor((Date.parse(before) - Date.parse(champion.since)) / (seconds * 1000));
+  const count = Math.min(referenceWindows, available);
+  if (count <= 0) return [];
+  const end = new Date(Date.parse(champion.since) + count * seconds * 1000).toISOString();
+  return bucketWindows(champion.since, seconds, count, await queryObservations(modelId, { start: champion.since, end }));
+}
+
+/**
+ * Validates the execution input, takes the model's lock, and reads the policy, champion, the recent windows
+ * of KPIs and drift scores, the band reference and the retrains inside the budget period.
+ */
+export async function monitor(event: MonitorEvent, now = new Date()): Promise<MonitorOutput> {
   const input = parseRunInput(event.input);
   const policy = await getPolicy(input.modelId);
-  const champion = await getChampion(input.modelId);
   const asOf = new Date(input.asOf ?? event.execution.startTime).toISOString();
-  const window = windowEnding(asOf, durationSeconds(policy.window));
-  const observed = summarize(window, await queryObservations(input.modelId, window));
+  const lock = await acquireLock(input.modelId, event.execution.name, new Date(now.getTime() + lockLifetimeMs(policy)), now);
+  const champion = await getChampion(input.modelId);
+  const windows = await readRecentWindows(input.modelId, policy, asOf);
+  const observed = windows.at(-1) as Observed;
+  const history = windows.slice(0, -1);
+  const bandReference = await readBandReference(input.modelId, policy, champion, history[0]?.window.start ?? observed.window.start);
+  const budgetStart = new Date(Date.parse(asOf) - durationSeconds(policy.budget.period) * 1000).toISOString();
+  const retrains = await retrainsBetween(input.modelId, budgetStart, asOf, policy.budget.maxRetrains);
   const run: RunContext = {
     modelId: input.modelId,
     force: input.force,
@@ -32,5 +84,5 @@ export async function monitor(event: MonitorEvent): Promise<MonitorOutput> {
     executionName: event.execution.name,
     startedAt: new Date(event.execution.startTime).toISOString(),
   };
-  return { run, policy, champion, observed };
+  return { run, policy, champion, observed, history, bandReference, retrains, lock };
 }

@@ -1,11 +1,12 @@
 import { buildRunRecord, type LoopState, type RunRecord } from '#domain/record.ts';
 import type { KpiSummary, Outcome } from '#domain/run.ts';
-import { setBaseline, setVersionStatus } from '#shared/registry.ts';
+import { releaseLock, setBaseline, setVersionStatus } from '#shared/registry.ts';
 import { putRun } from '#shared/runs.ts';
 
 export interface RecordEvent {
   state: LoopState;
-  outcome: Outcome;
+  /** `decided`: the run ended at the decision; the record says which (no-action, watch, blocked, dry-run). */
+  outcome: Outcome | 'decided';
 }
 
 function baselineFrom(kpis: KpiSummary[] | undefined): Record<string, number> | undefined {
@@ -19,9 +20,9 @@ function baselineFrom(kpis: KpiSummary[] | undefined): Record<string, number> | 
  * a healthy window.
  */
 export async function record(event: RecordEvent, now = new Date().toISOString()): Promise<RunRecord> {
-  const { state, outcome } = event;
-  const runRecord = buildRunRecord(state, outcome, now);
-  const modelId = runRecord.modelId;
+  const { state } = event;
+  const runRecord = buildRunRecord(state, event.outcome, now);
+  const { modelId, outcome } = runRecord;
   if (outcome === 'rejected' && state.candidate) await setVersionStatus(modelId, state.candidate.version, 'rejected');
   if (outcome === 'promoted' && state.deployment) {
     const baseline = baselineFrom(state.verification?.after);
@@ -33,5 +34,6 @@ export async function record(event: RecordEvent, now = new Date().toISOString())
     if (baseline) await setBaseline(modelId, state.champion.version, baseline);
   }
   await putRun(runRecord);
+  if (state.lock?.acquired && state.run) await releaseLock(modelId, state.run.executionName);
   return runRecord;
 }

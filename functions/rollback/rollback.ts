@@ -28,6 +28,7 @@ export async function rollback(event: RollbackEvent): Promise<RollbackResult> {
       version: previous,
       artifactKey: record.artifactKey,
       reason: `rolled back from v${deployment.version}`,
+      since: run.asOf,
     });
     at = change.at;
     await setVersionStatus(run.modelId, previous, 'champion');

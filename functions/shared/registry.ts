@@ -7,6 +7,10 @@ import { config } from './config.ts';
 import { ConflictError, ModelNotFoundError, TransientError } from './errors.ts';
 
 const POLICY = 'POLICY';
+const LOCK = 'LOCK';
+/** Registry items that list a model carry this in `kind`, the partition key of the `byKind` index. */
+export const MODEL_KIND = 'model';
+export const BY_KIND_INDEX = 'byKind';
 const CHAMPION = 'ALIAS#champion';
 const versionKey = (version: number) => `VERSION#${String(version).padStart(10, '0')}`;
 
@@ -15,6 +19,8 @@ export type VersionStatus = 'candidate' | 'champion' | 'retired' | 'rejected' | 
 /** A registered model version with its lineage. */
 export interface VersionRecord extends Candidate {
   modelId: string;
+  /** The logical time of the run that trained it (counts toward the retrain budget). */
+  trainedAsOf: string;
   status: VersionStatus;
   createdAt: string;
   executionName: string;
@@ -52,8 +58,9 @@ export async function putPolicy(policy: ModelPolicy, now = new Date().toISOStrin
     new UpdateCommand({
       TableName: table(),
       Key: { pk: policy.modelId, sk: POLICY },
-      UpdateExpression: 'SET policy = :policy, updatedAt = :now, registeredAt = if_not_exists(registeredAt, :now)',
-      ExpressionAttributeValues: { ':policy': policy, ':now': now },
+      UpdateExpression:
+        'SET policy = :policy, kind = :kind, updatedAt = :now, registeredAt = if_not_exists(registeredAt, :now)',
+      ExpressionAttributeValues: { ':policy': policy, ':now': now, ':kind': MODEL_KIND },
     }),
   );
 }
@@ -89,6 +96,28 @@ export async function listModels(): Promise<ModelEntry[]> {
     ExclusiveStartKey = page.LastEvaluatedKey;
   } while (ExclusiveStartKey);
   return models.sort((a, b) => a.modelId.localeCompare(b.modelId));
+}
+
+/** One page of registered models in id order, from the `byKind` index. */
+export async function pageModels(
+  limit: number,
+  cursor?: string,
+): Promise<{ models: { modelId: string; policy: ModelPolicy }[]; next: string | null }> {
+  const page = await ddb().send(
+    new QueryCommand({
+      TableName: table(),
+      IndexName: BY_KIND_INDEX,
+      KeyConditionExpression: 'kind = :kind',
+      ExpressionAttributeValues: { ':kind': MODEL_KIND },
+      Limit: limit,
+      ...(cursor ? { ExclusiveStartKey: { kind: MODEL_KIND, pk: cursor, sk: POLICY } } : {}),
+    }),
+  );
+  const models = (page.Items ?? []).map((item) => ({
+    modelId: item.pk as string,
+    policy: parsePolicy(item.policy, `stored policy of ${item.pk}`),
+  }));
+  return { models, next: page.LastEvaluatedKey ? (page.LastEvaluatedKey.pk as string) : null };
 }
 
 /** The version behind the `champion` alias, or null before the first deploy. */
@@ -152,6 +181,72 @@ export async function listVersions(modelId: string): Promise<VersionRecord[]> {
   return (await queryPrefix(modelId, 'VERSION#', false)) as unknown as VersionRecord[];
 }
 
+/** Logical training times of the versions trained in `(from, to]`, newest first (reads the newest `limit`). */
+export async function retrainsBetween(modelId: string, from: string, to: string, limit: number): Promise<string[]> {
+  const { Items } = await ddb().send(
+    new QueryCommand({
+      TableName: table(),
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      ExpressionAttributeValues: { ':pk': modelId, ':prefix': 'VERSION#' },
+      ProjectionExpression: 'trainedAsOf',
+      ScanIndexForward: false,
+      Limit: limit,
+    }),
+  );
+  return (Items ?? [])
+    .map((item) => item.trainedAsOf as string | undefined)
+    .filter((at): at is string => at !== undefined && at > from && at <= to);
+}
+
+/**
+ * Takes the model's lock for `owner` until `expiresAt` unless another live owner holds it; re-entrant for
+ * the same owner (a retried step). Returns who holds it.
+ */
+export async function acquireLock(
+  modelId: string,
+  owner: string,
+  expiresAt: Date,
+  now = new Date(),
+): Promise<{ acquired: boolean; owner: string; expiresAt: string }> {
+  try {
+    await ddb().send(
+      new PutCommand({
+        TableName: table(),
+        Item: { pk: modelId, sk: LOCK, owner, expiresAt: expiresAt.toISOString(), acquiredAt: now.toISOString() },
+        ConditionExpression: 'attribute_not_exists(sk) OR expiresAt < :now OR #owner = :owner',
+        ExpressionAttributeNames: { '#owner': 'owner' },
+        ExpressionAttributeValues: { ':now': now.toISOString(), ':owner': owner },
+      }),
+    );
+    return { acquired: true, owner, expiresAt: expiresAt.toISOString() };
+  } catch (error) {
+    if (!isConditionFailure(error)) throw error;
+    const { Item } = await ddb().send(
+      new GetCommand({ TableName: table(), Key: { pk: modelId, sk: LOCK }, ConsistentRead: true }),
+    );
+    return { acquired: false, owner: (Item?.owner as string) ?? 'unknown', expiresAt: (Item?.expiresAt as string) ?? '' };
+  }
+}
+
+/** Releases the model's lock if `owner` still holds it. */
+export async function releaseLock(modelId: string, owner: string): Promise<boolean> {
+  try {
+    await ddb().send(
+      new DeleteCommand({
+        TableName: table(),
+        Key: { pk: modelId, sk: LOCK },
+        ConditionExpression: '#owner = :owner',
+        ExpressionAttributeNames: { '#owner': 'owner' },
+        ExpressionAttributeValues: { ':owner': owner },
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (isConditionFailure(error)) return false;
+    throw error;
+  }
+}
+
 /** The history of alias moves, newest first. */
 export async function aliasHistory(modelId: string): Promise<AliasChange[]> {
   return (await queryPrefix(modelId, 'ALIASLOG#', false)) as unknown as AliasChange[];
@@ -200,6 +295,8 @@ export async function moveChampion(input: {
   expected: number | null;
   reason: string;
   executionName: string;
+  /** Logical time the version starts serving (the run's asOf); cooldowns count from it. */
+  since: string;
   now?: string;
 }): Promise<AliasChange> {
   const at = input.now ?? new Date().toISOString();
@@ -213,7 +310,8 @@ export async function moveChampion(input: {
           version: input.version,
           artifactKey: input.artifactKey,
           previousVersion: input.expected,
-          since: at,
+          since: input.since,
+          updatedAt: at,
         },
         ...(input.expected === null
           ? { ConditionExpression: 'attribute_not_exists(sk)' }

@@ -34,6 +34,7 @@ export async function train(event: TrainEvent): Promise<Candidate> {
     params,
     trainingMetrics,
     executionName: run.executionName,
+    trainedAsOf: run.asOf,
   }));
   const { version, parentVersion } = record;
   return { version, artifactKey, parentVersion, dataset: record.dataset, params, trainingMetrics };

@@ -2,7 +2,8 @@ import { durationSeconds, windowStarting } from '#domain/duration.ts';
 import type { ModelPolicy } from '#domain/policy.ts';
 import type { Deployment, Observed, RunContext, Verification } from '#domain/run.ts';
 import { verifyRollout } from '#domain/verify.ts';
-import { queryObservations, summarize } from '#shared/metrics-store.ts';
+import { summarize } from '#domain/windows.ts';
+import { queryObservations } from '#shared/metrics-store.ts';
 
 export interface VerifyEvent {
   run: RunContext;

@@ -63,9 +63,14 @@ function statementsOfRole(
     .flatMap((r) => (r.Properties.PolicyDocument as { Statement: never[] }).Statement);
 }
 
+/** The logical id behind a `{"Fn::GetAtt": [id, "Arn"]}` reference. */
+function getAttId(reference: unknown): string {
+  expect(reference).toEqual(getAtt(expect.any(String) as never));
+  return (reference as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+}
+
 function roleIdOf(resourceId: string, property: string): string {
-  const arn = resources[resourceId]?.Properties[property] as { 'Fn::GetAtt': [string, string] };
-  return arn['Fn::GetAtt'][0];
+  return getAttId(resources[resourceId]?.Properties[property]);
 }
 
 describe('Lambda steps', () => {
@@ -250,9 +255,9 @@ describe('improvement loop state machine', () => {
 
   it('logs to a vendedlogs group kept for one month', () => {
     const logging = resources[ids.stateMachine]?.Properties.LoggingConfiguration as {
-      Destinations: { CloudWatchLogsLogGroup: { LogGroupArn: { 'Fn::GetAtt': [string, string] } } }[];
+      Destinations: { CloudWatchLogsLogGroup: { LogGroupArn: unknown } }[];
     };
-    const groupId = logging.Destinations[0]?.CloudWatchLogsLogGroup.LogGroupArn['Fn::GetAtt'][0] as string;
+    const groupId = getAttId(logging.Destinations[0]?.CloudWatchLogsLogGroup.LogGroupArn);
     expect(resources[groupId]?.Properties.RetentionInDays).toBe(30);
     expect(JSON.stringify(resources[groupId]?.Properties.LogGroupName)).toContain('/aws/vendedlogs/states/');
   });
@@ -281,8 +286,8 @@ describe('improvement loop state machine', () => {
   });
 
   it('the notification topic is encrypted with a rotating customer key and accepts TLS only', () => {
-    const keyArn = resources[ids.topic]?.Properties.KmsMasterKeyId as { 'Fn::GetAtt': [string, string] };
-    expect(resources[keyArn['Fn::GetAtt'][0]]).toMatchObject({
+    const keyArn = resources[ids.topic]?.Properties.KmsMasterKeyId;
+    expect(resources[getAttId(keyArn)]).toMatchObject({
       Type: 'AWS::KMS::Key',
       Properties: { EnableKeyRotation: true },
     });
@@ -394,10 +399,8 @@ describe('schedules', () => {
   });
 
   it('the scheduler role can start executions of the improvement loop and nothing else', () => {
-    const schedule = Object.values(resources).find((r) => r.Type === 'AWS::Scheduler::Schedule');
-    const roleId = (schedule?.Properties.Target as { RoleArn: { 'Fn::GetAtt': [string, string] } }).RoleArn[
-      'Fn::GetAtt'
-    ][0];
+    const [schedule] = Object.values(template.findResources('AWS::Scheduler::Schedule')) as Resource[];
+    const roleId = getAttId((schedule?.Properties.Target as { RoleArn?: unknown } | undefined)?.RoleArn);
     expect(statementsOfRole(roleId)).toEqual([
       { Action: 'states:StartExecution', Effect: 'Allow', Resource: { Ref: ids.stateMachine } },
     ]);

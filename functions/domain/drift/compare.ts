@@ -377,6 +377,9 @@ export function categoricalScores(
     if (binary) {
       const positive = options.positive ?? categories[k - 1];
       const index = positive === undefined ? -1 : categories.indexOf(positive);
+      if (options.positive !== undefined && index < 0) {
+        throw new DriftInputError(`positive category "${options.positive}" is not a reference category`);
+      }
       const refTotal = referenceCounts.reduce((a, b) => a + b, 0);
       const refSuccesses = index < 0 ? 0 : (referenceCounts[index] as number);
       const curSuccesses = index < 0 ? 0 : (currentCounts[index] as number);

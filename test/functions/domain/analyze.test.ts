@@ -11,7 +11,7 @@ function policyWith(kpi: Partial<KpiRule>, drift?: { maxScore?: number; features
     modelId: 'm',
     kpis: [{ metric: 'ctr', ...kpi }],
     ...(drift ? { drift } : {}),
-    training: { dataset: 'd.csv', label: 'y', features: ['a'] },
+    training: { dataset: 'd.csv', label: 'y', features: ['a', 'age'] },
     evaluation: { holdout: 'h.csv' },
   });
 }
@@ -21,7 +21,13 @@ function observed(value: number | undefined, count = 1000, drift: Observed['drif
 }
 
 const decide = (kpi: Partial<KpiRule>, seen: Observed, options: { champion?: Champion | null; force?: boolean } = {}) =>
-  analyze({ policy: policyWith(kpi), observed: seen, champion: options.champion === undefined ? champion : options.champion, force: options.force ?? false });
+  analyze({
+    policy: policyWith(kpi),
+    asOf: window.end,
+    observed: seen,
+    champion: options.champion === undefined ? champion : options.champion,
+    force: options.force ?? false,
+  });
 
 describe('analyze', () => {
   it.each([
@@ -72,14 +78,14 @@ describe('analyze', () => {
     ['over a per-feature ceiling below the default', 0.15, { age: 0.1 }, 'retrain'],
   ])('drift score %s -> %s', (_case, score, features, action) => {
     const seen = observed(0.05, 1000, [{ feature: 'age', method: 'psi', score, timestamp: window.start }]);
-    const decision = analyze({ policy: policyWith({}, { maxScore: 0.25, features }), observed: seen, champion, force: false });
+    const decision = analyze({ policy: policyWith({}, { maxScore: 0.25, features }), asOf: window.end, observed: seen, champion, force: false });
     expect(decision.action).toBe(action);
     expect(decision.reasons.find((r) => r.rule === 'drift-score')).toMatchObject({ subject: 'age', observed: score });
   });
 
   it('lists every breach in the summary', () => {
     const seen = observed(0.01, 1000, [{ feature: 'age', method: 'psi', score: 0.9, timestamp: window.start }]);
-    const decision = analyze({ policy: policyWith({ floor: 0.04 }, {}), observed: seen, champion, force: false });
+    const decision = analyze({ policy: policyWith({ floor: 0.04 }, {}), asOf: window.end, observed: seen, champion, force: false });
     expect(decision.summary).toMatch(/^retrain: ctr 0\.01 is below the floor 0\.04; age drift 0\.9/);
   });
 });

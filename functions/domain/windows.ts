@@ -1,0 +1,85 @@
+import type { Observation } from './observations.ts';
+import type { DriftSummary, KpiSummary, Observed, QualitySummary, Window } from './run.ts';
+
+/** A data-quality verdict stored next to the observations of its window. */
+export interface QualityRecord extends QualitySummary {
+  type: 'quality';
+  modelId: string;
+}
+
+/** Aggregates a window: KPIs as count-weighted means, drift as the freshest score per feature. */
+export function summarize(window: Window, observations: readonly (Observation | QualityRecord)[]): Observed {
+  const kpis = new Map<string, { weighted: number; count: number; observations: number; plain: number }>();
+  const drift = new Map<string, DriftSummary>();
+  let quality: QualitySummary | undefined;
+  for (const observation of observations) {
+    if (observation.type === 'quality') {
+      if (!quality || quality.timestamp <= observation.timestamp) {
+        const { passed, rows, failures, timestamp } = observation;
+        quality = { passed, rows, failures, timestamp };
+      }
+    } else if (observation.type === 'kpi') {
+      const entry = kpis.get(observation.metric) ?? { weighted: 0, count: 0, observations: 0, plain: 0 };
+      entry.weighted += observation.value * observation.count;
+      entry.plain += observation.value;
+      entry.count += observation.count;
+      entry.observations += 1;
+      kpis.set(observation.metric, entry);
+    } else {
+      const previous = drift.get(observation.feature);
+      if (!previous || previous.timestamp <= observation.timestamp) {
+        const { feature, method, score, timestamp, drifted, threshold } = observation;
+        drift.set(feature, {
+          feature,
+          method,
+          score,
+          timestamp,
+          ...(drifted === undefined ? {} : { drifted }),
+          ...(threshold === undefined ? {} : { threshold }),
+        });
+      }
+    }
+  }
+  const kpiSummaries: KpiSummary[] = [...kpis].map(([metric, entry]) => ({
+    metric,
+    // Rows with count 0 carry no weight; a window of only such rows falls back to the plain mean.
+    value: entry.count > 0 ? entry.weighted / entry.count : entry.plain / entry.observations,
+    count: entry.count,
+    observations: entry.observations,
+  }));
+  const observed: Observed = {
+    window,
+    kpis: kpiSummaries.sort((a, b) => a.metric.localeCompare(b.metric)),
+    drift: [...drift.values()].sort((a, b) => a.feature.localeCompare(b.feature)),
+  };
+  if (quality) observed.quality = quality;
+  return observed;
+}
+
+/**
+ * Splits `[start, start + count * seconds)` into `count` consecutive windows and summarizes each from
+ * `observations` (which must lie in that range; others are ignored). Oldest first.
+ */
+export function bucketWindows(
+  start: string,
+  seconds: number,
+  count: number,
+  observations: readonly (Observation | QualityRecord)[],
+): Observed[] {
+  const origin = Date.parse(start);
+  const width = seconds * 1000;
+  const buckets: (Observation | QualityRecord)[][] = Array.from({ length: count }, () => []);
+  for (const observation of observations) {
+    const index = Math.floor((Date.parse(observation.timestamp) - origin) / width);
+    if (index >= 0 && index < count) buckets[index]?.push(observation);
+  }
+  return buckets.map((bucket, index) =>
+    summarize(
+      {
+        start: new Date(origin + index * width).toISOString(),
+        end: new Date(origin + (index + 1) * width).toISOString(),
+      },
+      bucket,
+    ),
+  );
+}
