@@ -1,11 +1,18 @@
 import { resolve } from 'node:path';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
-import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import {
+  DescribeExecutionCommand,
+  SFNClient,
+  StartExecutionCommand,
+  StartSyncExecutionCommand,
+} from '@aws-sdk/client-sfn';
 import type { RunRecord } from '#domain/record.ts';
 import type { RunInput } from '#domain/run.ts';
 import { resetClients } from '#shared/aws.ts';
 import { ENV, resetConfig } from '#shared/config.ts';
-import { IMPROVEMENT_LOOP_ASL } from '../functions/steps.ts';
+import { setLoopStarter } from '#shared/starter.ts';
+import type { SweepState } from '../functions/sweep/sweep.ts';
+import { FLEET_SWEEP_ASL, IMPROVEMENT_LOOP_ASL } from '../functions/steps.ts';
 import { LocalEngine, type LocalRunOptions } from '../local/engine.ts';
 import { type LocalStack, startLocalStack } from '../local/stack.ts';
 import { UsageError } from './io.ts';
@@ -18,10 +25,25 @@ export interface LoopResult {
   error?: { name: string; cause: string };
 }
 
+/** How a fleet sweep ended, with the loops it started (locally they are awaited; on AWS they run on). */
+export interface SweepResult {
+  executionName: string;
+  status: string;
+  totals?: SweepState['totals'];
+  pages?: number;
+  error?: { name: string; cause: string };
+  loops: LoopResult[];
+}
+
 /** Where the CLI's commands act: the embedded local stack or a deployed stack. */
 export interface Backend {
   readonly description: string;
+  readonly local: boolean;
   runLoop(input: RunInput, executionName: string, options?: LocalRunOptions): Promise<LoopResult>;
+  /** Runs the fleet sweep, as the schedule does. */
+  runSweep(input: Record<string, unknown>, executionName: string): Promise<SweepResult>;
+  /** Waits for loops started in the background (by a sweep or a trigger) and returns their results. */
+  drain(): Promise<LoopResult[]>;
   close(): Promise<void>;
 }
 
@@ -32,17 +54,46 @@ export async function localBackend(home: string, logLevel = 'SILENT'): Promise<B
   const stack = await startLocalStack({ home, logLevel });
   resetClients();
   const engine = new LocalEngine({ home, root: PROJECT_ROOT });
+  const runLoop = async (input: RunInput, executionName: string, options?: LocalRunOptions): Promise<LoopResult> => {
+    const execution = await engine.run(IMPROVEMENT_LOOP_ASL, input, { executionName, ...options });
+    const result: LoopResult = { executionName, status: execution.status };
+    if (execution.status === 'SUCCEEDED') result.record = execution.output as RunRecord;
+    if (execution.error) result.error = execution.error;
+    return result;
+  };
+  // Loops started by sweeps and triggers run in the background, as StartExecution would; drain() awaits them.
+  let started: Promise<LoopResult>[] = [];
+  setLoopStarter({
+    async start(name, input) {
+      started.push(runLoop(input, name));
+    },
+  });
+  const drain = async () => {
+    const results: LoopResult[] = [];
+    while (started.length > 0) {
+      const batch = started;
+      started = [];
+      results.push(...(await Promise.all(batch)));
+    }
+    return results;
+  };
   return {
     stack,
+    local: true,
     description: `local stack in ${home}`,
-    async runLoop(input, executionName, options) {
-      const execution = await engine.run(IMPROVEMENT_LOOP_ASL, input, { executionName, ...options });
-      const result: LoopResult = { executionName, status: execution.status };
-      if (execution.status === 'SUCCEEDED') result.record = execution.output as RunRecord;
+    runLoop,
+    async runSweep(input, executionName) {
+      const execution = await engine.run(FLEET_SWEEP_ASL, input, { executionName });
+      const state = execution.output as SweepState | undefined;
+      const result: SweepResult = { executionName, status: execution.status, loops: await drain() };
+      if (state) Object.assign(result, { totals: state.totals, pages: state.pages });
       if (execution.error) result.error = execution.error;
       return result;
     },
+    drain,
     async close() {
+      await drain();
+      setLoopStarter(undefined);
       resetClients();
       await stack.stop();
     },
@@ -68,12 +119,33 @@ export async function awsBackend(stackName: string, pollMs = 5_000): Promise<Bac
     process.env[variable] = value;
   }
   const stateMachineArn = outputs.get('ImprovementLoopArn');
-  if (!stateMachineArn) throw new UsageError(`stack ${stackName} has no output ImprovementLoopArn`);
+  const sweepArn = outputs.get('FleetSweepArn');
+  if (!stateMachineArn || !sweepArn) {
+    throw new UsageError(`stack ${stackName} lacks the ImprovementLoopArn and FleetSweepArn outputs`);
+  }
   resetConfig();
   resetClients();
   const sfn = new SFNClient({});
   return {
     description: `stack ${stackName}`,
+    local: false,
+    async runSweep(input, executionName) {
+      // The sweep is an Express workflow: run it synchronously and read its output.
+      const execution = await sfn.send(
+        new StartSyncExecutionCommand({ stateMachineArn: sweepArn, name: executionName, input: JSON.stringify(input) }),
+      );
+      const result: SweepResult = { executionName, status: execution.status ?? 'UNKNOWN', loops: [] };
+      if (execution.status === 'SUCCEEDED') {
+        const state = JSON.parse(execution.output ?? '{}') as SweepState;
+        Object.assign(result, { totals: state.totals, pages: state.pages });
+      } else {
+        result.error = { name: execution.error ?? 'Failed', cause: execution.cause ?? '' };
+      }
+      return result;
+    },
+    async drain() {
+      return [];
+    },
     async runLoop(input, executionName) {
       const { executionArn } = await sfn.send(
         new StartExecutionCommand({ stateMachineArn, name: executionName, input: JSON.stringify(input) }),

@@ -8,9 +8,12 @@ import { parseRunInput } from '#domain/run.ts';
 import { putObservations } from '#shared/metrics-store.ts';
 import { getChampion, listModels, putPolicy } from '#shared/registry.ts';
 import { listRuns } from '#shared/runs.ts';
-import { awsBackend, type Backend, localBackend } from './backend.ts';
+import type { Observation } from '#domain/observations.ts';
+import { listChecks } from '#shared/checks.ts';
+import { triggerFromRecords } from '../functions/trigger/trigger.ts';
+import { awsBackend, type Backend, type LoopResult, localBackend } from './backend.ts';
 import { shortTime, table, version } from './format.ts';
-import { ingestRows, readRows } from './ingest.ts';
+import { ingestRows, readRows, streamRecords } from './ingest.ts';
 import { type Io, UsageError } from './io.ts';
 import { executionName } from './names.ts';
 
@@ -55,6 +58,11 @@ async function withBackend<T>(options: GlobalOptions, work: (backend: Backend) =
   } finally {
     await backend.close();
   }
+}
+
+function printLoop(io: Io, result: LoopResult): void {
+  if (result.record) printRun(io, result.record);
+  else io.err(`execution ${result.executionName} failed: ${result.error?.name}: ${result.error?.cause}`);
 }
 
 function printRun(io: Io, record: RunRecord): void {
@@ -129,14 +137,25 @@ export function buildProgram(io: Io): { program: Command; exitCode: () => number
     .argument('<file>', 'JSON Lines (.jsonl) or CSV (.csv) of KPI observations and drift scores')
     .description('load observations; bad rows are reported with their line and nothing valid is lost')
     .action(async (path: string) => {
-      const result = await withBackend(globals(), async () => {
+      const result = await withBackend(globals(), async (backend) => {
         const known = new Set((await listModels()).map((model) => model.modelId));
-        return ingestRows(readRows(path), known, putObservations);
+        const stored: Observation[] = [];
+        const ingest = await ingestRows(readRows(path), known, async (batch) => {
+          await putObservations(batch);
+          // On AWS the table's stream feeds the trigger; locally the written records are handed to it directly.
+          if (backend.local) stored.push(...batch);
+        });
+        const checks = backend.local && stored.length > 0 ? await triggerFromRecords(streamRecords(stored), `ingest-${Date.now()}`) : [];
+        return { ...ingest, checks, loops: await backend.drain() };
       });
       if (globals().json) io.out(JSON.stringify({ file: path, ...result }));
       else {
         io.out(`${path}: stored ${result.stored} rows, rejected ${result.rejected.length}`);
         for (const row of result.rejected) io.err(`${path}:${row.line}: ${row.reason}`);
+        for (const check of result.checks.filter((c) => c.action !== 'none')) {
+          io.out(`${check.modelId}: ${check.summary}${check.start ? ` [loop ${check.start}: ${check.execution}]` : ''}`);
+        }
+        for (const loop of result.loops) printLoop(io, loop);
       }
       if (result.rejected.length > 0) exitCode = 1;
     });
@@ -165,13 +184,43 @@ export function buildProgram(io: Io): { program: Command; exitCode: () => number
     });
 
   program
+    .command('sweep')
+    .description('check every registered model against its policy and start loops where needed (what the schedule runs)')
+    .option('--at <timestamp>', 'sweep as of this ISO-8601 instant (default: now)')
+    .option('--page-size <n>', 'models per page (one Lambda call each)', '100')
+    .action(async (options: { at?: string; pageSize: string }) => {
+      const input = { pageSize: Number(options.pageSize), ...(options.at ? { at: options.at } : {}) };
+      const result = await withBackend(globals(), (backend) => backend.runSweep(input, executionName('sweep', 'fleet')));
+      if (globals().json) io.out(JSON.stringify(result));
+      else if (result.totals) {
+        const t = result.totals;
+        io.out(
+          `swept ${t.models} models in ${result.pages} pages: ${t.none} healthy, ${t.watch} watch, ${t.retrain} retrain ` +
+            `(${t.started} loops started, ${t.duplicates} already started for their window), ${t.blocked} blocked`,
+        );
+        for (const loop of result.loops) printLoop(io, loop);
+      } else io.err(`sweep ${result.executionName} failed: ${result.error?.name}: ${result.error?.cause}`);
+      if (result.status !== 'SUCCEEDED' || result.loops.some((loop) => loop.status !== 'SUCCEEDED')) exitCode = 1;
+    });
+
+  program
     .command('history')
     .description("a model's run records with the reasons for each decision")
     .requiredOption('--model <id>', 'model id')
     .option('--limit <n>', 'most recent runs to show', '20')
-    .action(async (options: { model: string; limit: string }) => {
-      const runs = await withBackend(globals(), () => listRuns(options.model, Number(options.limit)));
-      if (globals().json) return io.out(JSON.stringify(runs));
+    .option('--checks <days>', 'also show sweep and event checks of the last N days (UTC)', '0')
+    .action(async (options: { model: string; limit: string; checks: string }) => {
+      const days = Array.from({ length: Number(options.checks) }, (_, i) =>
+        new Date(Date.now() - i * 86_400_000).toISOString().slice(0, 10),
+      );
+      const { runs, checks } = await withBackend(globals(), async () => ({
+        runs: await listRuns(options.model, Number(options.limit)),
+        checks: await listChecks(options.model, days),
+      }));
+      if (globals().json) return io.out(JSON.stringify(days.length > 0 ? { runs, checks } : runs));
+      for (const check of checks) {
+        io.out(`${shortTime(check.checkedAt)}  check (${check.source}) as of ${shortTime(check.asOf)}: ${check.summary}${check.start ? ` [${check.start}]` : ''}`);
+      }
       if (runs.length === 0) return io.out(`no runs recorded for ${options.model}`);
       for (const run of runs) {
         io.out(`${shortTime(run.asOf)}  ${run.outcome.padEnd(11)}  ${version(run.championBefore)} -> ${version(run.championAfter)}  ${run.summary}`);

@@ -12,12 +12,19 @@ export const STEPS = {
   verify: { entry: 'functions/verify/handler.ts', placeholder: 'VerifyFunctionArn', memoryMb: 256 },
   rollback: { entry: 'functions/rollback/handler.ts', placeholder: 'RollbackFunctionArn', memoryMb: 256 },
   record: { entry: 'functions/record/handler.ts', placeholder: 'RecordFunctionArn', memoryMb: 256 },
+  sweep: { entry: 'functions/sweep/handler.ts', placeholder: 'SweepFunctionArn', memoryMb: 512 },
 } as const;
+
+/** The DynamoDB Streams trigger: not a state-machine step, started by new KPI and drift records. */
+export const TRIGGER = { entry: 'functions/trigger/handler.ts', memoryMb: 512 } as const;
 
 export type StepName = keyof typeof STEPS;
 
 /** Non-function placeholders in the state machine definitions. */
 export const OTHER_PLACEHOLDERS = ['NotificationTopicArn'] as const;
 
-/** The improvement loop definition, relative to the project root. */
+/** The improvement loop definition (Standard workflow), relative to the project root. */
 export const IMPROVEMENT_LOOP_ASL = 'statemachines/improvement-loop.asl.json';
+
+/** The fleet sweep definition (Express workflow), relative to the project root. */
+export const FLEET_SWEEP_ASL = 'statemachines/fleet-sweep.asl.json';

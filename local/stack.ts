@@ -118,19 +118,29 @@ async function createMissingTables(endpoint: string): Promise<void> {
     const missing = (Object.keys(LOCAL_TABLES) as TableName[]).filter((t) => !existing.has(LOCAL_TABLES[t]));
     await Promise.all(
       missing.map((table) => {
-        const { partitionKey, sortKey } = TABLE_KEYS[table];
+        const { partitionKey, sortKey, indexes } = TABLE_KEYS[table];
+        const attributes = new Set<string>([partitionKey, sortKey, ...indexes.flatMap((i) => [i.partitionKey, i.sortKey])]);
         return client.send(
           new CreateTableCommand({
             TableName: LOCAL_TABLES[table],
             BillingMode: 'PAY_PER_REQUEST',
-            AttributeDefinitions: [
-              { AttributeName: partitionKey, AttributeType: 'S' },
-              { AttributeName: sortKey, AttributeType: 'S' },
-            ],
+            AttributeDefinitions: [...attributes].map((name) => ({ AttributeName: name, AttributeType: 'S' })),
             KeySchema: [
               { AttributeName: partitionKey, KeyType: 'HASH' },
               { AttributeName: sortKey, KeyType: 'RANGE' },
             ],
+            ...(indexes.length > 0
+              ? {
+                  GlobalSecondaryIndexes: indexes.map((index) => ({
+                    IndexName: index.name,
+                    KeySchema: [
+                      { AttributeName: index.partitionKey, KeyType: 'HASH' as const },
+                      { AttributeName: index.sortKey, KeyType: 'RANGE' as const },
+                    ],
+                    Projection: { ProjectionType: 'ALL' as const },
+                  })),
+                }
+              : {}),
           }),
         );
       }),

@@ -231,6 +231,10 @@ export function analyze(input: AnalyzeInput): Decision {
     blockedBy ? { action, reasons, summary, alert, blockedBy } : { action, reasons, summary, alert };
 
   let wantsRetrain = force || !champion;
+  if (!wantsRetrain && champion && Date.parse(observed.window.start) < since) {
+    // Judging a new champion on its predecessor's traffic would be meaningless: wait for a full window.
+    return decide('none', `no decision: the window starts before v${champion.version} began serving (${champion.since})`);
+  }
   if (!wantsRetrain && current.insufficient) {
     const missing = current.reasons.filter((r) => r.rule === 'kpi-min-count').length;
     return decide('none', `no decision: insufficient data for ${missing} of ${policy.kpis.length} KPIs`);

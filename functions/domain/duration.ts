@@ -26,3 +26,15 @@ export function windowStarting(from: string, seconds: number): { start: string; 
   const start = new Date(from);
   return { start: start.toISOString(), end: new Date(start.getTime() + seconds * 1000).toISOString() };
 }
+
+/**
+ * Window boundaries on a fixed grid from the Unix epoch: `floor` gives the end of the last complete window
+ * before `at`, `ceil` the end of the window containing `at`. Automated runs use them as `asOf`, so every
+ * trigger for the same window computes the same execution name.
+ */
+export function windowBoundary(at: string | Date, seconds: number, mode: 'floor' | 'ceil'): string {
+  const ms = typeof at === 'string' ? Date.parse(at) : at.getTime();
+  const width = seconds * 1000;
+  const index = mode === 'floor' ? Math.floor(ms / width) : Math.ceil(ms / width);
+  return new Date(index * width).toISOString();
+}

@@ -1,16 +1,17 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, DeleteCommand, GetCommand, PutCommand, QueryCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { type ModelPolicy, parsePolicy } from '#domain/policy.ts';
 import type { Candidate, Champion } from '#domain/run.ts';
 import { ddb } from './aws.ts';
 import { config } from './config.ts';
 import { ConflictError, ModelNotFoundError, TransientError } from './errors.ts';
+import { TABLE_KEYS } from './tables.ts';
 
 const POLICY = 'POLICY';
 const LOCK = 'LOCK';
 /** Registry items that list a model carry this in `kind`, the partition key of the `byKind` index. */
 export const MODEL_KIND = 'model';
-export const BY_KIND_INDEX = 'byKind';
+export const BY_KIND_INDEX = TABLE_KEYS.registry.indexes[0].name;
 const CHAMPION = 'ALIAS#champion';
 const versionKey = (version: number) => `VERSION#${String(version).padStart(10, '0')}`;
 
@@ -123,13 +124,32 @@ export async function pageModels(
 /** The version behind the `champion` alias, or null before the first deploy. */
 export async function getChampion(modelId: string): Promise<Champion | null> {
   const { Item } = await ddb().send(new GetCommand({ TableName: table(), Key: { pk: modelId, sk: CHAMPION } }));
-  if (!Item) return null;
+  return Item ? championOf(Item) : null;
+}
+
+/** Champions of many models in one batched read per 100 models (unprocessed keys retried). */
+export async function getChampions(modelIds: readonly string[]): Promise<Map<string, Champion>> {
+  const champions = new Map<string, Champion>();
+  for (let offset = 0; offset < modelIds.length; offset += 100) {
+    let keys: Record<string, unknown>[] = modelIds.slice(offset, offset + 100).map((pk) => ({ pk, sk: CHAMPION }));
+    for (let attempt = 0; keys.length > 0; attempt += 1) {
+      if (attempt > 8) throw new TransientError(`${keys.length} champion reads left unprocessed`);
+      if (attempt > 0) await new Promise((done) => setTimeout(done, 2 ** attempt * 10));
+      const output = await ddb().send(new BatchGetCommand({ RequestItems: { [table()]: { Keys: keys } } }));
+      for (const item of output.Responses?.[table()] ?? []) champions.set(item.pk as string, championOf(item));
+      keys = (output.UnprocessedKeys?.[table()]?.Keys as Record<string, unknown>[] | undefined) ?? [];
+    }
+  }
+  return champions;
+}
+
+function championOf(item: Record<string, unknown>): Champion {
   const champion: Champion = {
-    version: Item.version as number,
-    artifactKey: Item.artifactKey as string,
-    since: Item.since as string,
+    version: item.version as number,
+    artifactKey: item.artifactKey as string,
+    since: item.since as string,
   };
-  if (Item.baseline) champion.baseline = Item.baseline as Record<string, number>;
+  if (item.baseline) champion.baseline = item.baseline as Record<string, number>;
   return champion;
 }
 

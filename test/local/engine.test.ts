@@ -423,7 +423,16 @@ describe('LocalEngine on the real improvement loop', () => {
       const { calls, handlers } = recordingHandlers({
         monitor: () => {
           if (monitorThrows) throw new NamedError('BoomError', 'broken');
-          return { run: { modelId: 'churn', dryRun: false }, policy: {}, champion: {}, observed: {} };
+          return {
+            run: { modelId: 'churn', dryRun: false },
+            policy: {},
+            champion: {},
+            observed: {},
+            history: [],
+            bandReference: [],
+            retrains: [],
+            lock: { acquired: true },
+          };
         },
         analyze: () => analyze,
         record: (event) => ({ modelId: 'churn', outcome: (event as { outcome: string }).outcome }),
@@ -439,8 +448,12 @@ describe('LocalEngine on the real improvement loop', () => {
           policy: {},
           champion: {},
           observed: {},
+          history: [],
+          bandReference: [],
+          retrains: [],
+          lock: { acquired: true },
         });
-      if (status === 'SUCCEEDED') expect(run.output).toEqual({ modelId: 'churn', outcome: 'no-action' });
+      if (status === 'SUCCEEDED') expect(run.output).toEqual({ modelId: 'churn', outcome: 'decided' });
       else expect(run.error?.name).toBe('ImprovementLoopFailed');
       const lines = notified ? await notifications() : [];
       expect(lines).toHaveLength(notified);

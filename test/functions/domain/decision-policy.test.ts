@@ -179,3 +179,11 @@ describe('dataset drift share from computed drift', () => {
     expect(decision.reasons.find((r) => r.rule === 'drift-share')).toMatchObject({ threshold: 0.5 });
   });
 });
+
+describe('a new champion', () => {
+  it('is not judged on a window that started before it served', () => {
+    const decision = decideOver([0.01], { champion: champion(new Date(ORIGIN + 12 * 3_600_000).toISOString()) });
+    expect(decision.action).toBe('none');
+    expect(decision.summary).toMatch(/window starts before v2 began serving/);
+  });
+});

@@ -1,0 +1,55 @@
+import { analyze } from '#domain/analyze.ts';
+import { durationSeconds, windowBoundary } from '#domain/duration.ts';
+import type { ModelPolicy } from '#domain/policy.ts';
+import type { Action, Champion, Decision } from '#domain/run.ts';
+import { readBandReference, readRecentWindows } from '../monitor/monitor.ts';
+import { retrainsBetween } from '#shared/registry.ts';
+import { automatedExecutionName, startLoopOnce } from '#shared/starter.ts';
+
+/** The outcome of checking one model outside a loop run: the decision, and whether a loop was started. */
+export interface ModelCheck {
+  modelId: string;
+  asOf: string;
+  action: Action;
+  summary: string;
+  /** Only for `retrain`: `started`, or `duplicate` when this window's loop was already started. */
+  start?: 'started' | 'duplicate';
+  execution?: string;
+}
+
+/**
+ * Evaluates a model's policy for the window ending at `asOf` exactly as the loop's Analyze step would
+ * (without taking the lock: the loop it starts does) and starts the loop when the decision is `retrain`.
+ */
+export async function checkModel(
+  model: { modelId: string; policy: ModelPolicy },
+  champion: Champion | null,
+  asOf: string,
+  source: string,
+): Promise<ModelCheck> {
+  const { modelId, policy } = model;
+  const windows = await readRecentWindows(modelId, policy, asOf);
+  const observed = windows.at(-1);
+  if (!observed) throw new Error(`no window for ${modelId} at ${asOf}`);
+  const history = windows.slice(0, -1);
+  const bandReference = await readBandReference(modelId, policy, champion, windows[0]?.window.start ?? asOf);
+  const base = { policy, asOf, observed, history, bandReference, champion, force: false };
+  let decision: Decision = analyze(base);
+  if (decision.action === 'retrain') {
+    // The budget needs the registry's versions: read them only for the rare model that wants to retrain.
+    const from = new Date(Date.parse(asOf) - durationSeconds(policy.budget.period) * 1000).toISOString();
+    decision = analyze({ ...base, retrains: await retrainsBetween(modelId, from, asOf, policy.budget.maxRetrains) });
+  }
+  const check: ModelCheck = { modelId, asOf, action: decision.action, summary: decision.summary };
+  if (decision.action === 'retrain') {
+    const name = automatedExecutionName(modelId, asOf);
+    check.execution = name;
+    check.start = await startLoopOnce(name, { modelId, force: false, dryRun: false, asOf }, source);
+  }
+  return check;
+}
+
+/** `asOf` of automated checks: the end of the last complete window (`floor`) or of the one containing `at`. */
+export function automatedAsOf(policy: ModelPolicy, at: string | Date, mode: 'floor' | 'ceil'): string {
+  return windowBoundary(at, durationSeconds(policy.window), mode);
+}

@@ -1,0 +1,71 @@
+import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import type { ModelCheck } from '../fleet/check.ts';
+import { ddb } from './aws.ts';
+import { config } from './config.ts';
+
+/** Compact form of a check, so a page of a hundred fits one small item. */
+interface CompactCheck {
+  m: string;
+  a: ModelCheck['action'];
+  s: string;
+  asOf: string;
+  st?: ModelCheck['start'];
+  x?: string;
+}
+
+/**
+ * Records the decisions of one batch of checks (a sweep page or a stream batch) as one item in the runs
+ * table under `CHECKS#<day>`, so recording every healthy decision costs a few write units per hundred models.
+ */
+export async function putChecks(source: string, checkedAt: string, batchId: string, checks: ModelCheck[]): Promise<void> {
+  if (checks.length === 0) return;
+  const items: CompactCheck[] = checks.map((check) => ({
+    m: check.modelId,
+    a: check.action,
+    s: check.summary,
+    asOf: check.asOf,
+    ...(check.start ? { st: check.start } : {}),
+    ...(check.execution ? { x: check.execution } : {}),
+  }));
+  await ddb().send(
+    new PutCommand({
+      TableName: config().runsTable,
+      Item: { pk: `CHECKS#${checkedAt.slice(0, 10)}`, sk: `${checkedAt}#${source}#${batchId}`, source, checkedAt, checks: items },
+    }),
+  );
+}
+
+/** A model's recorded checks on the given days (YYYY-MM-DD), newest first. */
+export async function listChecks(modelId: string, days: string[]): Promise<(ModelCheck & { checkedAt: string; source: string })[]> {
+  const found: (ModelCheck & { checkedAt: string; source: string })[] = [];
+  for (const day of days) {
+    let ExclusiveStartKey: Record<string, unknown> | undefined;
+    do {
+      const page = await ddb().send(
+        new QueryCommand({
+          TableName: config().runsTable,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': `CHECKS#${day}` },
+          ExclusiveStartKey,
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        for (const check of (item.checks as CompactCheck[]) ?? []) {
+          if (check.m !== modelId) continue;
+          found.push({
+            modelId,
+            action: check.a,
+            summary: check.s,
+            asOf: check.asOf,
+            checkedAt: item.checkedAt as string,
+            source: item.source as string,
+            ...(check.st ? { start: check.st } : {}),
+            ...(check.x ? { execution: check.x } : {}),
+          });
+        }
+      }
+      ExclusiveStartKey = page.LastEvaluatedKey;
+    } while (ExclusiveStartKey);
+  }
+  return found.sort((a, b) => b.checkedAt.localeCompare(a.checkedAt));
+}
