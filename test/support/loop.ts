@@ -14,12 +14,12 @@ import { executionName } from '../../cli/names.ts';
 export const ROOT = resolve(import.meta.dirname, '../..');
 
 /** A fresh local stack in a temp folder with the example churn policy registered. */
-export async function freshStack(overrides: Partial<ModelPolicy> = {}) {
+export async function freshStack(overrides: Partial<ModelPolicy> = {}, options: { register?: boolean } = {}) {
   const home = await mkdtemp(join(tmpdir(), 'kaizen-test-'));
   const backend = await localBackend(home);
   const example = JSON.parse(await readFile(join(ROOT, 'examples/churn-policy.json'), 'utf8'));
   const policy = parsePolicy({ ...example, ...overrides });
-  await putPolicy(policy);
+  if (options.register ?? true) await putPolicy(policy);
   return {
     home,
     backend,

@@ -1,0 +1,125 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { listChecks } from '#shared/checks.ts';
+import { getChampion, putPolicy } from '#shared/registry.ts';
+import { listRuns } from '#shared/runs.ts';
+import { streamRecords } from '../../cli/ingest.ts';
+import { triggerFromRecords } from '../../functions/trigger/trigger.ts';
+import { freshStack, observe, precision, type TestStack, writeDatasets } from '../support/loop.ts';
+
+// Sweeps, event triggers, idempotent starts and the per-model lock on the local stack.
+const T0 = '2026-11-10T00:00:00.000Z';
+const T1 = '2026-11-20T00:00:00.000Z';
+const hours = (iso: string, h: number) => new Date(Date.parse(iso) + h * 3_600_000).toISOString();
+const kpi = (modelId: string, timestamp: string, value: number) => ({ ...precision(timestamp, value), modelId });
+
+let stack: TestStack;
+
+/** Registers `ids` with the example policy and gives each a verified first champion trained at T0. */
+async function fleet(...ids: string[]) {
+  await writeDatasets(stack.policy, { seed: 1, shifted: false });
+  for (const modelId of ids) {
+    await putPolicy({ ...stack.policy, modelId });
+    await observe(kpi(modelId, hours(T0, 6), 0.3));
+    const { record } = await stack.backend.runLoop({ modelId, force: false, dryRun: false, asOf: T0 }, `bootstrap-${modelId}`);
+    expect(record?.outcome).toBe('promoted');
+  }
+}
+
+beforeEach(async () => {
+  stack = await freshStack({}, { register: false });
+});
+afterEach(async () => {
+  await stack.close();
+});
+
+describe('fleet sweep', () => {
+  it('checks every model, starts a loop only where the policy says retrain, and records every decision', async () => {
+    await fleet('healthy', 'broken', 'quiet');
+    await writeDatasets(stack.policy, { seed: 2, shifted: true });
+    await observe(kpi('healthy', hours(T1, -6), 0.31), kpi('broken', hours(T1, -6), 0.2), kpi('broken', hours(T1, 6), 0.45));
+
+    const sweep = await stack.backend.runSweep({ at: hours(T1, 1), pageSize: 2 }, 'sweep-1');
+    expect(sweep.status).toBe('SUCCEEDED');
+    expect(sweep.pages).toBe(2);
+    expect(sweep.totals).toMatchObject({ models: 3, none: 2, retrain: 1, started: 1, duplicates: 0 });
+    expect(sweep.loops.map((loop) => [loop.executionName, loop.record?.outcome])).toEqual([
+      ['auto-broken-20261120T000000Z', 'promoted'],
+    ]);
+    expect((await getChampion('broken'))?.version).toBe(2);
+    expect((await getChampion('healthy'))?.version).toBe(1);
+
+    const [check] = await listChecks('quiet', ['2026-11-20']);
+    expect(check).toMatchObject({ source: 'sweep', action: 'none', asOf: T1 });
+    expect(check?.summary).toMatch(/insufficient data/);
+    expect((await listChecks('healthy', ['2026-11-20']))[0]?.summary).toBe('healthy: every rule within its threshold');
+  });
+
+  it('a second sweep of the same window starts nothing and records the duplicate', async () => {
+    await fleet('broken');
+    // The candidate is trained on the champion's own data: the gate rejects it and the breach persists.
+    await observe(kpi('broken', hours(T1, -6), 0.2));
+    const first = await stack.backend.runSweep({ at: hours(T1, 1) }, 'sweep-1');
+    expect(first.loops.map((loop) => loop.record?.outcome)).toEqual(['rejected']);
+    const second = await stack.backend.runSweep({ at: hours(T1, 2) }, 'sweep-2');
+    expect(second.totals).toMatchObject({ retrain: 1, started: 0, duplicates: 1 });
+    expect(second.loops).toEqual([]);
+    const checks = await listChecks('broken', ['2026-11-20']);
+    expect(checks.map((check) => check.start)).toEqual(['duplicate', 'started']);
+    expect((await listRuns('broken')).filter((run) => run.executionName.startsWith('auto-'))).toHaveLength(1);
+  });
+});
+
+describe('event trigger', () => {
+  it('starts the loop from new KPI records without waiting for the schedule', async () => {
+    await fleet('broken');
+    await writeDatasets(stack.policy, { seed: 2, shifted: true });
+    await observe(kpi('broken', hours(T1, 6), 0.45));
+    const records = [kpi('broken', hours(T1, -6), 0.2)];
+    await observe(...records);
+    const checks = await triggerFromRecords(streamRecords(records), 'batch-1');
+    expect(checks).toEqual([
+      expect.objectContaining({ modelId: 'broken', action: 'retrain', start: 'started', asOf: T1, execution: 'auto-broken-20261120T000000Z' }),
+    ]);
+    const loops = await stack.backend.drain();
+    expect(loops.map((loop) => loop.record?.outcome)).toEqual(['promoted']);
+  });
+
+  it('ignores records that are not KPI or drift observations', async () => {
+    await fleet('churn');
+    const records = streamRecords([kpi('churn', T1, 0.3)]).map((record) => ({ ...record, eventName: 'REMOVE' as const }));
+    expect(await triggerFromRecords(records, 'batch-removed')).toEqual([]);
+  });
+});
+
+describe('per-model lock and idempotency under contention', () => {
+  it('many concurrent triggers for one model and window start exactly one loop', async () => {
+    await fleet('broken');
+    await writeDatasets(stack.policy, { seed: 2, shifted: true });
+    const records = [kpi('broken', hours(T1, -6), 0.2)];
+    await observe(...records, kpi('broken', hours(T1, 6), 0.45));
+    const results = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => triggerFromRecords(streamRecords(records), `batch-${i}`)),
+    );
+    const starts = results.flat().map((check) => check.start);
+    expect(starts.filter((start) => start === 'started')).toHaveLength(1);
+    expect(starts.filter((start) => start === 'duplicate')).toHaveLength(7);
+    expect(await stack.backend.drain()).toHaveLength(1);
+    expect((await getChampion('broken'))?.version).toBe(2);
+  });
+
+  it('two concurrent runs with different names: one works, the other records "blocked: lock held"', async () => {
+    await fleet('broken');
+    await writeDatasets(stack.policy, { seed: 2, shifted: true });
+    await observe(kpi('broken', hours(T1, -6), 0.2), kpi('broken', hours(T1, 6), 0.45));
+    const input = { modelId: 'broken', force: false, dryRun: false, asOf: T1 };
+    const [a, b] = await Promise.all([stack.backend.runLoop(input, 'manual-a'), stack.backend.runLoop(input, 'manual-b')]);
+    const outcomes = [a.record?.outcome, b.record?.outcome].sort();
+    expect(outcomes).toEqual(['blocked', 'promoted']);
+    const blocked = [a, b].find((run) => run.record?.outcome === 'blocked');
+    expect(blocked?.record?.decision).toMatchObject({ action: 'blocked', blockedBy: 'lock' });
+    expect(blocked?.record?.summary).toMatch(/^blocked: lock held by manual-[ab]$/);
+    // The winner released the lock: a later run is not blocked.
+    const later = await stack.backend.runLoop({ ...input, asOf: hours(T1, 24) }, 'manual-c');
+    expect(later.record?.decision?.blockedBy).toBeUndefined();
+  });
+});
