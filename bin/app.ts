@@ -1,14 +1,25 @@
+import { resolve } from 'node:path';
 import { App } from 'aws-cdk-lib';
-import { contextString, parseModelList } from '#lib/context.ts';
+import { contextString } from '#lib/context.ts';
 import { KaizenStack } from '#lib/kaizen-stack.ts';
 import { addNagChecks } from '#lib/nag.ts';
+import { InvalidPoliciesError, POLICIES_DIR, validatePolicies } from '#lib/policies.ts';
+import { PROJECT_ROOT } from '#lib/project.ts';
 
 const app = new App();
-const stackName =
-  contextString(app.node.tryGetContext('kaizen:stackName'), 'kaizen:stackName') ?? 'KaizenLoop';
+const context = (name: string) => contextString(app.node.tryGetContext(name), name);
 
-new KaizenStack(app, stackName, {
-  scheduledModels: parseModelList(app.node.tryGetContext('kaizen:scheduledModels')),
-  scheduleExpression: contextString(app.node.tryGetContext('kaizen:schedule'), 'kaizen:schedule'),
+// Policies kept in the repository must be valid before anything is deployed; a named folder must exist.
+const policiesDir = context('kaizen:policiesDir');
+try {
+  validatePolicies(resolve(PROJECT_ROOT, policiesDir ?? POLICIES_DIR), { required: policiesDir !== undefined });
+} catch (error) {
+  if (!(error instanceof InvalidPoliciesError)) throw error;
+  console.error(error.message);
+  process.exit(1);
+}
+
+new KaizenStack(app, context('kaizen:stackName') ?? 'KaizenLoop', {
+  scheduleExpression: context('kaizen:schedule'),
 });
 addNagChecks(app);

@@ -1,7 +1,15 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
-import { AttributeType, BillingMode, StreamViewType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import {
+  AttributeType,
+  BillingMode,
+  ProjectionType,
+  StreamViewType,
+  Table,
+  TableEncryption,
+} from 'aws-cdk-lib/aws-dynamodb';
 import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { BY_KIND_INDEX } from '#shared/registry.ts';
 import { TABLE_KEYS, type TableName } from '#shared/tables.ts';
 
 /** Attribute of the metrics table that DynamoDB TTL reads; writers may set it (epoch seconds) to expire rows. */
@@ -20,8 +28,8 @@ export interface DataStoresProps {
 }
 
 /**
- * The state of Kaizen Loop: three DynamoDB tables (metrics, registry, runs) with the key schemas of
- * `TABLE_KEYS`, and one versioned bucket for datasets and model artifacts with server access logs.
+ * The state of Kaizen Loop: three DynamoDB tables (metrics, registry, runs) with the key schemas and
+ * secondary indexes of `TABLE_KEYS` (shared with the local stack), and one versioned bucket for datasets and model artifacts with server access logs.
  *
  * Encryption: tables use the AWS-managed key (`aws/dynamodb`, auditable in CloudTrail, no key to
  * administer); buckets use SSE-S3, which S3 server access logging requires for its target bucket.
@@ -29,8 +37,10 @@ export interface DataStoresProps {
 export class DataStores extends Construct {
   /** KPI and drift observations per model; TTL on `expiresAt`; stream of new images for later triggers. */
   public readonly metricsTable: Table;
-  /** Policies, model versions, aliases and alias history per model. */
+  /** Policies, model versions, aliases, alias history and locks per model. */
   public readonly registryTable: Table;
+  /** The registry index that lists registered models in id order (the fleet sweep pages through it). */
+  public readonly registryModelsIndex: string = BY_KIND_INDEX;
   /** One record per improvement-loop run, with its reasons. */
   public readonly runsTable: Table;
   /** Datasets and model artifacts. */
@@ -49,6 +59,9 @@ export class DataStores extends Construct {
       stream: StreamViewType.NEW_IMAGE,
     });
     this.registryTable = this.table('RegistryTable', 'registry', removalPolicy);
+    if (!TABLE_KEYS.registry.indexes.some((index) => index.name === this.registryModelsIndex)) {
+      throw new Error(`TABLE_KEYS.registry lacks the ${this.registryModelsIndex} index the fleet sweep queries`);
+    }
     this.runsTable = this.table('RunsTable', 'runs', removalPolicy);
 
     this.accessLogsBucket = new Bucket(this, 'AccessLogsBucket', {
@@ -79,7 +92,7 @@ export class DataStores extends Construct {
     extra: { timeToLiveAttribute?: string; stream?: StreamViewType } = {},
   ): Table {
     const keys = TABLE_KEYS[name];
-    return new Table(this, id, {
+    const table = new Table(this, id, {
       partitionKey: { name: keys.partitionKey, type: AttributeType.STRING },
       sortKey: { name: keys.sortKey, type: AttributeType.STRING },
       billingMode: BillingMode.PAY_PER_REQUEST,
@@ -88,5 +101,14 @@ export class DataStores extends Construct {
       removalPolicy,
       ...extra,
     });
+    for (const index of keys.indexes) {
+      table.addGlobalSecondaryIndex({
+        indexName: index.name,
+        partitionKey: { name: index.partitionKey, type: AttributeType.STRING },
+        sortKey: { name: index.sortKey, type: AttributeType.STRING },
+        projectionType: ProjectionType.ALL,
+      });
+    }
+    return table;
   }
 }

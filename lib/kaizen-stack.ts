@@ -1,10 +1,14 @@
 import { CfnOutput, type RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import type { Construct } from 'constructs';
 import { DataStores } from './data-stores.ts';
+import { FleetSweep } from './fleet-sweep.ts';
 import { ImprovementLoop } from './improvement-loop.ts';
-import { ModelSchedules } from './schedule.ts';
+import { FleetSchedule } from './schedule.ts';
+import type { FunctionName } from './step-function.ts';
+import { MetricsTrigger } from './trigger.ts';
 
 /** Output keys of the stack; the CLI reads them to find a deployed stack's resources. */
 export const STACK_OUTPUTS = [
@@ -13,6 +17,7 @@ export const STACK_OUTPUTS = [
   'RunsTableName',
   'BucketName',
   'ImprovementLoopArn',
+  'FleetSweepArn',
   'NotificationTopicArn',
 ] as const;
 
@@ -20,13 +25,8 @@ export type StackOutput = (typeof STACK_OUTPUTS)[number];
 
 export interface KaizenStackProps extends StackProps {
   /**
-   * Models whose improvement loop runs on `scheduleExpression`.
-   * @default - none; start executions by hand or from the fleet sweep
-   */
-  readonly scheduledModels?: readonly string[];
-  /**
-   * EventBridge Scheduler expression (`rate(...)`, `cron(...)`) for the scheduled models.
-   * @default 'rate(1 day)'
+   * EventBridge Scheduler expression (`rate(...)`, `cron(...)`) on which the fleet sweep runs.
+   * @default 'rate(1 hour)'
    */
   readonly scheduleExpression?: string;
   /**
@@ -35,45 +35,57 @@ export interface KaizenStackProps extends StackProps {
    */
   readonly logRetention?: RetentionDays;
   /**
-   * What happens to tables, buckets, log groups and keys when they leave the stack.
+   * What happens to tables, buckets, queues, log groups and keys when they leave the stack.
    * @default RemovalPolicy.RETAIN
    */
   readonly removalPolicy?: RemovalPolicy;
 }
 
-/** Kaizen Loop: data stores, the improvement loop and its schedules, with the outputs the CLI reads. */
+/**
+ * Kaizen Loop: data stores, the improvement loop, the scheduled fleet sweep and the metrics-stream trigger
+ * that start it, with the outputs the CLI reads.
+ */
 export class KaizenStack extends Stack {
   /** Tables and buckets. */
   public readonly dataStores: DataStores;
   /** Step functions, notification topic and the improvement-loop state machine. */
   public readonly improvementLoop: ImprovementLoop;
-  /** Present when `scheduledModels` is not empty. */
-  public readonly schedules?: ModelSchedules;
+  /** The sweep function and the Express fleet-sweep state machine. */
+  public readonly fleetSweep: FleetSweep;
+  /** The schedule that starts the fleet sweep. */
+  public readonly schedule: FleetSchedule;
+  /** The DynamoDB Streams trigger on new KPI and drift records. */
+  public readonly trigger: MetricsTrigger;
+  /** Every Lambda function of the app, by name. */
+  public readonly functions: Readonly<Record<FunctionName, IFunction>>;
 
   constructor(scope: Construct, id: string, props: KaizenStackProps = {}) {
     super(scope, id, {
       description: 'Kaizen Loop: monitor, analyze, retrain, gate, deploy, verify and roll back ML models',
       ...props,
     });
+    const common = { logRetention: props.logRetention, removalPolicy: props.removalPolicy };
 
     this.dataStores = new DataStores(this, 'DataStores', { removalPolicy: props.removalPolicy });
-    this.improvementLoop = new ImprovementLoop(this, 'ImprovementLoop', {
+    const stores = {
       metricsTable: this.dataStores.metricsTable,
       registryTable: this.dataStores.registryTable,
       runsTable: this.dataStores.runsTable,
       bucket: this.dataStores.bucket,
-      logRetention: props.logRetention,
-      removalPolicy: props.removalPolicy,
+    };
+    this.improvementLoop = new ImprovementLoop(this, 'ImprovementLoop', { ...stores, ...common });
+    const improvementLoop = this.improvementLoop.stateMachine;
+    this.fleetSweep = new FleetSweep(this, 'FleetSweep', { ...stores, ...common, improvementLoop });
+    this.schedule = new FleetSchedule(this, 'Schedule', {
+      stateMachine: this.fleetSweep.stateMachine,
+      schedule: ScheduleExpression.expression(props.scheduleExpression ?? 'rate(1 hour)'),
     });
-
-    const scheduledModels = props.scheduledModels ?? [];
-    if (scheduledModels.length > 0) {
-      this.schedules = new ModelSchedules(this, 'Schedules', {
-        stateMachine: this.improvementLoop.stateMachine,
-        modelIds: scheduledModels,
-        schedule: ScheduleExpression.expression(props.scheduleExpression ?? 'rate(1 day)'),
-      });
-    }
+    this.trigger = new MetricsTrigger(this, 'Trigger', { ...stores, ...common, improvementLoop });
+    this.functions = {
+      ...this.improvementLoop.functions,
+      ...this.fleetSweep.functions,
+      trigger: this.trigger.lambdaFunction,
+    };
 
     const outputs: Record<StackOutput, { value: string; description: string }> = {
       MetricsTableName: { value: this.dataStores.metricsTable.tableName, description: 'KPI and drift table' },
@@ -86,6 +98,10 @@ export class KaizenStack extends Stack {
       ImprovementLoopArn: {
         value: this.improvementLoop.stateMachine.stateMachineArn,
         description: 'Improvement loop state machine',
+      },
+      FleetSweepArn: {
+        value: this.fleetSweep.stateMachine.stateMachineArn,
+        description: 'Fleet sweep state machine (Express)',
       },
       NotificationTopicArn: {
         value: this.improvementLoop.topic.topicArn,

@@ -14,3 +14,8 @@ export function projectPath(relative: string): string {
 export function readDefinition(relative: string): string {
   return readFileSync(projectPath(relative), 'utf8');
 }
+
+/** `monitor` -> `Monitor`: construct ids from step names. */
+export function pascal(name: string): string {
+  return name.charAt(0).toUpperCase() + name.slice(1);
+}

@@ -3,51 +3,43 @@ import { Schedule, ScheduleExpression, ScheduleTargetInput, TimeWindow } from 'a
 import { StepFunctionsStartExecution } from 'aws-cdk-lib/aws-scheduler-targets';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { parseRunInput } from '#domain/run.ts';
+import { SweepInputSchema } from '../functions/sweep/sweep.ts';
 
-export interface ModelSchedulesProps {
-  /** The improvement loop to start. */
+/** Input of every scheduled sweep: models per page (one sweep-function call). */
+export const SCHEDULED_SWEEP_INPUT = { pageSize: 100 } as const;
+
+export interface FleetScheduleProps {
+  /** The fleet sweep to start. */
   readonly stateMachine: IStateMachine;
-  /** Models to run on the schedule, one EventBridge Scheduler schedule each. */
-  readonly modelIds: readonly string[];
   /**
-   * When to start the loop for each model.
-   * @default ScheduleExpression.expression('rate(1 day)')
+   * When to sweep the fleet.
+   * @default ScheduleExpression.expression('rate(1 hour)')
    */
   readonly schedule?: ScheduleExpression;
 }
 
 /**
- * One EventBridge Scheduler schedule per model that starts the improvement loop with
- * `{"modelId": "<id>", "force": false, "dryRun": false}`, at fixed times (no flexible window).
+ * One EventBridge Scheduler schedule that starts the fleet sweep with `{"pageSize": 100}` at fixed times
+ * (no flexible window); the sweep covers every registered model, so adding a model needs no deploy.
  */
-export class ModelSchedules extends Construct {
-  /** The schedule of each model, by model id. */
-  public readonly schedules: ReadonlyMap<string, Schedule>;
+export class FleetSchedule extends Construct {
+  /** The schedule. */
+  public readonly schedule: Schedule;
 
-  constructor(scope: Construct, id: string, props: ModelSchedulesProps) {
+  constructor(scope: Construct, id: string, props: FleetScheduleProps) {
     super(scope, id);
-    const expression = props.schedule ?? ScheduleExpression.expression('rate(1 day)');
-    const schedules = new Map<string, Schedule>();
-    for (const modelId of props.modelIds) {
-      if (schedules.has(modelId)) throw new Error(`model ${modelId} is scheduled twice`);
-      const input = { modelId, force: false, dryRun: false };
-      // Fail at synth time, not at the first 3 a.m. run, when the id is not one the loop accepts.
-      parseRunInput(input);
-      schedules.set(
-        modelId,
-        new Schedule(this, `Schedule-${modelId}`, {
-          description: `Kaizen Loop improvement loop for model ${modelId}`,
-          schedule: expression,
-          timeWindow: TimeWindow.off(),
-          target: new StepFunctionsStartExecution(props.stateMachine, {
-            input: ScheduleTargetInput.fromObject(input),
-            retryAttempts: 3,
-            maxEventAge: Duration.hours(1),
-          }),
-        }),
-      );
-    }
-    this.schedules = schedules;
+    // Fail at synth time, not at the first scheduled run, if the sweep would reject its input.
+    SweepInputSchema.parse(SCHEDULED_SWEEP_INPUT);
+    this.schedule = new Schedule(this, 'Schedule', {
+      description: 'Kaizen Loop fleet sweep over every registered model',
+      schedule: props.schedule ?? ScheduleExpression.expression('rate(1 hour)'),
+      timeWindow: TimeWindow.off(),
+      target: new StepFunctionsStartExecution(props.stateMachine, {
+        input: ScheduleTargetInput.fromObject(SCHEDULED_SWEEP_INPUT),
+        retryAttempts: 3,
+        // A sweep that could not start for an hour is stale: a later scheduled sweep covers the same models.
+        maxEventAge: Duration.hours(1),
+      }),
+    });
   }
 }

@@ -4,11 +4,32 @@ import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { STEPS, type StepName } from '../functions/steps.ts';
+import { STEPS, type StepName, TRIGGER } from '../functions/steps.ts';
 import { PROJECT_ROOT, projectPath } from './project.ts';
 
-/** Lambda timeout per step: training and evaluation fit and score models, the rest are a few reads and writes. */
-export const STEP_TIMEOUTS: Record<StepName, Duration> = {
+/** Every Lambda function of the app: the workflow steps and the DynamoDB Streams trigger. */
+export type FunctionName = StepName | 'trigger';
+
+/** Steps of the fleet sweep; every other step belongs to the improvement loop. */
+export const SWEEP_STEPS = ['sweep'] as const satisfies readonly StepName[];
+export type SweepStep = (typeof SWEEP_STEPS)[number];
+export type LoopStep = Exclude<StepName, SweepStep>;
+/** Steps of the improvement loop, in `STEPS` order. */
+export const LOOP_STEPS: readonly LoopStep[] = (Object.keys(STEPS) as StepName[]).filter(
+  (step): step is LoopStep => !(SWEEP_STEPS as readonly StepName[]).includes(step),
+);
+
+/** Entry file and memory of each function, as `functions/steps.ts` declares them. */
+export const FUNCTIONS: Readonly<Record<FunctionName, { entry: string; memoryMb: number }>> = {
+  ...STEPS,
+  trigger: TRIGGER,
+};
+
+/**
+ * Lambda timeout per function: training and evaluation fit and score models, a sweep page checks up to a
+ * thousand models, a stream batch up to a hundred; the rest are a few reads and writes.
+ */
+export const STEP_TIMEOUTS: Record<FunctionName, Duration> = {
   monitor: Duration.seconds(30),
   analyze: Duration.seconds(30),
   train: Duration.minutes(5),
@@ -17,6 +38,8 @@ export const STEP_TIMEOUTS: Record<StepName, Duration> = {
   verify: Duration.seconds(30),
   rollback: Duration.seconds(30),
   record: Duration.seconds(30),
+  sweep: Duration.minutes(5),
+  trigger: Duration.minutes(1),
 };
 
 /** Environment every step gets, on top of the `KAIZEN_*` resource names. */
@@ -33,8 +56,13 @@ const ESM_REQUIRE_BANNER =
   'const require = topLevelCreateRequire(import.meta.url);';
 
 export interface StepFunctionProps {
-  /** Which entry of `STEPS` to build: entry file, memory and default timeout come from it. */
-  readonly step: StepName;
+  /** Which entry of `FUNCTIONS` to build: entry file, memory and default timeout come from it. */
+  readonly step: FunctionName;
+  /**
+   * Description of the function and its role.
+   * @default `Kaizen Loop <step> step`
+   */
+  readonly description?: string;
   /**
    * Extra environment variables (the `KAIZEN_*` resource names).
    * @default - only the Powertools and Node settings of `BASE_ENVIRONMENT`
@@ -58,7 +86,7 @@ export interface StepFunctionProps {
 }
 
 /**
- * One Lambda-backed workflow step: an ESM, minified, source-mapped Node.js 24 bundle on arm64 with
+ * One Lambda function of the app (a workflow step or the trigger): an ESM, minified, source-mapped Node.js 24 bundle on arm64 with
  * X-Ray tracing, its own log group with retention, and its own role that can only write to that log
  * group (grant table and bucket access on `lambdaFunction`).
  */
@@ -72,7 +100,8 @@ export class StepFunction extends Construct {
 
   constructor(scope: Construct, id: string, props: StepFunctionProps) {
     super(scope, id);
-    const step = STEPS[props.step];
+    const step = FUNCTIONS[props.step];
+    const description = props.description ?? `Kaizen Loop ${props.step} step`;
 
     this.logGroup = new LogGroup(this, 'LogGroup', {
       retention: props.logRetention ?? RetentionDays.ONE_MONTH,
@@ -81,14 +110,14 @@ export class StepFunction extends Construct {
     // An own role instead of the default one, which carries the AWSLambdaBasicExecutionRole managed policy.
     this.role = new Role(this, 'Role', {
       assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
-      description: `Kaizen Loop ${props.step} step`,
+      description,
     });
     this.logGroup.grantWrite(this.role);
 
     this.lambdaFunction = new NodejsFunction(this, 'Function', {
       entry: projectPath(step.entry),
       handler: 'handler',
-      description: `Kaizen Loop ${props.step} step`,
+      description,
       runtime: Runtime.NODEJS_24_X,
       architecture: Architecture.ARM_64,
       memorySize: step.memoryMb,

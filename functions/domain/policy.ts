@@ -306,7 +306,12 @@ export function formatIssues(error: z.ZodError): string[] {
 
 /** Validates a policy document and fills in defaults; throws {@link PolicyError} naming each bad field. */
 export function parsePolicy(input: unknown, source = 'policy'): ModelPolicy {
-  const result = ModelPolicySchema.safeParse(input);
+  // `$schema` only points editors at the JSON Schema; it is not part of the policy.
+  const document =
+    input !== null && typeof input === 'object' && '$schema' in input
+      ? Object.fromEntries(Object.entries(input).filter(([key]) => key !== '$schema'))
+      : input;
+  const result = ModelPolicySchema.safeParse(document);
   if (!result.success) {
     const issues = formatIssues(result.error);
     throw new PolicyError(`${source} is invalid:\n  ${issues.join('\n  ')}`, issues);

@@ -1,37 +1,44 @@
 import { Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import { ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { describe, expect, it } from 'vitest';
-import { ModelSchedules } from '#lib/schedule.ts';
+import { FleetSchedule, SCHEDULED_SWEEP_INPUT } from '#lib/schedule.ts';
+import { SweepInputSchema } from '../../functions/sweep/sweep.ts';
 import { testApp } from './cdk-app.ts';
 
-const ARN = 'arn:aws:states:us-east-1:123456789012:stateMachine:loop';
+const ARN = 'arn:aws:states:us-east-1:123456789012:stateMachine:sweep';
 
-function schedulesFor(modelIds: string[]) {
-  const stack = new Stack(testApp({ bundle: false }), 'Schedules');
-  const stateMachine = StateMachine.fromStateMachineArn(stack, 'Loop', ARN);
-  new ModelSchedules(stack, 'Schedules', { stateMachine, modelIds });
+function scheduleFor(schedule?: ScheduleExpression): Template {
+  const stack = new Stack(testApp({ bundle: false }), 'Schedule');
+  const stateMachine = StateMachine.fromStateMachineArn(stack, 'Sweep', ARN);
+  new FleetSchedule(stack, 'Schedule', { stateMachine, schedule });
   return Template.fromStack(stack);
 }
 
-describe('ModelSchedules', () => {
-  it('runs daily by default', () => {
-    schedulesFor(['churn']).hasResourceProperties('AWS::Scheduler::Schedule', {
-      ScheduleExpression: 'rate(1 day)',
-      Target: { Arn: ARN, Input: Match.serializedJson({ modelId: 'churn', force: false, dryRun: false }) },
+describe('FleetSchedule', () => {
+  it('starts the sweep hourly by default with pages of 100 models, at fixed times', () => {
+    const template = scheduleFor();
+    template.resourceCountIs('AWS::Scheduler::Schedule', 1);
+    template.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'rate(1 hour)',
+      FlexibleTimeWindow: { Mode: 'OFF' },
+      Target: {
+        Arn: ARN,
+        Input: Match.serializedJson({ pageSize: 100 }),
+        RetryPolicy: { MaximumRetryAttempts: 3, MaximumEventAgeInSeconds: 3600 },
+      },
     });
   });
 
-  it.each([
-    ['an upper-case id', 'Churn'],
-    ['an id with a space', 'churn model'],
-    ['an empty id', ''],
-    ['an id longer than 63 characters', 'a'.repeat(64)],
-  ])('rejects %s at synth time, as the loop would reject its input', (_case, modelId) => {
-    expect(() => schedulesFor([modelId])).toThrow(/modelId/);
+  it('uses the given expression', () => {
+    scheduleFor(ScheduleExpression.expression('cron(0 6 * * ? *)')).hasResourceProperties(
+      'AWS::Scheduler::Schedule',
+      { ScheduleExpression: 'cron(0 6 * * ? *)' },
+    );
   });
 
-  it('rejects a model scheduled twice', () => {
-    expect(() => schedulesFor(['churn', 'churn'])).toThrow(/churn is scheduled twice/);
+  it('sends an input the sweep accepts', () => {
+    expect(SweepInputSchema.parse(SCHEDULED_SWEEP_INPUT)).toMatchObject({ pageSize: 100, pages: 0 });
   });
 });

@@ -1,0 +1,175 @@
+import { type RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { CfnTable, type ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { CfnBucket, type IBucket } from 'aws-cdk-lib/aws-s3';
+import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
+import type { Construct } from 'constructs';
+import { ENV } from '#shared/config.ts';
+import { LOOP_ARN_VARIABLE } from '#shared/starter.ts';
+import { type FunctionName, StepFunction } from './step-function.ts';
+
+export type Access = 'read' | 'readWrite';
+
+/** The stores and actions one function may use. */
+export interface FunctionAccess {
+  readonly metrics?: Access;
+  readonly registry?: Access;
+  readonly runs?: Access;
+  readonly bucket?: Access;
+  /** `start`: may start executions of the improvement loop (and gets its ARN in the environment). */
+  readonly loop?: 'start';
+}
+
+/** What each function may touch; anything not listed is denied. */
+export const STEP_ACCESS: Record<FunctionName, FunctionAccess> = {
+  // Monitor takes the per-model lock (a registry item) that Record releases.
+  monitor: { metrics: 'read', registry: 'readWrite' },
+  analyze: {},
+  train: { bucket: 'readWrite', registry: 'readWrite' },
+  evaluate: { bucket: 'read', registry: 'read' },
+  deploy: { registry: 'readWrite' },
+  verify: { metrics: 'read' },
+  rollback: { registry: 'readWrite' },
+  record: { runs: 'readWrite', registry: 'readWrite' },
+  // Sweep and trigger record their checks and start markers in the runs table.
+  sweep: { metrics: 'read', registry: 'read', runs: 'readWrite', loop: 'start' },
+  trigger: { metrics: 'read', registry: 'read', runs: 'readWrite', loop: 'start' },
+};
+
+const BUCKET_ACTIONS: Record<Access, { objects: string[]; bucket: string[] }> = {
+  // ListBucket turns a missing key into NoSuchKey instead of AccessDenied.
+  read: { objects: ['s3:GetObject'], bucket: ['s3:ListBucket'] },
+  readWrite: {
+    objects: ['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload'],
+    bucket: ['s3:ListBucket'],
+  },
+};
+
+/** The tables and the bucket of Kaizen Loop, as the functions see them. */
+export interface KaizenStores {
+  /** KPI and drift observations. */
+  readonly metricsTable: ITable;
+  /** Policies, versions, aliases and locks. */
+  readonly registryTable: ITable;
+  /** Run records, check records and start markers. */
+  readonly runsTable: ITable;
+  /** Datasets and model artifacts. */
+  readonly bucket: IBucket;
+}
+
+export interface KaizenFunctionProps {
+  /** Which function to build; its grants come from `STEP_ACCESS`. */
+  readonly name: FunctionName;
+  /** The stores to grant access to. */
+  readonly stores: KaizenStores;
+  /** The improvement loop; required when the function's access includes `loop: 'start'`. */
+  readonly loop?: IStateMachine;
+  /**
+   * Description of the function.
+   * @default `Kaizen Loop <name> step`
+   */
+  readonly description?: string;
+  /**
+   * Retention of the function's log group.
+   * @default RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: RetentionDays;
+  /**
+   * What happens to the log group when it leaves the stack.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+}
+
+/**
+ * Builds one function with the `StepFunction` defaults, the names of all stores in its environment
+ * (the handlers' config reads them all) and exactly the grants of `STEP_ACCESS[name]`.
+ */
+export function kaizenFunction(scope: Construct, id: string, props: KaizenFunctionProps): StepFunction {
+  const access = STEP_ACCESS[props.name];
+  if (access.loop && !props.loop) throw new Error(`function ${props.name} starts the improvement loop: pass loop`);
+  const { stores } = props;
+  const environment: Record<string, string> = {
+    [ENV.metricsTable]: stores.metricsTable.tableName,
+    [ENV.registryTable]: stores.registryTable.tableName,
+    [ENV.runsTable]: stores.runsTable.tableName,
+    [ENV.bucket]: stores.bucket.bucketName,
+  };
+  if (access.loop && props.loop) environment[LOOP_ARN_VARIABLE] = props.loop.stateMachineArn;
+  const built = new StepFunction(scope, id, {
+    step: props.name,
+    description: props.description,
+    environment,
+    logRetention: props.logRetention,
+    logRemovalPolicy: props.removalPolicy,
+  });
+  grantAccess(built.lambdaFunction, access, stores);
+  if (access.loop && props.loop) props.loop.grantStartExecution(built.lambdaFunction);
+  return built;
+}
+
+function grantAccess(fn: IFunction, access: FunctionAccess, stores: KaizenStores): void {
+  const tables: [Access | undefined, ITable][] = [
+    [access.metrics, stores.metricsTable],
+    [access.registry, stores.registryTable],
+    [access.runs, stores.runsTable],
+  ];
+  for (const [level, table] of tables) {
+    if (level === 'read') table.grantReadData(fn);
+    if (level === 'readWrite') table.grantReadWriteData(fn);
+    const finding = level && tableIndexesFinding(table);
+    if (finding) {
+      acknowledge(fn, finding, 'Queries read the secondary indexes of this one table (`byKind` lists the models).');
+    }
+  }
+  if (access.bucket) {
+    const actions = BUCKET_ACTIONS[access.bucket];
+    fn.addToRolePolicy(
+      new PolicyStatement({ actions: actions.objects, resources: [stores.bucket.arnForObjects('*')] }),
+    );
+    fn.addToRolePolicy(new PolicyStatement({ actions: actions.bucket, resources: [stores.bucket.bucketArn] }));
+    // A customer-managed bucket key (if the caller brings one) also needs grants on the key.
+    if (access.bucket === 'read') stores.bucket.encryptionKey?.grantDecrypt(fn);
+    else stores.bucket.encryptionKey?.grantEncryptDecrypt(fn);
+    const finding = bucketObjectsFinding(stores.bucket);
+    if (finding) {
+      acknowledge(
+        fn,
+        finding,
+        'Dataset and artifact keys are chosen per model and run at run time; ' +
+          'the wildcard stays within this one bucket.',
+      );
+    }
+  }
+}
+
+function acknowledge(fn: IFunction, id: string, reason: string): void {
+  const policy = fn.role?.node.tryFindChild('DefaultPolicy');
+  if (policy) Validations.of(policy).acknowledge({ id, reason });
+}
+
+/**
+ * The cdk-nag IAM5 finding id of `<table ARN>/index/*`, which CDK's table grants add for a table of this
+ * app that has secondary indexes; undefined otherwise (imported tables: their owner acknowledges it).
+ */
+function tableIndexesFinding(table: ITable): string | undefined {
+  const resource = table.node.defaultChild;
+  if (!(resource instanceof CfnTable)) return undefined;
+  const stack = Stack.of(resource);
+  const global = stack.resolve(resource.globalSecondaryIndexes) as unknown[] | undefined;
+  const local = stack.resolve(resource.localSecondaryIndexes) as unknown[] | undefined;
+  if ((global?.length ?? 0) + (local?.length ?? 0) === 0) return undefined;
+  return `AwsSolutions-IAM5[Resource::<${stack.getLogicalId(resource)}.Arn>/index/*]`;
+}
+
+/**
+ * The cdk-nag IAM5 finding id of `<bucket ARN>/*` for a bucket defined in this app (cdk-nag renders
+ * `Fn::GetAtt` as `<LogicalId.Arn>`); undefined for imported buckets, whose owner acknowledges it.
+ */
+function bucketObjectsFinding(bucket: IBucket): string | undefined {
+  const resource = bucket.node.defaultChild;
+  if (!(resource instanceof CfnBucket)) return undefined;
+  return `AwsSolutions-IAM5[Resource::<${Stack.of(resource).getLogicalId(resource)}.Arn>/*]`;
+}
