@@ -1,0 +1,177 @@
+// Fleet-scale bench: a sweep of 10,000 registered models with a week of daily KPIs each on the embedded
+// stack, and the monthly AWS cost of checking 1,000 healthy models hourly, from counted work x public prices.
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Observation } from '#domain/observations.ts';
+import { parsePolicy } from '#domain/policy.ts';
+import { ddb } from '#shared/aws.ts';
+import { putObservations } from '#shared/metrics-store.ts';
+import { moveChampion, putPolicy, setBaseline } from '#shared/registry.ts';
+import { localBackend } from '../cli/backend.ts';
+import { mapLimit } from '../functions/fleet/pool.ts';
+import { STEPS } from '../functions/steps.ts';
+import { countCapacity } from './capacity.ts';
+
+/** Public on-demand prices, us-east-1, USD (AWS price pages as of 2025; no free tier applied). */
+export const PRICES = {
+  lambdaGbSecondArm: 0.0000133334,
+  lambdaRequest: 0.2 / 1e6,
+  expressRequest: 1.0 / 1e6,
+  expressGbSecond: 0.00001667,
+  standardTransition: 0.025 / 1000,
+  dynamoRru: 0.125 / 1e6,
+  dynamoWru: 0.625 / 1e6,
+  schedulerInvocation: 1.0 / 1e6,
+  logsIngestGb: 0.5,
+} as const;
+
+const DAY = 86_400_000;
+
+export interface FleetBenchResult {
+  models: number;
+  seedSeconds: number;
+  sweepSeconds: number;
+  modelsPerSecond: number;
+  pages: number;
+  rruPerCheck: number;
+  wruPerCheck: number;
+  calls: Record<string, number>;
+  monthly: { checks: number; lines: [string, string, number][]; total: number };
+}
+
+/** Monthly cost of checking `models` healthy models `perDay` times a day, from per-check measurements. */
+export function monthlyCost(input: {
+  models: number;
+  perDay: number;
+  pageSize: number;
+  rruPerCheck: number;
+  wruPerCheck: number;
+  lambdaSecondsPerCheck: number;
+  lambdaMemoryGb: number;
+}) {
+  const sweeps = input.perDay * 30;
+  const checks = input.models * sweeps;
+  const pages = Math.ceil(input.models / input.pageSize) * sweeps;
+  const sweepSeconds = input.lambdaSecondsPerCheck * input.models; // the Express run lasts as long as its pages
+  const lines: [string, string, number][] = [
+    ['Lambda requests', `${pages} page invocations`, pages * PRICES.lambdaRequest],
+    [
+      'Lambda duration',
+      `${(checks * input.lambdaSecondsPerCheck * input.lambdaMemoryGb).toFixed(0)} GB-s (arm64, ${input.lambdaMemoryGb * 1024} MB)`,
+      checks * input.lambdaSecondsPerCheck * input.lambdaMemoryGb * PRICES.lambdaGbSecondArm,
+    ],
+    ['Step Functions Express requests', `${sweeps} sweeps`, sweeps * PRICES.expressRequest],
+    [
+      'Step Functions Express duration',
+      `${(sweeps * sweepSeconds * 0.0625).toFixed(0)} GB-s (64 MB)`,
+      sweeps * sweepSeconds * 0.0625 * PRICES.expressGbSecond,
+    ],
+    ['DynamoDB reads', `${(checks * input.rruPerCheck).toFixed(0)} RRU`, checks * input.rruPerCheck * PRICES.dynamoRru],
+    ['DynamoDB writes', `${(checks * input.wruPerCheck).toFixed(0)} WRU`, checks * input.wruPerCheck * PRICES.dynamoWru],
+    ['EventBridge Scheduler', `${sweeps} invocations`, sweeps * PRICES.schedulerInvocation],
+    // START/END/REPORT lines (~350 bytes) per Lambda call; steps log only errors at INFO level.
+    ['CloudWatch Logs', `${((pages * 350) / 1e6).toFixed(1)} MB`, ((pages * 350) / 1e9) * PRICES.logsIngestGb],
+  ];
+  return { checks, lines, total: lines.reduce((sum, [, , cost]) => sum + cost, 0) };
+}
+
+export async function runFleetBench(models = Number(process.env.KAIZEN_BENCH_MODELS ?? 10_000)): Promise<FleetBenchResult> {
+  const home = await mkdtemp(join(tmpdir(), 'kaizen-fleet-bench-'));
+  const backend = await localBackend(home);
+  try {
+    const example = JSON.parse(await readFile(resolve(import.meta.dirname, '../examples/churn-policy.json'), 'utf8'));
+    const at = '2026-11-20T00:30:00.000Z';
+    const weekStart = Date.parse('2026-11-13T00:00:00.000Z');
+    const ids = Array.from({ length: models }, (_, i) => `model-${String(i).padStart(5, '0')}`);
+
+    const seedStart = performance.now();
+    await mapLimit(ids, 32, async (modelId) => {
+      await putPolicy(parsePolicy({ ...example, modelId }));
+      await moveChampion({
+        modelId,
+        version: 1,
+        artifactKey: `models/${modelId}/bench/model.json`,
+        expected: null,
+        reason: 'bench seed',
+        executionName: 'bench',
+        since: '2026-10-01T00:00:00.000Z',
+      });
+      await setBaseline(modelId, 1, { campaign_precision: 0.3 });
+    });
+    const observations: Observation[] = ids.flatMap((modelId, m) =>
+      Array.from({ length: 7 }, (_, day) => ({
+        type: 'kpi' as const,
+        modelId,
+        metric: 'campaign_precision',
+        value: 0.3 + (((m * 7 + day) * 7919) % 21) * 0.001,
+        count: 400,
+        timestamp: new Date(weekStart + day * DAY + 12 * 3_600_000).toISOString(),
+      })),
+    );
+    for (let offset = 0; offset < observations.length; offset += 2_500) {
+      await mapLimit(
+        Array.from({ length: 100 }, (_, i) => observations.slice(offset + i * 25, offset + (i + 1) * 25)).filter((b) => b.length),
+        16,
+        (batch) => putObservations(batch),
+      );
+    }
+    const seedSeconds = (performance.now() - seedStart) / 1000;
+
+    const pageSize = 100;
+    const counting = countCapacity(ddb());
+    const sweepStart = performance.now();
+    const sweep = await backend.runSweep({ at, pageSize }, 'bench-sweep');
+    const sweepSeconds = (performance.now() - sweepStart) / 1000;
+    counting.stop();
+    if (sweep.status !== 'SUCCEEDED' || sweep.totals?.models !== models) {
+      throw new Error(`sweep did not check every model: ${JSON.stringify(sweep.totals ?? sweep.error)}`);
+    }
+    if (sweep.totals.none !== models) throw new Error(`expected a healthy fleet, got ${JSON.stringify(sweep.totals)}`);
+    const rruPerCheck = counting.capacity.rru / models;
+    const wruPerCheck = counting.capacity.wru / models;
+    const monthly = monthlyCost({
+      models: 1000,
+      perDay: 24,
+      pageSize,
+      rruPerCheck,
+      wruPerCheck,
+      lambdaSecondsPerCheck: sweepSeconds / models,
+      lambdaMemoryGb: STEPS.sweep.memoryMb / 1024,
+    });
+    return {
+      models,
+      seedSeconds,
+      sweepSeconds,
+      modelsPerSecond: models / sweepSeconds,
+      pages: sweep.pages ?? 0,
+      rruPerCheck,
+      wruPerCheck,
+      calls: counting.capacity.calls,
+      monthly,
+    };
+  } finally {
+    await backend.close();
+    await rm(home, { recursive: true, force: true });
+  }
+}
+
+export function printFleetBench(result: FleetBenchResult): void {
+  console.log(`\nFleet sweep on the embedded stack (dynalite + in-process Step Functions)`);
+  console.log(`  models ${result.models}, a week of daily KPIs each (seeded in ${result.seedSeconds.toFixed(1)} s)`);
+  console.log(
+    `  sweep: ${result.sweepSeconds.toFixed(2)} s in ${result.pages} pages = ${result.modelsPerSecond.toFixed(0)} models/s`,
+  );
+  console.log(`  per model check: ${result.rruPerCheck.toFixed(3)} RRU, ${result.wruPerCheck.toFixed(3)} WRU`);
+  console.log(`  DynamoDB calls: ${JSON.stringify(result.calls)}`);
+  console.log(`\nMonthly cost of checking 1,000 healthy models hourly (${result.monthly.checks} checks, us-east-1):`);
+  for (const [item, amount, cost] of result.monthly.lines) {
+    console.log(`  ${item.padEnd(34)} ${amount.padEnd(34)} $${cost.toFixed(4)}`);
+  }
+  console.log(`  ${'total'.padEnd(69)} $${result.monthly.total.toFixed(4)}  (goal < $0.50)`);
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  printFleetBench(await runFleetBench());
+}

@@ -1,0 +1,22 @@
+// `npm run bench`: every benchmark of the product, printed as tables. Select with arguments:
+// `npm run bench -- drift`, `-- dataset`, `-- fleet` (default: all). KAIZEN_BENCH_MODELS sizes the fleet.
+import { runDatasetBench } from './dataset.ts';
+import { runDriftBench } from './drift.ts';
+import { printFleetBench, runFleetBench } from './fleet.ts';
+
+const benches: Record<string, () => Promise<void>> = {
+  drift: runDriftBench,
+  dataset: runDatasetBench,
+  fleet: async () => printFleetBench(await runFleetBench()),
+};
+
+const selected = process.argv.slice(2);
+for (const name of selected.length > 0 ? selected : Object.keys(benches)) {
+  const bench = benches[name];
+  if (!bench) {
+    console.error(`unknown bench "${name}"; choose from ${Object.keys(benches).join(', ')}`);
+    process.exit(2);
+  }
+  console.log(`\n=== ${name} ===`);
+  await bench();
+}
