@@ -25,8 +25,21 @@ export function itemSize(value: unknown): number {
   );
 }
 
-const readUnits = (bytes: number, consistent: boolean) => Math.max(1, Math.ceil(bytes / 4096)) * (consistent ? 1 : 0.5);
+const readUnits = (bytes: number, consistent: boolean) =>
+  Math.max(1, Math.ceil(bytes / 4096)) * (consistent ? 1 : 0.5);
 const writeUnits = (bytes: number) => Math.max(1, Math.ceil(bytes / 1024));
+
+interface CommandInput {
+  ConsistentRead?: boolean;
+  Item?: unknown;
+  RequestItems?: Record<string, { PutRequest?: { Item: unknown } }[]>;
+}
+
+interface CommandOutput {
+  Item?: unknown;
+  Items?: unknown[];
+  Responses?: Record<string, unknown[]>;
+}
 
 /** Counts the read and write units of every call made through `client` until the returned stop function runs. */
 export function countCapacity(client: DynamoDBDocumentClient): { capacity: Capacity; stop: () => void } {
@@ -37,8 +50,8 @@ export function countCapacity(client: DynamoDBDocumentClient): { capacity: Capac
       const result = await next(args);
       const command = context.commandName ?? 'unknown';
       capacity.calls[command] = (capacity.calls[command] ?? 0) + 1;
-      const input = args.input as Record<string, any>;
-      const output = result.output as Record<string, any>;
+      const input = args.input as CommandInput;
+      const output = result.output as CommandOutput;
       const consistent = input.ConsistentRead === true;
       switch (command) {
         case 'GetItemCommand':
@@ -52,7 +65,7 @@ export function countCapacity(client: DynamoDBDocumentClient): { capacity: Capac
           );
           break;
         case 'BatchGetItemCommand':
-          for (const items of Object.values(output.Responses ?? {}) as unknown[][]) {
+          for (const items of Object.values(output.Responses ?? {})) {
             for (const item of items) capacity.rru += readUnits(itemSize(item), consistent);
           }
           break;
@@ -64,8 +77,11 @@ export function countCapacity(client: DynamoDBDocumentClient): { capacity: Capac
           capacity.wru += 1;
           break;
         case 'BatchWriteItemCommand':
-          for (const requests of Object.values(input.RequestItems ?? {}) as { PutRequest?: { Item: unknown } }[][]) {
-            for (const request of requests) capacity.wru += writeUnits(itemSize(request.PutRequest?.Item ?? {}));
+          for (const requests of Object.values(input.RequestItems ?? {}) as {
+            PutRequest?: { Item: unknown };
+          }[][]) {
+            for (const request of requests)
+              capacity.wru += writeUnits(itemSize(request.PutRequest?.Item ?? {}));
           }
           break;
       }

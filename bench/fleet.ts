@@ -68,20 +68,36 @@ export function monthlyCost(input: {
       `${(sweeps * sweepSeconds * 0.0625).toFixed(0)} GB-s (64 MB)`,
       sweeps * sweepSeconds * 0.0625 * PRICES.expressGbSecond,
     ],
-    ['DynamoDB reads', `${(checks * input.rruPerCheck).toFixed(0)} RRU`, checks * input.rruPerCheck * PRICES.dynamoRru],
-    ['DynamoDB writes', `${(checks * input.wruPerCheck).toFixed(0)} WRU`, checks * input.wruPerCheck * PRICES.dynamoWru],
+    [
+      'DynamoDB reads',
+      `${(checks * input.rruPerCheck).toFixed(0)} RRU`,
+      checks * input.rruPerCheck * PRICES.dynamoRru,
+    ],
+    [
+      'DynamoDB writes',
+      `${(checks * input.wruPerCheck).toFixed(0)} WRU`,
+      checks * input.wruPerCheck * PRICES.dynamoWru,
+    ],
     ['EventBridge Scheduler', `${sweeps} invocations`, sweeps * PRICES.schedulerInvocation],
     // START/END/REPORT lines (~350 bytes) per Lambda call; steps log only errors at INFO level.
-    ['CloudWatch Logs', `${((pages * 350) / 1e6).toFixed(1)} MB`, ((pages * 350) / 1e9) * PRICES.logsIngestGb],
+    [
+      'CloudWatch Logs',
+      `${((pages * 350) / 1e6).toFixed(1)} MB`,
+      ((pages * 350) / 1e9) * PRICES.logsIngestGb,
+    ],
   ];
   return { checks, lines, total: lines.reduce((sum, [, , cost]) => sum + cost, 0) };
 }
 
-export async function runFleetBench(models = Number(process.env.KAIZEN_BENCH_MODELS ?? 10_000)): Promise<FleetBenchResult> {
+export async function runFleetBench(
+  models = Number(process.env.KAIZEN_BENCH_MODELS ?? 10_000),
+): Promise<FleetBenchResult> {
   const home = await mkdtemp(join(tmpdir(), 'kaizen-fleet-bench-'));
   const backend = await localBackend(home);
   try {
-    const example = JSON.parse(await readFile(resolve(import.meta.dirname, '../examples/churn-policy.json'), 'utf8'));
+    const example = JSON.parse(
+      await readFile(resolve(import.meta.dirname, '../examples/churn-policy.json'), 'utf8'),
+    );
     const at = '2026-11-20T00:30:00.000Z';
     const weekStart = Date.parse('2026-11-13T00:00:00.000Z');
     const ids = Array.from({ length: models }, (_, i) => `model-${String(i).padStart(5, '0')}`);
@@ -112,7 +128,9 @@ export async function runFleetBench(models = Number(process.env.KAIZEN_BENCH_MOD
     );
     for (let offset = 0; offset < observations.length; offset += 2_500) {
       await mapLimit(
-        Array.from({ length: 100 }, (_, i) => observations.slice(offset + i * 25, offset + (i + 1) * 25)).filter((b) => b.length),
+        Array.from({ length: 100 }, (_, i) =>
+          observations.slice(offset + i * 25, offset + (i + 1) * 25),
+        ).filter((b) => b.length),
         16,
         (batch) => putObservations(batch),
       );
@@ -128,7 +146,8 @@ export async function runFleetBench(models = Number(process.env.KAIZEN_BENCH_MOD
     if (sweep.status !== 'SUCCEEDED' || sweep.totals?.models !== models) {
       throw new Error(`sweep did not check every model: ${JSON.stringify(sweep.totals ?? sweep.error)}`);
     }
-    if (sweep.totals.none !== models) throw new Error(`expected a healthy fleet, got ${JSON.stringify(sweep.totals)}`);
+    if (sweep.totals.none !== models)
+      throw new Error(`expected a healthy fleet, got ${JSON.stringify(sweep.totals)}`);
     const rruPerCheck = counting.capacity.rru / models;
     const wruPerCheck = counting.capacity.wru / models;
     const monthly = monthlyCost({
@@ -159,13 +178,19 @@ export async function runFleetBench(models = Number(process.env.KAIZEN_BENCH_MOD
 
 export function printFleetBench(result: FleetBenchResult): void {
   console.log(`\nFleet sweep on the embedded stack (dynalite + in-process Step Functions)`);
-  console.log(`  models ${result.models}, a week of daily KPIs each (seeded in ${result.seedSeconds.toFixed(1)} s)`);
+  console.log(
+    `  models ${result.models}, a week of daily KPIs each (seeded in ${result.seedSeconds.toFixed(1)} s)`,
+  );
   console.log(
     `  sweep: ${result.sweepSeconds.toFixed(2)} s in ${result.pages} pages = ${result.modelsPerSecond.toFixed(0)} models/s`,
   );
-  console.log(`  per model check: ${result.rruPerCheck.toFixed(3)} RRU, ${result.wruPerCheck.toFixed(3)} WRU`);
+  console.log(
+    `  per model check: ${result.rruPerCheck.toFixed(3)} RRU, ${result.wruPerCheck.toFixed(3)} WRU`,
+  );
   console.log(`  DynamoDB calls: ${JSON.stringify(result.calls)}`);
-  console.log(`\nMonthly cost of checking 1,000 healthy models hourly (${result.monthly.checks} checks, us-east-1):`);
+  console.log(
+    `\nMonthly cost of checking 1,000 healthy models hourly (${result.monthly.checks} checks, us-east-1):`,
+  );
   for (const [item, amount, cost] of result.monthly.lines) {
     console.log(`  ${item.padEnd(34)} ${amount.padEnd(34)} $${cost.toFixed(4)}`);
   }

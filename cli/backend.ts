@@ -11,8 +11,8 @@ import type { RunInput } from '#domain/run.ts';
 import { resetClients } from '#shared/aws.ts';
 import { ENV, resetConfig } from '#shared/config.ts';
 import { setLoopStarter } from '#shared/starter.ts';
-import type { SweepState } from '../functions/sweep/sweep.ts';
 import { FLEET_SWEEP_ASL, IMPROVEMENT_LOOP_ASL } from '../functions/steps.ts';
+import type { SweepState } from '../functions/sweep/sweep.ts';
 import { LocalEngine, type LocalRunOptions } from '../local/engine.ts';
 import { type LocalStack, startLocalStack } from '../local/stack.ts';
 import { UsageError } from './io.ts';
@@ -50,11 +50,18 @@ export interface Backend {
 const PROJECT_ROOT = resolve(import.meta.dirname, '..');
 
 /** The embedded stack: dynalite + s3rver on loopback, state machine run in-process. */
-export async function localBackend(home: string, logLevel = 'SILENT'): Promise<Backend & { stack: LocalStack }> {
+export async function localBackend(
+  home: string,
+  logLevel = 'SILENT',
+): Promise<Backend & { stack: LocalStack }> {
   const stack = await startLocalStack({ home, logLevel });
   resetClients();
   const engine = new LocalEngine({ home, root: PROJECT_ROOT });
-  const runLoop = async (input: RunInput, executionName: string, options?: LocalRunOptions): Promise<LoopResult> => {
+  const runLoop = async (
+    input: RunInput,
+    executionName: string,
+    options?: LocalRunOptions,
+  ): Promise<LoopResult> => {
     const execution = await engine.run(IMPROVEMENT_LOOP_ASL, input, { executionName, ...options });
     const result: LoopResult = { executionName, status: execution.status };
     if (execution.status === 'SUCCEEDED') result.record = execution.output as RunRecord;
@@ -112,7 +119,9 @@ const OUTPUTS: Record<string, string> = {
 export async function awsBackend(stackName: string, pollMs = 5_000): Promise<Backend> {
   const cloudFormation = new CloudFormationClient({});
   const { Stacks } = await cloudFormation.send(new DescribeStacksCommand({ StackName: stackName }));
-  const outputs = new Map((Stacks?.[0]?.Outputs ?? []).map((output) => [output.OutputKey, output.OutputValue]));
+  const outputs = new Map(
+    (Stacks?.[0]?.Outputs ?? []).map((output) => [output.OutputKey, output.OutputValue]),
+  );
   for (const [key, variable] of Object.entries(OUTPUTS)) {
     const value = outputs.get(key);
     if (!value) throw new UsageError(`stack ${stackName} has no output ${key}; is it a Kaizen Loop stack?`);
@@ -132,7 +141,11 @@ export async function awsBackend(stackName: string, pollMs = 5_000): Promise<Bac
     async runSweep(input, executionName) {
       // The sweep is an Express workflow: run it synchronously and read its output.
       const execution = await sfn.send(
-        new StartSyncExecutionCommand({ stateMachineArn: sweepArn, name: executionName, input: JSON.stringify(input) }),
+        new StartSyncExecutionCommand({
+          stateMachineArn: sweepArn,
+          name: executionName,
+          input: JSON.stringify(input),
+        }),
       );
       const result: SweepResult = { executionName, status: execution.status ?? 'UNKNOWN', loops: [] };
       if (execution.status === 'SUCCEEDED') {
@@ -153,12 +166,19 @@ export async function awsBackend(stackName: string, pollMs = 5_000): Promise<Bac
       for (;;) {
         const execution = await sfn.send(new DescribeExecutionCommand({ executionArn }));
         if (execution.status === 'SUCCEEDED') {
-          return { executionName, status: 'SUCCEEDED', record: JSON.parse(execution.output ?? '{}') as RunRecord };
+          return {
+            executionName,
+            status: 'SUCCEEDED',
+            record: JSON.parse(execution.output ?? '{}') as RunRecord,
+          };
         }
         if (execution.status !== 'RUNNING' && execution.status !== 'PENDING_REDRIVE') {
           return {
             executionName,
-            status: execution.status === 'TIMED_OUT' || execution.status === 'ABORTED' ? execution.status : 'FAILED',
+            status:
+              execution.status === 'TIMED_OUT' || execution.status === 'ABORTED'
+                ? execution.status
+                : 'FAILED',
             error: { name: execution.error ?? execution.status ?? 'Failed', cause: execution.cause ?? '' },
           };
         }

@@ -1,7 +1,11 @@
 /** Renders rows as an aligned plain-text table with a header rule. */
 export function table(headers: string[], rows: (string | number | null | undefined)[][]): string {
-  const cells = rows.map((row) => row.map((cell) => (cell === null || cell === undefined ? '-' : String(cell))));
-  const widths = headers.map((header, index) => Math.max(header.length, ...cells.map((row) => row[index]?.length ?? 0)));
+  const cells = rows.map((row) =>
+    row.map((cell) => (cell === null || cell === undefined ? '-' : String(cell))),
+  );
+  const widths = headers.map((header, index) =>
+    Math.max(header.length, ...cells.map((row) => row[index]?.length ?? 0)),
+  );
   const line = (row: string[]) =>
     row
       .map((cell, index) => cell.padEnd(widths[index] ?? 0))

@@ -14,7 +14,10 @@ const NUMERIC = new Set(['value', 'count', 'score']);
 
 /** Reads JSON Lines (`.jsonl`, `.ndjson`, `.json`) one object per line; blank lines are skipped. */
 export async function* readJsonLines(path: string): AsyncGenerator<RawRow> {
-  const lines = createInterface({ input: createReadStream(path, 'utf8'), crlfDelay: Number.POSITIVE_INFINITY });
+  const lines = createInterface({
+    input: createReadStream(path, 'utf8'),
+    crlfDelay: Number.POSITIVE_INFINITY,
+  });
   let line = 0;
   for await (const text of lines) {
     line += 1;
@@ -82,7 +85,10 @@ export async function ingestRows(
       continue;
     }
     if (!knownModels.has(result.observation.modelId)) {
-      rejected.push({ line: row.line, reason: `modelId: model "${result.observation.modelId}" is not registered` });
+      rejected.push({
+        line: row.line,
+        reason: `modelId: model "${result.observation.modelId}" is not registered`,
+      });
       continue;
     }
     batch.push(result.observation);

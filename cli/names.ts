@@ -5,4 +5,3 @@ export function executionName(kind: string, modelId: string, at = new Date()): s
   const stamp = at.toISOString().replace(/[-:]/g, '').replace(/\..*/, '');
   return `${kind}-${modelId}-${stamp}-${randomBytes(3).toString('hex')}`.slice(0, 80);
 }
-

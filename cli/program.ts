@@ -2,14 +2,14 @@ import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { Command, CommanderError } from 'commander';
-import { parsePolicy, PolicyError } from '#domain/policy.ts';
+import type { Observation } from '#domain/observations.ts';
+import { PolicyError, parsePolicy } from '#domain/policy.ts';
 import type { RunRecord } from '#domain/record.ts';
 import { parseRunInput } from '#domain/run.ts';
+import { listChecks } from '#shared/checks.ts';
 import { putObservations } from '#shared/metrics-store.ts';
 import { getChampion, listModels, putPolicy } from '#shared/registry.ts';
 import { listRuns } from '#shared/runs.ts';
-import type { Observation } from '#domain/observations.ts';
-import { listChecks } from '#shared/checks.ts';
 import { triggerFromRecords } from '../functions/trigger/trigger.ts';
 import { awsBackend, type Backend, type LoopResult, localBackend } from './backend.ts';
 import { shortTime, table, version } from './format.ts';
@@ -17,8 +17,9 @@ import { ingestRows, readRows, streamRecords } from './ingest.ts';
 import { type Io, UsageError } from './io.ts';
 import { executionName } from './names.ts';
 
-const VERSION = (JSON.parse(readFileSync(resolve(import.meta.dirname, '../package.json'), 'utf8')) as { version: string })
-  .version;
+const VERSION = (
+  JSON.parse(readFileSync(resolve(import.meta.dirname, '../package.json'), 'utf8')) as { version: string }
+).version;
 
 interface GlobalOptions {
   json?: boolean;
@@ -34,7 +35,8 @@ export function kaizenHome(option?: string): string {
 
 function positiveInteger(option: string, text: string): number {
   const value = Number(text);
-  if (!Number.isInteger(value) || value < 1) throw new UsageError(`${option} must be a positive integer, got "${text}"`);
+  if (!Number.isInteger(value) || value < 1)
+    throw new UsageError(`${option} must be a positive integer, got "${text}"`);
   return value;
 }
 
@@ -85,7 +87,10 @@ export function buildProgram(io: Io): { program: Command; exitCode: () => number
     .option('--home <dir>', 'local state folder (default: KAIZEN_HOME or .kaizen)')
     .option('--verbose', 'show the steps’ structured logs')
     .exitOverride()
-    .configureOutput({ writeOut: (text) => io.out(text.trimEnd()), writeErr: (text) => io.err(text.trimEnd()) });
+    .configureOutput({
+      writeOut: (text) => io.out(text.trimEnd()),
+      writeErr: (text) => io.err(text.trimEnd()),
+    });
   const globals = () => program.opts<GlobalOptions>();
 
   const models = program.command('models').description('register models and their policies');
@@ -114,7 +119,9 @@ export function buildProgram(io: Io): { program: Command; exitCode: () => number
     .action(async () => {
       const rows = await withBackend(globals(), async () => {
         const entries = await listModels();
-        return Promise.all(entries.map(async (entry) => ({ ...entry, champion: await getChampion(entry.modelId) })));
+        return Promise.all(
+          entries.map(async (entry) => ({ ...entry, champion: await getChampion(entry.modelId) })),
+        );
       });
       if (globals().json) return io.out(JSON.stringify(rows));
       io.out(
@@ -145,7 +152,10 @@ export function buildProgram(io: Io): { program: Command; exitCode: () => number
           // On AWS the table's stream feeds the trigger; locally the written records are handed to it directly.
           if (backend.local) stored.push(...batch);
         });
-        const checks = backend.local && stored.length > 0 ? await triggerFromRecords(streamRecords(stored), `ingest-${Date.now()}`) : [];
+        const checks =
+          backend.local && stored.length > 0
+            ? await triggerFromRecords(streamRecords(stored), `ingest-${Date.now()}`)
+            : [];
         return { ...ingest, checks, loops: await backend.drain() };
       });
       if (globals().json) io.out(JSON.stringify({ file: path, ...result }));
@@ -153,7 +163,9 @@ export function buildProgram(io: Io): { program: Command; exitCode: () => number
         io.out(`${path}: stored ${result.stored} rows, rejected ${result.rejected.length}`);
         for (const row of result.rejected) io.err(`${path}:${row.line}: ${row.reason}`);
         for (const check of result.checks.filter((c) => c.action !== 'none')) {
-          io.out(`${check.modelId}: ${check.summary}${check.start ? ` [loop ${check.start}: ${check.execution}]` : ''}`);
+          io.out(
+            `${check.modelId}: ${check.summary}${check.start ? ` [loop ${check.start}: ${check.execution}]` : ''}`,
+          );
         }
         for (const loop of result.loops) printLoop(io, loop);
       }
@@ -179,18 +191,25 @@ export function buildProgram(io: Io): { program: Command; exitCode: () => number
       );
       if (globals().json) io.out(JSON.stringify(result));
       else if (result.record) printRun(io, result.record);
-      else io.err(`${input.modelId}: execution ${result.executionName} failed: ${result.error?.name}: ${result.error?.cause}`);
+      else
+        io.err(
+          `${input.modelId}: execution ${result.executionName} failed: ${result.error?.name}: ${result.error?.cause}`,
+        );
       if (result.status !== 'SUCCEEDED') exitCode = 1;
     });
 
   program
     .command('sweep')
-    .description('check every registered model against its policy and start loops where needed (what the schedule runs)')
+    .description(
+      'check every registered model against its policy and start loops where needed (what the schedule runs)',
+    )
     .option('--at <timestamp>', 'sweep as of this ISO-8601 instant (default: now)')
     .option('--page-size <n>', 'models per page (one Lambda call each)', '100')
     .action(async (options: { at?: string; pageSize: string }) => {
       const input = { pageSize: Number(options.pageSize), ...(options.at ? { at: options.at } : {}) };
-      const result = await withBackend(globals(), (backend) => backend.runSweep(input, executionName('sweep', 'fleet')));
+      const result = await withBackend(globals(), (backend) =>
+        backend.runSweep(input, executionName('sweep', 'fleet')),
+      );
       if (globals().json) io.out(JSON.stringify(result));
       else if (result.totals) {
         const t = result.totals;
@@ -200,7 +219,8 @@ export function buildProgram(io: Io): { program: Command; exitCode: () => number
         );
         for (const loop of result.loops) printLoop(io, loop);
       } else io.err(`sweep ${result.executionName} failed: ${result.error?.name}: ${result.error?.cause}`);
-      if (result.status !== 'SUCCEEDED' || result.loops.some((loop) => loop.status !== 'SUCCEEDED')) exitCode = 1;
+      if (result.status !== 'SUCCEEDED' || result.loops.some((loop) => loop.status !== 'SUCCEEDED'))
+        exitCode = 1;
     });
 
   program
@@ -219,11 +239,15 @@ export function buildProgram(io: Io): { program: Command; exitCode: () => number
       }));
       if (globals().json) return io.out(JSON.stringify(days.length > 0 ? { runs, checks } : runs));
       for (const check of checks) {
-        io.out(`${shortTime(check.checkedAt)}  check (${check.source}) as of ${shortTime(check.asOf)}: ${check.summary}${check.start ? ` [${check.start}]` : ''}`);
+        io.out(
+          `${shortTime(check.checkedAt)}  check (${check.source}) as of ${shortTime(check.asOf)}: ${check.summary}${check.start ? ` [${check.start}]` : ''}`,
+        );
       }
       if (runs.length === 0) return io.out(`no runs recorded for ${options.model}`);
       for (const run of runs) {
-        io.out(`${shortTime(run.asOf)}  ${run.outcome.padEnd(11)}  ${version(run.championBefore)} -> ${version(run.championAfter)}  ${run.summary}`);
+        io.out(
+          `${shortTime(run.asOf)}  ${run.outcome.padEnd(11)}  ${version(run.championBefore)} -> ${version(run.championAfter)}  ${run.summary}`,
+        );
         for (const reason of run.decision?.reasons ?? []) {
           if (reason.breached) io.out(`    ! ${reason.message}`);
         }
@@ -262,7 +286,9 @@ export function buildProgram(io: Io): { program: Command; exitCode: () => number
 
   program
     .command('demo')
-    .description('closed-loop simulation on a fresh local stack: a churn model, a market change, the loop fixing it')
+    .description(
+      'closed-loop simulation on a fresh local stack: a churn model, a market change, the loop fixing it',
+    )
     .option('--days <n>', 'simulated days', '30')
     .option('--shift-day <n>', 'day the world changes', '12')
     .option('--seed <n>', 'random seed', '7')

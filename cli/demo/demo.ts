@@ -12,7 +12,16 @@ import { getChampion, getVersion, putPolicy } from '#shared/registry.ts';
 import { localBackend } from '../backend.ts';
 import type { Io } from '../io.ts';
 import { executionName } from '../names.ts';
-import { type Customers, campaign, customers, FEATURES, featureColumn, LABEL, random, toCsv } from './world.ts';
+import {
+  type Customers,
+  campaign,
+  customers,
+  FEATURES,
+  featureColumn,
+  LABEL,
+  random,
+  toCsv,
+} from './world.ts';
 
 const DAY_MS = 86_400_000;
 const KPI = 'campaign_precision';
@@ -71,7 +80,11 @@ const mean = (values: number[]) => values.reduce((sum, value) => sum + value, 0)
  * changes on `shiftDay`; each simulated day the KPI and drift scores are written to DynamoDB and the
  * improvement loop runs as the daily schedule would. Returns the timeline.
  */
-export async function runDemo(options: DemoOptions, io: Io, onDay?: (day: DemoDay) => void): Promise<DemoResult> {
+export async function runDemo(
+  options: DemoOptions,
+  io: Io,
+  onDay?: (day: DemoDay) => void,
+): Promise<DemoResult> {
   await rm(options.home, { recursive: true, force: true });
   const backend = await localBackend(options.home);
   try {
@@ -85,7 +98,8 @@ export async function runDemo(options: DemoOptions, io: Io, onDay?: (day: DemoDa
 
     // Labelled customers per simulated day; days before 1 are history served without a model.
     const world = new Map<number, Customers>();
-    for (let day = 1 - HISTORY_DAYS; day <= 0; day += 1) world.set(day, customers(next, options.customersPerDay, false));
+    for (let day = 1 - HISTORY_DAYS; day <= 0; day += 1)
+      world.set(day, customers(next, options.customersPerDay, false));
     const trainingSets = new Map<string, Customers[]>();
     const models = new Map<number, LogisticModel>();
     const timeline = new Map<number, DemoDay>();
@@ -173,9 +187,18 @@ export async function runDemo(options: DemoOptions, io: Io, onDay?: (day: DemoDa
       );
       const entry = timeline.get(day) as DemoDay;
       if (result.record) {
-        const { outcome, summary, championBefore, championAfter, executionName: name, candidate, evaluation } =
-          result.record;
-        const triggers = (result.record.decision?.reasons ?? []).filter((r) => r.breached).map((r) => r.message);
+        const {
+          outcome,
+          summary,
+          championBefore,
+          championAfter,
+          executionName: name,
+          candidate,
+          evaluation,
+        } = result.record;
+        const triggers = (result.record.decision?.reasons ?? [])
+          .filter((r) => r.breached)
+          .map((r) => r.message);
         entry.run = { outcome, summary, championBefore, championAfter, executionName: name, triggers };
         if (candidate && evaluation) {
           entry.run.candidate = {

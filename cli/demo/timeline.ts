@@ -1,6 +1,10 @@
 import type { DemoDay, DemoResult } from './demo.ts';
 
-const SHORT: Record<string, string> = { tenure: 'tenure', monthly_charges: 'charges', support_calls: 'calls' };
+const SHORT: Record<string, string> = {
+  tenure: 'tenure',
+  monthly_charges: 'charges',
+  support_calls: 'calls',
+};
 
 function loopText(day: DemoDay): string {
   const run = day.run;
@@ -27,7 +31,9 @@ function loopText(day: DemoDay): string {
 export function formatDay(day: DemoDay, shiftDay: number): string {
   const lines: string[] = [];
   if (day.day === shiftDay) {
-    lines.push('        --- price change: monthly charges up ~25, churn now driven by price, not support calls ---');
+    lines.push(
+      '        --- price change: monthly charges up ~25, churn now driven by price, not support calls ---',
+    );
   }
   const drift = Object.entries(day.drift)
     .map(([feature, score]) => `${SHORT[feature] ?? feature} ${score.toFixed(2)}`)

@@ -63,7 +63,12 @@ export function featureColumn(day: Customers, feature: (typeof FEATURES)[number]
  * The retention campaign: the `share` of customers with the highest scores get an offer; precision is the
  * fraction of them who were about to churn. Without a model, offers go to a random sample.
  */
-export function campaign(day: Customers, scores: Float64Array | undefined, share: number, next: () => number) {
+export function campaign(
+  day: Customers,
+  scores: Float64Array | undefined,
+  share: number,
+  next: () => number,
+) {
   const targeted = Math.max(1, Math.round(day.rows * share));
   const order = Array.from({ length: day.rows }, (_, i) => i);
   const key = scores ?? Float64Array.from(order, () => next());
@@ -78,7 +83,9 @@ export function toCsv(days: readonly Customers[]): string {
   const lines = [[...FEATURES, LABEL].join(',')];
   for (const day of days) {
     for (let i = 0; i < day.rows; i += 1) {
-      lines.push(`${day.features[i * 3]},${day.features[i * 3 + 1]},${day.features[i * 3 + 2]},${day.churned[i]}`);
+      lines.push(
+        `${day.features[i * 3]},${day.features[i * 3 + 1]},${day.features[i * 3 + 2]},${day.churned[i]}`,
+      );
     }
   }
   return `${lines.join('\n')}\n`;

@@ -11,14 +11,18 @@ export function relativeWorsening(direction: KpiRule['direction'], reference: nu
 }
 
 /** Mean and standard deviation (sample) of a KPI over reference windows with enough samples. */
-export function learnBand(rule: KpiRule, reference: readonly Observed[]): { mean: number; std: number; windows: number } {
+export function learnBand(
+  rule: KpiRule,
+  reference: readonly Observed[],
+): { mean: number; std: number; windows: number } {
   const minCount = Math.max(rule.minCount, 1);
   const values = reference
     .map((window) => window.kpis.find((kpi) => kpi.metric === rule.metric))
     .filter((kpi): kpi is KpiSummary => kpi !== undefined && kpi.count >= minCount)
     .map((kpi) => kpi.value);
   const mean = values.reduce((sum, value) => sum + value, 0) / Math.max(values.length, 1);
-  const variance = values.reduce((sum, value) => sum + (value - mean) ** 2, 0) / Math.max(values.length - 1, 1);
+  const variance =
+    values.reduce((sum, value) => sum + (value - mean) ** 2, 0) / Math.max(values.length - 1, 1);
   return { mean, std: Math.sqrt(variance), windows: values.length };
 }
 
@@ -44,7 +48,17 @@ function kpiReasons(
     const message = `${subject}: ${count} samples in the window, fewer than ${minCount}: insufficient data, no decision`;
     return {
       insufficient: true,
-      reasons: [{ rule: 'kpi-min-count', subject, observed: count, threshold: minCount, breached: false, window, message }],
+      reasons: [
+        {
+          rule: 'kpi-min-count',
+          subject,
+          observed: count,
+          threshold: minCount,
+          breached: false,
+          window,
+          message,
+        },
+      ],
     };
   }
   const reasons: Reason[] = [];
@@ -98,7 +112,8 @@ function kpiReasons(
         message: `${subject}: band still learning (${band.windows} of ${rule.band.minWindows} reference windows)`,
       });
     } else {
-      const limit = rule.direction === 'higher' ? band.mean - rule.band.k * band.std : band.mean + rule.band.k * band.std;
+      const limit =
+        rule.direction === 'higher' ? band.mean - rule.band.k * band.std : band.mean + rule.band.k * band.std;
       const breached = rule.direction === 'higher' ? value < limit : value > limit;
       add({
         rule: 'kpi-band',
@@ -209,13 +224,20 @@ export function analyze(input: AnalyzeInput): Decision {
     const recent = verdicts.slice(Math.max(0, i + 1 - n), i + 1);
     const healthyRun = verdicts.slice(Math.max(0, i + 1 - k), i + 1);
     if (!active && recent.filter((v) => v.breached).length >= m) active = true;
-    else if (active && healthyRun.length === k && healthyRun.every((v) => !v.breached && !v.insufficient)) active = false;
+    else if (active && healthyRun.length === k && healthyRun.every((v) => !v.breached && !v.insufficient))
+      active = false;
   }
   const lastN = verdicts.slice(-n);
   const alert = { active, breachedWindows: lastN.filter((v) => v.breached).length, windows: lastN.length };
 
-  if (force) reasons.push({ rule: 'forced', breached: true, message: 'retraining was forced by the execution input' });
-  if (!champion) reasons.push({ rule: 'no-champion', breached: true, message: 'no champion yet: train the first version' });
+  if (force)
+    reasons.push({ rule: 'forced', breached: true, message: 'retraining was forced by the execution input' });
+  if (!champion)
+    reasons.push({
+      rule: 'no-champion',
+      breached: true,
+      message: 'no champion yet: train the first version',
+    });
   reasons.push(...current.reasons);
   if (n > 1 || k > 1) {
     reasons.push({
@@ -233,7 +255,10 @@ export function analyze(input: AnalyzeInput): Decision {
   let wantsRetrain = force || !champion;
   if (!wantsRetrain && champion && Date.parse(observed.window.start) < since) {
     // Judging a new champion on its predecessor's traffic would be meaningless: wait for a full window.
-    return decide('none', `no decision: the window starts before v${champion.version} began serving (${champion.since})`);
+    return decide(
+      'none',
+      `no decision: the window starts before v${champion.version} began serving (${champion.since})`,
+    );
   }
   if (!wantsRetrain && current.insufficient) {
     const missing = current.reasons.filter((r) => r.rule === 'kpi-min-count').length;
@@ -242,13 +267,20 @@ export function analyze(input: AnalyzeInput): Decision {
   wantsRetrain ||= active;
 
   if (input.lock && !input.lock.acquired) {
-    reasons.push({ rule: 'lock', breached: false, message: `another run holds the model's lock: ${input.lock.owner}` });
+    reasons.push({
+      rule: 'lock',
+      breached: false,
+      message: `another run holds the model's lock: ${input.lock.owner}`,
+    });
     return decide('blocked', `blocked: lock held by ${input.lock.owner}`, 'lock');
   }
   if (!wantsRetrain) {
     if (current.breached) {
       const breaches = current.reasons.filter((r) => r.breached).map((r) => r.message);
-      return decide('watch', `watch: ${breaches.join('; ')} (${alert.breachedWindows} of ${m} breached windows needed)`);
+      return decide(
+        'watch',
+        `watch: ${breaches.join('; ')} (${alert.breachedWindows} of ${m} breached windows needed)`,
+      );
     }
     return decide('none', 'healthy: every rule within its threshold');
   }
@@ -257,7 +289,11 @@ export function analyze(input: AnalyzeInput): Decision {
     const block = blockFor(input);
     if (block) {
       reasons.push({ ...block.reason, breached: false });
-      return decide('blocked', `blocked (${block.blockedBy}): ${block.reason.message}; wanted to retrain: ${why.join('; ')}`, block.blockedBy);
+      return decide(
+        'blocked',
+        `blocked (${block.blockedBy}): ${block.reason.message}; wanted to retrain: ${why.join('; ')}`,
+        block.blockedBy,
+      );
     }
   }
   return decide('retrain', `retrain: ${why.join('; ')}`);
@@ -282,7 +318,13 @@ function blockFor(input: AnalyzeInput): { blockedBy: BlockedBy; reason: Reason }
     const message = `retrain budget used: ${retrains} of ${policy.budget.maxRetrains} per ${policy.budget.period}`;
     return {
       blockedBy: 'budget',
-      reason: { rule: 'budget', observed: retrains, threshold: policy.budget.maxRetrains, breached: false, message },
+      reason: {
+        rule: 'budget',
+        observed: retrains,
+        threshold: policy.budget.maxRetrains,
+        breached: false,
+        message,
+      },
     };
   }
   return undefined;

@@ -5,7 +5,9 @@ export function parseDuration(text: string): number | undefined {
   const match = PATTERN.exec(text);
   if (!match || text === 'P' || text.endsWith('T')) return undefined;
   const [, days, hours, minutes, seconds] = match;
-  return Number(days ?? 0) * 86_400 + Number(hours ?? 0) * 3_600 + Number(minutes ?? 0) * 60 + Number(seconds ?? 0);
+  return (
+    Number(days ?? 0) * 86_400 + Number(hours ?? 0) * 3_600 + Number(minutes ?? 0) * 60 + Number(seconds ?? 0)
+  );
 }
 
 /** Like {@link parseDuration} but throws for text that a validated policy cannot contain. */

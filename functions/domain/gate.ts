@@ -30,7 +30,9 @@ export function gate(
     if (!clears) return { promote: false, reasons };
   }
   if (championScore === null || !Number.isFinite(championScore)) {
-    reasons.push(`no champion score to beat: candidate ${metric} ${fmt(candidateScore)} becomes the first champion`);
+    reasons.push(
+      `no champion score to beat: candidate ${metric} ${fmt(candidateScore)} becomes the first champion`,
+    );
     return { promote: true, reasons };
   }
   const improvement = better ? candidateScore - championScore : championScore - candidateScore;

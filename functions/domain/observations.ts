@@ -47,9 +47,13 @@ export const DriftObservationSchema = z
   })
   .strict();
 
-export const ObservationSchema = z.discriminatedUnion('type', [KpiObservationSchema, DriftObservationSchema], {
-  error: 'type must be "kpi" or "drift"',
-});
+export const ObservationSchema = z.discriminatedUnion(
+  'type',
+  [KpiObservationSchema, DriftObservationSchema],
+  {
+    error: 'type must be "kpi" or "drift"',
+  },
+);
 
 export type KpiObservation = z.infer<typeof KpiObservationSchema>;
 export type DriftObservation = z.infer<typeof DriftObservationSchema>;

@@ -6,7 +6,10 @@ import { ModelPolicySchema } from './policy.ts';
  * breaches within windows, known features...) are enforced only by `parsePolicy`.
  */
 export function policyJsonSchema(): Record<string, unknown> {
-  const schema = z.toJSONSchema(ModelPolicySchema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+  const schema = z.toJSONSchema(ModelPolicySchema, { io: 'input', unrepresentable: 'any' }) as Record<
+    string,
+    unknown
+  >;
   const properties = (schema.properties ?? {}) as Record<string, unknown>;
   return {
     ...schema,

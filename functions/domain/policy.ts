@@ -106,7 +106,9 @@ export const MonitoredFeatureSchema = z
     /** `numeric` (numbers), `categorical` (labels), `binary` (labels with two values). */
     type: z.enum(['numeric', 'categorical', 'binary']),
     /** Drift method; default: chosen by type and reference size (KS/Wasserstein, chi-squared/JS, z-test). */
-    method: z.enum(['ks', 'wasserstein', 'psi', 'jensenshannon', 'hellinger', 'chisquare', 'ztest']).optional(),
+    method: z
+      .enum(['ks', 'wasserstein', 'psi', 'jensenshannon', 'hellinger', 'chisquare', 'ztest'])
+      .optional(),
     /** Drift threshold of the method (a p-value for ks/chisquare/ztest, a distance otherwise). */
     threshold: z.number().finite().nonnegative().optional(),
   })
@@ -141,19 +143,35 @@ export const MonitoringSchema = z
     const seen = new Set<string>();
     monitoring.features.forEach((feature, index) => {
       if (seen.has(feature.name)) {
-        ctx.addIssue({ code: 'custom', path: ['features', index, 'name'], message: `duplicate feature "${feature.name}"` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['features', index, 'name'],
+          message: `duplicate feature "${feature.name}"`,
+        });
       }
       seen.add(feature.name);
       const numericOnly = ['ks', 'wasserstein'];
       const categoricalOnly = ['chisquare', 'ztest'];
       if (feature.method && feature.type === 'numeric' && categoricalOnly.includes(feature.method)) {
-        ctx.addIssue({ code: 'custom', path: ['features', index, 'method'], message: `${feature.method} is not a method for numeric features` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['features', index, 'method'],
+          message: `${feature.method} is not a method for numeric features`,
+        });
       }
       if (feature.method && feature.type !== 'numeric' && numericOnly.includes(feature.method)) {
-        ctx.addIssue({ code: 'custom', path: ['features', index, 'method'], message: `${feature.method} is not a method for ${feature.type} features` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['features', index, 'method'],
+          message: `${feature.method} is not a method for ${feature.type} features`,
+        });
       }
       if (feature.method === 'ztest' && feature.type !== 'binary') {
-        ctx.addIssue({ code: 'custom', path: ['features', index, 'method'], message: 'ztest needs a binary feature' });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['features', index, 'method'],
+          message: 'ztest needs a binary feature',
+        });
       }
     });
   });
@@ -181,12 +199,20 @@ export const TrainingSchema = z
   .strict()
   .superRefine((training, ctx) => {
     if (training.features.includes(training.label)) {
-      ctx.addIssue({ code: 'custom', path: ['label'], message: `label "${training.label}" is also a feature` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['label'],
+        message: `label "${training.label}" is also a feature`,
+      });
     }
     const seen = new Set<string>();
     training.features.forEach((feature, index) => {
       if (seen.has(feature)) {
-        ctx.addIssue({ code: 'custom', path: ['features', index], message: `duplicate feature "${feature}"` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['features', index],
+          message: `duplicate feature "${feature}"`,
+        });
       }
       seen.add(feature);
     });
@@ -241,7 +267,11 @@ export const ModelPolicySchema = z
     const seen = new Set<string>();
     policy.kpis.forEach((rule, index) => {
       if (seen.has(rule.metric)) {
-        ctx.addIssue({ code: 'custom', path: ['kpis', index, 'metric'], message: `duplicate KPI "${rule.metric}"` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['kpis', index, 'metric'],
+          message: `duplicate KPI "${rule.metric}"`,
+        });
       }
       seen.add(rule.metric);
     });
@@ -255,7 +285,10 @@ export const ModelPolicySchema = z
         message: `budget period ${policy.budget.period} is shorter than the window ${policy.window}`,
       });
     }
-    const known = new Set([...policy.training.features, ...(policy.monitoring?.features.map((f) => f.name) ?? [])]);
+    const known = new Set([
+      ...policy.training.features,
+      ...(policy.monitoring?.features.map((f) => f.name) ?? []),
+    ]);
     for (const feature of Object.keys(policy.drift?.features ?? {})) {
       if (!known.has(feature)) {
         ctx.addIssue({

@@ -86,7 +86,8 @@ function summarize(outcome: Outcome, state: LoopState, error: RunRecord['error']
     case 'failed': {
       const cause = `failed: ${error?.name ?? 'Error'}: ${error?.message ?? ''}`;
       // A failure after the deploy whose rollback did not complete leaves the candidate serving.
-      if (state.deployment && !state.rollback) return `${cause}; champion left at v${state.deployment.version}`;
+      if (state.deployment && !state.rollback)
+        return `${cause}; champion left at v${state.deployment.version}`;
       return `${cause}; champion unchanged`;
     }
   }
@@ -101,7 +102,11 @@ export function decidedOutcome(state: LoopState): Outcome {
 }
 
 /** Builds the run record of a finished run from the loop state; `decided` derives the outcome from the decision. */
-export function buildRunRecord(state: LoopState, requested: Outcome | 'decided', finishedAt: string): RunRecord {
+export function buildRunRecord(
+  state: LoopState,
+  requested: Outcome | 'decided',
+  finishedAt: string,
+): RunRecord {
   const outcome = requested === 'decided' ? decidedOutcome(state) : requested;
   const run = state.run;
   const modelId = run?.modelId ?? state.modelId ?? 'unknown';
@@ -124,7 +129,15 @@ export function buildRunRecord(state: LoopState, requested: Outcome | 'decided',
     force: run?.force ?? false,
     dryRun: run?.dryRun ?? false,
   };
-  for (const key of ['observed', 'decision', 'candidate', 'evaluation', 'deployment', 'verification', 'rollback'] as const) {
+  for (const key of [
+    'observed',
+    'decision',
+    'candidate',
+    'evaluation',
+    'deployment',
+    'verification',
+    'rollback',
+  ] as const) {
     if (state[key] !== undefined) Object.assign(record, { [key]: state[key] });
   }
   if (error) record.error = error;

@@ -5,7 +5,9 @@ import { formatIssues } from './policy.ts';
 /** What a person, a schedule or an SDK call passes to start the improvement loop. */
 export const RunInputSchema = z
   .object({
-    modelId: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'must be 1-63 lowercase letters, digits, "-" or "_"'),
+    modelId: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'must be 1-63 lowercase letters, digits, "-" or "_"'),
     /** Retrain even if the policy says the model is healthy. */
     force: z.boolean().default(false),
     /** Decide and record, but do not retrain or deploy. */

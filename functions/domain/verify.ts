@@ -48,9 +48,15 @@ export function verifyRollout(input: VerifyInput): { verdict: Verdict; reasons: 
   if (failed) return { verdict: 'fail', reasons: [...reasons, ...missing] };
   if (missing.length > 0) {
     if (check >= maxChecks) {
-      return { verdict: 'fail', reasons: [...reasons, ...missing, `no data after ${check} checks counts as a failure`] };
+      return {
+        verdict: 'fail',
+        reasons: [...reasons, ...missing, `no data after ${check} checks counts as a failure`],
+      };
     }
-    return { verdict: 'pending', reasons: [...reasons, ...missing, `check ${check} of ${maxChecks}: waiting for data`] };
+    return {
+      verdict: 'pending',
+      reasons: [...reasons, ...missing, `check ${check} of ${maxChecks}: waiting for data`],
+    };
   }
   return { verdict: 'pass', reasons };
 }

@@ -20,7 +20,9 @@ export async function evaluate(event: EvaluateEvent): Promise<Evaluation> {
   const { features, label } = policy.training;
   const { holdout, metric } = policy.evaluation;
   const text = await getText(holdout);
-  const table = parseNumericTable(text, [...features, label], { source: `s3://${config().bucket}/${holdout}` });
+  const table = parseNumericTable(text, [...features, label], {
+    source: `s3://${config().bucket}/${holdout}`,
+  });
   const labels = column(table, label);
   const scoreOf = async (artifactKey: string) => {
     const model = parseModel(JSON.parse(await getText(artifactKey)));

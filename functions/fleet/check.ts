@@ -2,9 +2,9 @@ import { analyze } from '#domain/analyze.ts';
 import { durationSeconds, windowBoundary } from '#domain/duration.ts';
 import type { ModelPolicy } from '#domain/policy.ts';
 import type { Action, Champion, Decision } from '#domain/run.ts';
-import { readBandReference, readRecentWindows } from '../monitor/monitor.ts';
 import { retrainsBetween } from '#shared/registry.ts';
 import { automatedExecutionName, startLoopOnce } from '#shared/starter.ts';
+import { readBandReference, readRecentWindows } from '../monitor/monitor.ts';
 
 /** The outcome of checking one model outside a loop run: the decision, and whether a loop was started. */
 export interface ModelCheck {
@@ -38,7 +38,10 @@ export async function checkModel(
   if (decision.action === 'retrain') {
     // The budget needs the registry's versions: read them only for the rare model that wants to retrain.
     const from = new Date(Date.parse(asOf) - durationSeconds(policy.budget.period) * 1000).toISOString();
-    decision = analyze({ ...base, retrains: await retrainsBetween(modelId, from, asOf, policy.budget.maxRetrains) });
+    decision = analyze({
+      ...base,
+      retrains: await retrainsBetween(modelId, from, asOf, policy.budget.maxRetrains),
+    });
   }
   const check: ModelCheck = { modelId, asOf, action: decision.action, summary: decision.summary };
   if (decision.action === 'retrain') {

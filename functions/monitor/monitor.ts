@@ -30,11 +30,15 @@ const HOUR_MS = 3_600_000;
 
 /** How long a run may hold the model's lock: the whole bake-and-verify phase plus two hours for training. */
 export function lockLifetimeMs(policy: ModelPolicy): number {
-  return (durationSeconds(policy.rollout.bakePeriod) * (policy.rollout.maxChecks + 1)) * 1000 + 2 * HOUR_MS;
+  return durationSeconds(policy.rollout.bakePeriod) * (policy.rollout.maxChecks + 1) * 1000 + 2 * HOUR_MS;
 }
 
 /** Reads the windows needed for persistence and bands: `[asOf - windows * width, asOf)`. */
-export async function readRecentWindows(modelId: string, policy: ModelPolicy, asOf: string): Promise<Observed[]> {
+export async function readRecentWindows(
+  modelId: string,
+  policy: ModelPolicy,
+  asOf: string,
+): Promise<Observed[]> {
   const seconds = durationSeconds(policy.window);
   const { windows, clearAfter } = policy.persistence;
   const count = Math.max(windows, clearAfter) + Math.min(windows, clearAfter) - 1;
@@ -57,7 +61,12 @@ export async function readBandReference(
   const count = Math.min(referenceWindows, available);
   if (count <= 0) return [];
   const end = new Date(Date.parse(champion.since) + count * seconds * 1000).toISOString();
-  return bucketWindows(champion.since, seconds, count, await queryObservations(modelId, { start: champion.since, end }));
+  return bucketWindows(
+    champion.since,
+    seconds,
+    count,
+    await queryObservations(modelId, { start: champion.since, end }),
+  );
 }
 
 /**
@@ -68,12 +77,22 @@ export async function monitor(event: MonitorEvent, now = new Date()): Promise<Mo
   const input = parseRunInput(event.input);
   const policy = await getPolicy(input.modelId);
   const asOf = new Date(input.asOf ?? event.execution.startTime).toISOString();
-  const lock = await acquireLock(input.modelId, event.execution.name, new Date(now.getTime() + lockLifetimeMs(policy)), now);
+  const lock = await acquireLock(
+    input.modelId,
+    event.execution.name,
+    new Date(now.getTime() + lockLifetimeMs(policy)),
+    now,
+  );
   const champion = await getChampion(input.modelId);
   const windows = await readRecentWindows(input.modelId, policy, asOf);
   const observed = windows.at(-1) as Observed;
   const history = windows.slice(0, -1);
-  const bandReference = await readBandReference(input.modelId, policy, champion, history[0]?.window.start ?? observed.window.start);
+  const bandReference = await readBandReference(
+    input.modelId,
+    policy,
+    champion,
+    history[0]?.window.start ?? observed.window.start,
+  );
   const budgetStart = new Date(Date.parse(asOf) - durationSeconds(policy.budget.period) * 1000).toISOString();
   const retrains = await retrainsBetween(input.modelId, budgetStart, asOf, policy.budget.maxRetrains);
   const run: RunContext = {

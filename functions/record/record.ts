@@ -23,12 +23,18 @@ export async function record(event: RecordEvent, now = new Date().toISOString())
   const { state } = event;
   const runRecord = buildRunRecord(state, event.outcome, now);
   const { modelId, outcome } = runRecord;
-  if (outcome === 'rejected' && state.candidate) await setVersionStatus(modelId, state.candidate.version, 'rejected');
+  if (outcome === 'rejected' && state.candidate)
+    await setVersionStatus(modelId, state.candidate.version, 'rejected');
   if (outcome === 'promoted' && state.deployment) {
     const baseline = baselineFrom(state.verification?.after);
     if (baseline) await setBaseline(modelId, state.deployment.version, baseline);
   }
-  if (outcome === 'no-action' && state.champion && !state.champion.baseline && state.decision?.action === 'none') {
+  if (
+    outcome === 'no-action' &&
+    state.champion &&
+    !state.champion.baseline &&
+    state.decision?.action === 'none'
+  ) {
     const sufficient = !state.decision.reasons.some((reason) => reason.rule === 'kpi-min-count');
     const baseline = sufficient ? baselineFrom(state.observed?.kpis) : undefined;
     if (baseline) await setBaseline(modelId, state.champion.version, baseline);

@@ -19,10 +19,12 @@ export async function rollback(event: RollbackEvent): Promise<RollbackResult> {
   const common = { modelId: run.modelId, expected: deployment.version, executionName: run.executionName };
   let at: string;
   if (previous === null) {
-    at = (await clearChampion({ ...common, reason: 'rolled back: the first version failed verification' })).at;
+    at = (await clearChampion({ ...common, reason: 'rolled back: the first version failed verification' }))
+      .at;
   } else {
     const record = await getVersion(run.modelId, previous);
-    if (!record) throw new Error(`cannot roll back ${run.modelId}: version ${previous} is not in the registry`);
+    if (!record)
+      throw new Error(`cannot roll back ${run.modelId}: version ${previous} is not in the registry`);
     const change = await moveChampion({
       ...common,
       version: previous,

@@ -25,7 +25,9 @@ export async function getText(key: string): Promise<string> {
 
 /** Writes text to the artifacts bucket. */
 export async function putText(key: string, body: string, contentType = 'text/plain'): Promise<void> {
-  await s3().send(new PutObjectCommand({ Bucket: config().bucket, Key: key, Body: body, ContentType: contentType }));
+  await s3().send(
+    new PutObjectCommand({ Bucket: config().bucket, Key: key, Body: body, ContentType: contentType }),
+  );
 }
 
 export async function putJson(key: string, value: unknown): Promise<void> {

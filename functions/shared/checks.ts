@@ -17,7 +17,12 @@ interface CompactCheck {
  * Records the decisions of one batch of checks (a sweep page or a stream batch) as one item in the runs
  * table under `CHECKS#<day>`, so recording every healthy decision costs a few write units per hundred models.
  */
-export async function putChecks(source: string, checkedAt: string, batchId: string, checks: ModelCheck[]): Promise<void> {
+export async function putChecks(
+  source: string,
+  checkedAt: string,
+  batchId: string,
+  checks: ModelCheck[],
+): Promise<void> {
   if (checks.length === 0) return;
   const items: CompactCheck[] = checks.map((check) => ({
     m: check.modelId,
@@ -30,13 +35,22 @@ export async function putChecks(source: string, checkedAt: string, batchId: stri
   await ddb().send(
     new PutCommand({
       TableName: config().runsTable,
-      Item: { pk: `CHECKS#${checkedAt.slice(0, 10)}`, sk: `${checkedAt}#${source}#${batchId}`, source, checkedAt, checks: items },
+      Item: {
+        pk: `CHECKS#${checkedAt.slice(0, 10)}`,
+        sk: `${checkedAt}#${source}#${batchId}`,
+        source,
+        checkedAt,
+        checks: items,
+      },
     }),
   );
 }
 
 /** A model's recorded checks on the given days (YYYY-MM-DD), newest first. */
-export async function listChecks(modelId: string, days: string[]): Promise<(ModelCheck & { checkedAt: string; source: string })[]> {
+export async function listChecks(
+  modelId: string,
+  days: string[],
+): Promise<(ModelCheck & { checkedAt: string; source: string })[]> {
   const found: (ModelCheck & { checkedAt: string; source: string })[] = [];
   for (const day of days) {
     let ExclusiveStartKey: Record<string, unknown> | undefined;

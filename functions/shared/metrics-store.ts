@@ -12,12 +12,18 @@ const MAX_ATTEMPTS = 8;
 /** Sort key: timestamp first so a window is one range query; re-ingesting the same row overwrites it. */
 export function observationKey(observation: Observation | QualityRecord): string {
   const name =
-    observation.type === 'kpi' ? observation.metric : observation.type === 'drift' ? observation.feature : 'dataset';
+    observation.type === 'kpi'
+      ? observation.metric
+      : observation.type === 'drift'
+        ? observation.feature
+        : 'dataset';
   return `${observation.timestamp}#${observation.type}#${name}`;
 }
 
 /** Writes observations (and data-quality records) in batches of 25, retrying unprocessed items with backoff. */
-export async function putObservations(observations: readonly (Observation | QualityRecord)[]): Promise<number> {
+export async function putObservations(
+  observations: readonly (Observation | QualityRecord)[],
+): Promise<number> {
   const table = config().metricsTable;
   for (let offset = 0; offset < observations.length; offset += BATCH) {
     // Last write wins for duplicates inside one batch (DynamoDB rejects duplicate keys in a batch).
@@ -28,7 +34,8 @@ export async function putObservations(observations: readonly (Observation | Qual
     }
     let requests = [...unique.values()].map((Item) => ({ PutRequest: { Item } }));
     for (let attempt = 1; requests.length > 0; attempt += 1) {
-      if (attempt > MAX_ATTEMPTS) throw new TransientError(`${requests.length} observations left unprocessed`);
+      if (attempt > MAX_ATTEMPTS)
+        throw new TransientError(`${requests.length} observations left unprocessed`);
       const output: BatchWriteCommandOutput = await ddb().send(
         new BatchWriteCommand({ RequestItems: { [table]: requests } }),
       );
@@ -40,7 +47,10 @@ export async function putObservations(observations: readonly (Observation | Qual
 }
 
 /** Reads every observation (and data-quality record) of a model in `[start, end)`. */
-export async function queryObservations(modelId: string, window: Window): Promise<(Observation | QualityRecord)[]> {
+export async function queryObservations(
+  modelId: string,
+  window: Window,
+): Promise<(Observation | QualityRecord)[]> {
   const items: (Observation | QualityRecord)[] = [];
   let ExclusiveStartKey: Record<string, unknown> | undefined;
   do {
@@ -60,4 +70,3 @@ export async function queryObservations(modelId: string, window: Window): Promis
   } while (ExclusiveStartKey);
   return items;
 }
-

@@ -1,5 +1,13 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { BatchGetCommand, DeleteCommand, GetCommand, PutCommand, QueryCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchGetCommand,
+  DeleteCommand,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  ScanCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { type ModelPolicy, parsePolicy } from '#domain/policy.ts';
 import type { Candidate, Champion } from '#domain/run.ts';
 import { ddb } from './aws.ts';
@@ -50,7 +58,10 @@ function table(): string {
 }
 
 function isConditionFailure(error: unknown): boolean {
-  return error instanceof ConditionalCheckFailedException || (error as Error)?.name === 'ConditionalCheckFailedException';
+  return (
+    error instanceof ConditionalCheckFailedException ||
+    (error as Error)?.name === 'ConditionalCheckFailedException'
+  );
 }
 
 /** Registers a model or replaces its policy (the policy must already be validated). */
@@ -69,7 +80,8 @@ export async function putPolicy(policy: ModelPolicy, now = new Date().toISOStrin
 /** The model's policy; throws {@link ModelNotFoundError} for an unregistered id. */
 export async function getPolicy(modelId: string): Promise<ModelPolicy> {
   const { Item } = await ddb().send(new GetCommand({ TableName: table(), Key: { pk: modelId, sk: POLICY } }));
-  if (!Item) throw new ModelNotFoundError(`model "${modelId}" is not registered (kaizen models put <policy.json>)`);
+  if (!Item)
+    throw new ModelNotFoundError(`model "${modelId}" is not registered (kaizen models put <policy.json>)`);
   return parsePolicy(Item.policy, `stored policy of ${modelId}`);
 }
 
@@ -123,7 +135,9 @@ export async function pageModels(
 
 /** The version behind the `champion` alias, or null before the first deploy. */
 export async function getChampion(modelId: string): Promise<Champion | null> {
-  const { Item } = await ddb().send(new GetCommand({ TableName: table(), Key: { pk: modelId, sk: CHAMPION } }));
+  const { Item } = await ddb().send(
+    new GetCommand({ TableName: table(), Key: { pk: modelId, sk: CHAMPION } }),
+  );
   return Item ? championOf(Item) : null;
 }
 
@@ -131,12 +145,15 @@ export async function getChampion(modelId: string): Promise<Champion | null> {
 export async function getChampions(modelIds: readonly string[]): Promise<Map<string, Champion>> {
   const champions = new Map<string, Champion>();
   for (let offset = 0; offset < modelIds.length; offset += 100) {
-    let keys: Record<string, unknown>[] = modelIds.slice(offset, offset + 100).map((pk) => ({ pk, sk: CHAMPION }));
+    let keys: Record<string, unknown>[] = modelIds
+      .slice(offset, offset + 100)
+      .map((pk) => ({ pk, sk: CHAMPION }));
     for (let attempt = 0; keys.length > 0; attempt += 1) {
       if (attempt > 8) throw new TransientError(`${keys.length} champion reads left unprocessed`);
       if (attempt > 0) await new Promise((done) => setTimeout(done, 2 ** attempt * 10));
       const output = await ddb().send(new BatchGetCommand({ RequestItems: { [table()]: { Keys: keys } } }));
-      for (const item of output.Responses?.[table()] ?? []) champions.set(item.pk as string, championOf(item));
+      for (const item of output.Responses?.[table()] ?? [])
+        champions.set(item.pk as string, championOf(item));
       keys = (output.UnprocessedKeys?.[table()]?.Keys as Record<string, unknown>[] | undefined) ?? [];
     }
   }
@@ -170,7 +187,13 @@ export async function registerVersion(
       }),
     );
     const version = ((Items?.[0]?.version as number | undefined) ?? 0) + 1;
-    const record: VersionRecord = { ...build(version), modelId, version, status: 'candidate', createdAt: now };
+    const record: VersionRecord = {
+      ...build(version),
+      modelId,
+      version,
+      status: 'candidate',
+      createdAt: now,
+    };
     try {
       await ddb().send(
         new PutCommand({
@@ -202,7 +225,12 @@ export async function listVersions(modelId: string): Promise<VersionRecord[]> {
 }
 
 /** Logical training times of the versions trained in `(from, to]`, newest first (reads the newest `limit`). */
-export async function retrainsBetween(modelId: string, from: string, to: string, limit: number): Promise<string[]> {
+export async function retrainsBetween(
+  modelId: string,
+  from: string,
+  to: string,
+  limit: number,
+): Promise<string[]> {
   const { Items } = await ddb().send(
     new QueryCommand({
       TableName: table(),
@@ -232,7 +260,13 @@ export async function acquireLock(
     await ddb().send(
       new PutCommand({
         TableName: table(),
-        Item: { pk: modelId, sk: LOCK, owner, expiresAt: expiresAt.toISOString(), acquiredAt: now.toISOString() },
+        Item: {
+          pk: modelId,
+          sk: LOCK,
+          owner,
+          expiresAt: expiresAt.toISOString(),
+          acquiredAt: now.toISOString(),
+        },
         ConditionExpression: 'attribute_not_exists(sk) OR expiresAt < :now OR #owner = :owner',
         ExpressionAttributeNames: { '#owner': 'owner' },
         ExpressionAttributeValues: { ':now': now.toISOString(), ':owner': owner },
@@ -244,7 +278,11 @@ export async function acquireLock(
     const { Item } = await ddb().send(
       new GetCommand({ TableName: table(), Key: { pk: modelId, sk: LOCK }, ConsistentRead: true }),
     );
-    return { acquired: false, owner: (Item?.owner as string) ?? 'unknown', expiresAt: (Item?.expiresAt as string) ?? '' };
+    return {
+      acquired: false,
+      owner: (Item?.owner as string) ?? 'unknown',
+      expiresAt: (Item?.expiresAt as string) ?? '',
+    };
   }
 }
 
@@ -291,7 +329,11 @@ async function queryPrefix(modelId: string, prefix: string, forward: boolean) {
   return items;
 }
 
-export async function setVersionStatus(modelId: string, version: number, status: VersionStatus): Promise<void> {
+export async function setVersionStatus(
+  modelId: string,
+  version: number,
+  status: VersionStatus,
+): Promise<void> {
   await ddb().send(
     new UpdateCommand({
       TableName: table(),
@@ -335,7 +377,10 @@ export async function moveChampion(input: {
         },
         ...(input.expected === null
           ? { ConditionExpression: 'attribute_not_exists(sk)' }
-          : { ConditionExpression: 'version = :expected', ExpressionAttributeValues: { ':expected': input.expected } }),
+          : {
+              ConditionExpression: 'version = :expected',
+              ExpressionAttributeValues: { ':expected': input.expected },
+            }),
       }),
     );
   } catch (error) {
@@ -398,7 +443,11 @@ async function logAliasChange(modelId: string, change: AliasChange): Promise<Ali
 }
 
 /** Records the KPI values the champion is held to, if it is still `version`. */
-export async function setBaseline(modelId: string, version: number, baseline: Record<string, number>): Promise<boolean> {
+export async function setBaseline(
+  modelId: string,
+  version: number,
+  baseline: Record<string, number>,
+): Promise<boolean> {
   try {
     await ddb().send(
       new UpdateCommand({

@@ -21,10 +21,13 @@ const stepFunctions: LoopStarter = {
     if (!stateMachineArn) throw new Error(`environment variable ${LOOP_ARN_VARIABLE} is not set`);
     sfnClient ??= new SFNClient({});
     try {
-      await sfnClient.send(new StartExecutionCommand({ stateMachineArn, name, input: JSON.stringify(input) }));
+      await sfnClient.send(
+        new StartExecutionCommand({ stateMachineArn, name, input: JSON.stringify(input) }),
+      );
     } catch (error) {
       // A same-name execution with the same input is already a no-op; one with other input is a duplicate too.
-      if (!(error instanceof ExecutionAlreadyExists || (error as Error).name === 'ExecutionAlreadyExists')) throw error;
+      if (!(error instanceof ExecutionAlreadyExists || (error as Error).name === 'ExecutionAlreadyExists'))
+        throw error;
     }
   },
 };
@@ -43,7 +46,11 @@ export function automatedExecutionName(modelId: string, asOf: string): string {
  * Starts the loop once per name: a conditional write of a start marker makes concurrent and repeated starts
  * for the same model and window no-ops (`duplicate`), on Step Functions and locally alike.
  */
-export async function startLoopOnce(name: string, input: RunInput, source: string): Promise<'started' | 'duplicate'> {
+export async function startLoopOnce(
+  name: string,
+  input: RunInput,
+  source: string,
+): Promise<'started' | 'duplicate'> {
   const key = { pk: input.modelId, sk: `START#${name}` };
   try {
     await ddb().send(
@@ -54,7 +61,10 @@ export async function startLoopOnce(name: string, input: RunInput, source: strin
       }),
     );
   } catch (error) {
-    if (error instanceof ConditionalCheckFailedException || (error as Error).name === 'ConditionalCheckFailedException') {
+    if (
+      error instanceof ConditionalCheckFailedException ||
+      (error as Error).name === 'ConditionalCheckFailedException'
+    ) {
       return 'duplicate';
     }
     throw error;

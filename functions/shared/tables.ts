@@ -11,11 +11,19 @@
 export const TABLE_KEYS = {
   metrics: { partitionKey: 'pk', sortKey: 'sk', indexes: [] },
   /** `byKind` lists registered models in id order (POLICY items carry `kind = 'model'`) for the fleet sweep. */
-  registry: { partitionKey: 'pk', sortKey: 'sk', indexes: [{ name: 'byKind', partitionKey: 'kind', sortKey: 'pk' }] },
+  registry: {
+    partitionKey: 'pk',
+    sortKey: 'sk',
+    indexes: [{ name: 'byKind', partitionKey: 'kind', sortKey: 'pk' }],
+  },
   runs: { partitionKey: 'pk', sortKey: 'sk', indexes: [] },
 } as const satisfies Record<
   string,
-  { partitionKey: string; sortKey: string; indexes: readonly { name: string; partitionKey: string; sortKey: string }[] }
+  {
+    partitionKey: string;
+    sortKey: string;
+    indexes: readonly { name: string; partitionKey: string; sortKey: string }[];
+  }
 >;
 
 export type TableName = keyof typeof TABLE_KEYS;

@@ -23,7 +23,10 @@ export const SweepInputSchema = z
     /** Models per page (one Lambda call). */
     pageSize: z.number().int().min(1).max(1000).default(100),
     /** Sweep as of this instant (ISO); default: the execution's start. Each model checks its last complete window. */
-    at: z.string().refine((text) => !Number.isNaN(Date.parse(text)), 'must be an ISO-8601 timestamp').optional(),
+    at: z
+      .string()
+      .refine((text) => !Number.isNaN(Date.parse(text)), 'must be an ISO-8601 timestamp')
+      .optional(),
     pages: z.number().int().nonnegative().default(0),
     totals: Totals.optional(),
   })
@@ -48,14 +51,28 @@ const CONCURRENCY = 16;
  */
 export async function sweepPage(event: SweepEvent): Promise<SweepState> {
   const parsed = SweepInputSchema.safeParse(event.input ?? {});
-  if (!parsed.success) throw new InvalidInputError(`invalid sweep input: ${formatIssues(parsed.error).join('; ')}`);
+  if (!parsed.success)
+    throw new InvalidInputError(`invalid sweep input: ${formatIssues(parsed.error).join('; ')}`);
   const input = parsed.data;
   const at = new Date(input.at ?? event.execution.startTime).toISOString();
-  const totals = input.totals ?? { models: 0, none: 0, watch: 0, retrain: 0, blocked: 0, started: 0, duplicates: 0 };
+  const totals = input.totals ?? {
+    models: 0,
+    none: 0,
+    watch: 0,
+    retrain: 0,
+    blocked: 0,
+    started: 0,
+    duplicates: 0,
+  };
   const page = await pageModels(input.pageSize, input.cursor ?? undefined);
   const champions = await getChampions(page.models.map((model) => model.modelId));
   const checks = await mapLimit(page.models, CONCURRENCY, (model) =>
-    checkModel(model, champions.get(model.modelId) ?? null, automatedAsOf(model.policy, at, 'floor'), 'sweep'),
+    checkModel(
+      model,
+      champions.get(model.modelId) ?? null,
+      automatedAsOf(model.policy, at, 'floor'),
+      'sweep',
+    ),
   );
   await putChecks('sweep', at, `${event.execution.name}-${input.pages}`, checks);
   for (const check of checks) {

@@ -21,7 +21,9 @@ export async function train(event: TrainEvent): Promise<Candidate> {
   const { run, policy, champion } = event;
   const { dataset, features, label, params } = policy.training;
   const text = await getText(dataset);
-  const table = parseNumericTable(text, [...features, label], { source: `s3://${config().bucket}/${dataset}` });
+  const table = parseNumericTable(text, [...features, label], {
+    source: `s3://${config().bucket}/${dataset}`,
+  });
   const model = trainLogisticRegression(table, features, label, params);
   const trainingMetrics = scoreAll(column(table, label), predictTable(model, table));
   // Keyed by execution, written before the version exists, so a retried step never leaves a version without its artifact.

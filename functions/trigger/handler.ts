@@ -7,6 +7,10 @@ export const handler = stepHandler('trigger', async (event: DynamoDBStreamEvent)
   const batchId = event.Records[0]?.eventID ?? 'empty';
   const checks = await triggerFromRecords(event.Records, batchId);
   metrics.addMetric('ModelsChecked', MetricUnit.Count, checks.length);
-  metrics.addMetric('LoopsStarted', MetricUnit.Count, checks.filter((check) => check.start === 'started').length);
+  metrics.addMetric(
+    'LoopsStarted',
+    MetricUnit.Count,
+    checks.filter((check) => check.start === 'started').length,
+  );
   return { checked: checks.length };
 });

@@ -27,7 +27,10 @@ export function touchedModels(records: readonly DynamoDBRecord[]): Map<string, s
  * (possibly still open) and starts the loop where the policy says `retrain`, under the same deterministic
  * execution name the sweep uses, so the schedule and the event never start the same window twice.
  */
-export async function triggerFromRecords(records: readonly DynamoDBRecord[], batchId: string): Promise<ModelCheck[]> {
+export async function triggerFromRecords(
+  records: readonly DynamoDBRecord[],
+  batchId: string,
+): Promise<ModelCheck[]> {
   const touched = touchedModels(records);
   const modelIds = [...touched.keys()].sort();
   const champions = await getChampions(modelIds);

@@ -3,15 +3,35 @@ import { itemSize } from '../../bench/capacity.ts';
 import { monthlyCost, PRICES } from '../../bench/fleet.ts';
 
 describe('cost model', () => {
-  const base = { models: 1000, perDay: 24, pageSize: 100, rruPerCheck: 1, wruPerCheck: 0.1, lambdaSecondsPerCheck: 0.003, lambdaMemoryGb: 0.5 };
+  const base = {
+    models: 1000,
+    perDay: 24,
+    pageSize: 100,
+    rruPerCheck: 1,
+    wruPerCheck: 0.1,
+    lambdaSecondsPerCheck: 0.003,
+    lambdaMemoryGb: 0.5,
+  };
 
   it('counts 720,000 checks and 7,200 page invocations for 1,000 models hourly', () => {
     const cost = monthlyCost(base);
     expect(cost.checks).toBe(720_000);
-    expect(cost.lines.find(([item]) => item === 'Lambda requests')?.[2]).toBeCloseTo(7200 * PRICES.lambdaRequest, 12);
-    expect(cost.lines.find(([item]) => item === 'DynamoDB reads')?.[2]).toBeCloseTo(720_000 * PRICES.dynamoRru, 12);
-    expect(cost.lines.find(([item]) => item === 'DynamoDB writes')?.[2]).toBeCloseTo(72_000 * PRICES.dynamoWru, 12);
-    expect(cost.total).toBeCloseTo(cost.lines.reduce((sum, [, , c]) => sum + c, 0), 12);
+    expect(cost.lines.find(([item]) => item === 'Lambda requests')?.[2]).toBeCloseTo(
+      7200 * PRICES.lambdaRequest,
+      12,
+    );
+    expect(cost.lines.find(([item]) => item === 'DynamoDB reads')?.[2]).toBeCloseTo(
+      720_000 * PRICES.dynamoRru,
+      12,
+    );
+    expect(cost.lines.find(([item]) => item === 'DynamoDB writes')?.[2]).toBeCloseTo(
+      72_000 * PRICES.dynamoWru,
+      12,
+    );
+    expect(cost.total).toBeCloseTo(
+      cost.lines.reduce((sum, [, , c]) => sum + c, 0),
+      12,
+    );
   });
 
   it.each([

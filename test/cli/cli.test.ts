@@ -42,7 +42,11 @@ describe('kaizen models', () => {
   });
 
   it.each([
-    ['a field that is wrong', '{"modelId":"x","kpis":[{"metric":"m","floor":2,"ceiling":1}],"training":{"dataset":"d","label":"y","features":["a"]},"evaluation":{"holdout":"h"}}', /bad\.json is invalid:\n {2}kpis\[0\]\.floor: floor 2 is above ceiling 1/],
+    [
+      'a field that is wrong',
+      '{"modelId":"x","kpis":[{"metric":"m","floor":2,"ceiling":1}],"training":{"dataset":"d","label":"y","features":["a"]},"evaluation":{"holdout":"h"}}',
+      /bad\.json is invalid:\n {2}kpis\[0\]\.floor: floor 2 is above ceiling 1/,
+    ],
     ['broken JSON', '{\n  "modelId": "x",\n  oops\n}', /bad\.json:3:3: invalid JSON/],
   ])('rejects a policy with %s, naming where', async (_case, text, message) => {
     const result = await kaizen('models', 'put', await file('bad.json', text));
@@ -52,7 +56,16 @@ describe('kaizen models', () => {
 });
 
 describe('kaizen ingest', () => {
-  const good = (line: Record<string, unknown>) => JSON.stringify({ type: 'kpi', modelId: 'churn', metric: 'campaign_precision', value: 0.3, count: 400, timestamp: '2026-11-20T00:00:00Z', ...line });
+  const good = (line: Record<string, unknown>) =>
+    JSON.stringify({
+      type: 'kpi',
+      modelId: 'churn',
+      metric: 'campaign_precision',
+      value: 0.3,
+      count: 400,
+      timestamp: '2026-11-20T00:00:00Z',
+      ...line,
+    });
 
   it('stores the good rows of a JSON Lines file and reports each bad one with its line', async () => {
     await kaizen('models', 'put', POLICY);
@@ -66,7 +79,14 @@ describe('kaizen ingest', () => {
         good({ modelId: 'fraud' }),
         good({ timestamp: 'yesterday' }),
         '',
-        JSON.stringify({ type: 'drift', modelId: 'churn', feature: 'tenure', method: 'psi', score: 0.31, timestamp: '2026-11-20T01:00:00Z' }),
+        JSON.stringify({
+          type: 'drift',
+          modelId: 'churn',
+          feature: 'tenure',
+          method: 'psi',
+          score: 0.31,
+          timestamp: '2026-11-20T01:00:00Z',
+        }),
         good({ metric: undefined }),
         good({ timestamp: '2026-11-20T02:00:00Z', value: 0.28 }),
       ].join('\n'),
@@ -75,7 +95,14 @@ describe('kaizen ingest', () => {
     expect(result.code).toBe(1);
     expect(result.out.split('\n')[0]).toBe(`${path}: stored 3 rows, rejected 6`);
     const lines = result.err.split('\n').filter((line) => line.startsWith(path));
-    expect(lines.map((line) => line.slice(path.length + 1).split(':')[0])).toEqual(['2', '3', '4', '5', '6', '9']);
+    expect(lines.map((line) => line.slice(path.length + 1).split(':')[0])).toEqual([
+      '2',
+      '3',
+      '4',
+      '5',
+      '6',
+      '9',
+    ]);
     expect(lines[0]).toContain('invalid JSON');
     expect(lines[1]).toContain('value:');
     expect(lines[2]).toContain('count: must not be negative');
@@ -84,7 +111,9 @@ describe('kaizen ingest', () => {
     expect(lines[5]).toContain('metric:');
 
     // The stored rows are really in DynamoDB: a dry run over that day sees them.
-    const run = JSON.parse((await kaizen('--json', 'run', '--model', 'churn', '--dry-run', '--as-of', '2026-11-21T00:00:00Z')).out);
+    const run = JSON.parse(
+      (await kaizen('--json', 'run', '--model', 'churn', '--dry-run', '--as-of', '2026-11-21T00:00:00Z')).out,
+    );
     expect(run.record.observed.kpis).toEqual([
       { metric: 'campaign_precision', value: 0.29, count: 800, observations: 2 },
     ]);

@@ -12,8 +12,10 @@ const printed: string[] = [];
 
 beforeAll(async () => {
   home = await mkdtemp(join(tmpdir(), 'kaizen-demo-'));
-  result = await runDemo({ ...DEMO_DEFAULTS, home: join(home, 'demo') }, { out: () => {}, err: (t) => printed.push(t) }, (day) =>
-    printed.push(formatDay(day, DEMO_DEFAULTS.shiftDay)),
+  result = await runDemo(
+    { ...DEMO_DEFAULTS, home: join(home, 'demo') },
+    { out: () => {}, err: (t) => printed.push(t) },
+    (day) => printed.push(formatDay(day, DEMO_DEFAULTS.shiftDay)),
   );
 }, 300_000);
 afterAll(async () => {
@@ -22,13 +24,19 @@ afterAll(async () => {
 
 describe('kaizen demo', () => {
   it('simulates every day and runs the loop each day without a failed execution', () => {
-    expect(result.days.map((day) => day.day)).toEqual(Array.from({ length: DEMO_DEFAULTS.days }, (_, i) => i + 1));
+    expect(result.days.map((day) => day.day)).toEqual(
+      Array.from({ length: DEMO_DEFAULTS.days }, (_, i) => i + 1),
+    );
     expect(result.days.every((day) => day.run !== undefined)).toBe(true);
     expect(printed.join('\n')).not.toContain('loop failed');
   });
 
   it('trains the first champion on day 1', () => {
-    expect(result.days[0]?.run).toMatchObject({ outcome: 'promoted', championBefore: null, championAfter: 1 });
+    expect(result.days[0]?.run).toMatchObject({
+      outcome: 'promoted',
+      championBefore: null,
+      championAfter: 1,
+    });
   });
 
   it('stays quiet while the world is stable', () => {
@@ -45,7 +53,9 @@ describe('kaizen demo', () => {
 
   it('gates candidates: at least one is rejected and the champion only moves to better ones', () => {
     expect(result.rejections).toBeGreaterThanOrEqual(1);
-    for (const day of result.days.filter((d) => d.run?.outcome === 'promoted' && d.run.candidate?.championScore)) {
+    for (const day of result.days.filter(
+      (d) => d.run?.outcome === 'promoted' && d.run.candidate?.championScore,
+    )) {
       expect(day.run?.candidate?.score).toBeGreaterThan(day.run?.candidate?.championScore ?? 1);
     }
   });

@@ -10,7 +10,10 @@ import { freshStack, observe, precision, type TestStack, writeDatasets } from '.
 const T0 = '2026-11-10T00:00:00.000Z';
 const T1 = '2026-11-20T00:00:00.000Z';
 const hours = (iso: string, h: number) => new Date(Date.parse(iso) + h * 3_600_000).toISOString();
-const kpi = (modelId: string, timestamp: string, value: number) => ({ ...precision(timestamp, value), modelId });
+const kpi = (modelId: string, timestamp: string, value: number) => ({
+  ...precision(timestamp, value),
+  modelId,
+});
 
 let stack: TestStack;
 
@@ -20,7 +23,10 @@ async function fleet(...ids: string[]) {
   for (const modelId of ids) {
     await putPolicy({ ...stack.policy, modelId });
     await observe(kpi(modelId, hours(T0, 6), 0.3));
-    const { record } = await stack.backend.runLoop({ modelId, force: false, dryRun: false, asOf: T0 }, `bootstrap-${modelId}`);
+    const { record } = await stack.backend.runLoop(
+      { modelId, force: false, dryRun: false, asOf: T0 },
+      `bootstrap-${modelId}`,
+    );
     expect(record?.outcome).toBe('promoted');
   }
 }
@@ -36,7 +42,11 @@ describe('fleet sweep', () => {
   it('checks every model, starts a loop only where the policy says retrain, and records every decision', async () => {
     await fleet('healthy', 'broken', 'quiet');
     await writeDatasets(stack.policy, { seed: 2, shifted: true });
-    await observe(kpi('healthy', hours(T1, -6), 0.31), kpi('broken', hours(T1, -6), 0.2), kpi('broken', hours(T1, 6), 0.45));
+    await observe(
+      kpi('healthy', hours(T1, -6), 0.31),
+      kpi('broken', hours(T1, -6), 0.2),
+      kpi('broken', hours(T1, 6), 0.45),
+    );
 
     const sweep = await stack.backend.runSweep({ at: hours(T1, 1), pageSize: 2 }, 'sweep-1');
     expect(sweep.status).toBe('SUCCEEDED');
@@ -51,7 +61,9 @@ describe('fleet sweep', () => {
     const [check] = await listChecks('quiet', ['2026-11-20']);
     expect(check).toMatchObject({ source: 'sweep', action: 'none', asOf: T1 });
     expect(check?.summary).toMatch(/insufficient data/);
-    expect((await listChecks('healthy', ['2026-11-20']))[0]?.summary).toBe('healthy: every rule within its threshold');
+    expect((await listChecks('healthy', ['2026-11-20']))[0]?.summary).toBe(
+      'healthy: every rule within its threshold',
+    );
   });
 
   it('a second sweep of the same window starts nothing and records the duplicate', async () => {
@@ -78,7 +90,13 @@ describe('event trigger', () => {
     await observe(...records);
     const checks = await triggerFromRecords(streamRecords(records), 'batch-1');
     expect(checks).toEqual([
-      expect.objectContaining({ modelId: 'broken', action: 'retrain', start: 'started', asOf: T1, execution: 'auto-broken-20261120T000000Z' }),
+      expect.objectContaining({
+        modelId: 'broken',
+        action: 'retrain',
+        start: 'started',
+        asOf: T1,
+        execution: 'auto-broken-20261120T000000Z',
+      }),
     ]);
     const loops = await stack.backend.drain();
     expect(loops.map((loop) => loop.record?.outcome)).toEqual(['promoted']);
@@ -86,7 +104,10 @@ describe('event trigger', () => {
 
   it('ignores records that are not KPI or drift observations', async () => {
     await fleet('churn');
-    const records = streamRecords([kpi('churn', T1, 0.3)]).map((record) => ({ ...record, eventName: 'REMOVE' as const }));
+    const records = streamRecords([kpi('churn', T1, 0.3)]).map((record) => ({
+      ...record,
+      eventName: 'REMOVE' as const,
+    }));
     expect(await triggerFromRecords(records, 'batch-removed')).toEqual([]);
   });
 });
@@ -112,7 +133,10 @@ describe('per-model lock and idempotency under contention', () => {
     await writeDatasets(stack.policy, { seed: 2, shifted: true });
     await observe(kpi('broken', hours(T1, -6), 0.2), kpi('broken', hours(T1, 6), 0.45));
     const input = { modelId: 'broken', force: false, dryRun: false, asOf: T1 };
-    const [a, b] = await Promise.all([stack.backend.runLoop(input, 'manual-a'), stack.backend.runLoop(input, 'manual-b')]);
+    const [a, b] = await Promise.all([
+      stack.backend.runLoop(input, 'manual-a'),
+      stack.backend.runLoop(input, 'manual-b'),
+    ]);
     const outcomes = [a.record?.outcome, b.record?.outcome].sort();
     expect(outcomes).toEqual(['blocked', 'promoted']);
     const blocked = [a, b].find((run) => run.record?.outcome === 'blocked');

@@ -9,15 +9,15 @@ import { freshStack, observe, precision, type TestStack, writeDatasets } from '.
 // Real ASL, real handlers, dynalite and s3rver: the scenarios of the improvement loop end to end.
 const T0 = '2026-11-10T00:00:00.000Z';
 const T1 = '2026-11-20T00:00:00.000Z';
-const before = (iso: string) => new Date(Date.parse(iso) - 6 * 3_600_000).toISOString();
-const after = (iso: string) => new Date(Date.parse(iso) + 6 * 3_600_000).toISOString();
+const earlier = (iso: string) => new Date(Date.parse(iso) - 6 * 3_600_000).toISOString();
+const later = (iso: string) => new Date(Date.parse(iso) + 6 * 3_600_000).toISOString();
 
 let stack: TestStack;
 
 /** First run: no champion, so the loop trains v1 on pre-change data and verifies it on good post-deploy KPIs. */
 async function bootstrap() {
   await writeDatasets(stack.policy, { seed: 1, shifted: false });
-  await observe(precision(after(T0), 0.3));
+  await observe(precision(later(T0), 0.3));
   const result = await stack.run({ asOf: T0 });
   expect(result.record?.outcome).toBe('promoted');
   return result;
@@ -33,24 +33,35 @@ afterEach(async () => {
 describe('improvement loop on the local stack', () => {
   it('trains, deploys and verifies the first champion, recording its baseline', async () => {
     const { record } = await bootstrap();
-    expect(record).toMatchObject({ championBefore: null, championAfter: 1, candidate: { version: 1, parentVersion: null } });
+    expect(record).toMatchObject({
+      championBefore: null,
+      championAfter: 1,
+      candidate: { version: 1, parentVersion: null },
+    });
     expect(record?.decision?.reasons[0]).toMatchObject({ rule: 'no-champion', breached: true });
     const champion = await getChampion('churn');
     expect(champion).toMatchObject({ version: 1, baseline: { campaign_precision: 0.3 } });
     const model = JSON.parse(await getText(champion?.artifactKey ?? ''));
-    expect(model).toMatchObject({ kind: 'logistic-regression', features: ['tenure', 'monthly_charges', 'support_calls'] });
+    expect(model).toMatchObject({
+      kind: 'logistic-regression',
+      features: ['tenure', 'monthly_charges', 'support_calls'],
+    });
     const [version] = await listVersions('churn');
     expect(version).toMatchObject({
       version: 1,
       status: 'champion',
-      dataset: { key: 'datasets/churn/train.csv', sha256: expect.stringMatching(/^[0-9a-f]{64}$/), rows: 7000 },
+      dataset: {
+        key: 'datasets/churn/train.csv',
+        sha256: expect.stringMatching(/^[0-9a-f]{64}$/),
+        rows: 7000,
+      },
       params: { learningRate: 0.5, epochs: 300, l2: 0.001 },
     });
   });
 
   it('records a healthy run and changes nothing', async () => {
     await bootstrap();
-    await observe(precision(before(T1), 0.31));
+    await observe(precision(earlier(T1), 0.31));
     const { status, record } = await stack.run({ asOf: T1 });
     expect(status).toBe('SUCCEEDED');
     expect(record).toMatchObject({ outcome: 'no-action', championBefore: 1, championAfter: 1 });
@@ -63,14 +74,16 @@ describe('improvement loop on the local stack', () => {
   it('retrains on a KPI breach, promotes the better candidate and verifies it', async () => {
     await bootstrap();
     await writeDatasets(stack.policy, { seed: 2, shifted: true });
-    await observe(precision(before(T1), 0.22), precision(after(T1), 0.45));
+    await observe(precision(earlier(T1), 0.22), precision(later(T1), 0.45));
     const { record } = await stack.run({ asOf: T1 });
     expect(record).toMatchObject({ outcome: 'promoted', championBefore: 1, championAfter: 2 });
     expect(record?.decision?.reasons).toContainEqual(
       expect.objectContaining({ rule: 'kpi-relative-drop', subject: 'campaign_precision', breached: true }),
     );
     expect(record?.evaluation?.promote).toBe(true);
-    expect(record?.evaluation?.candidateScore).toBeGreaterThan((record?.evaluation?.championScore ?? 1) + 0.005);
+    expect(record?.evaluation?.candidateScore).toBeGreaterThan(
+      (record?.evaluation?.championScore ?? 1) + 0.005,
+    );
     expect(record?.verification).toMatchObject({ verdict: 'pass', checks: 1 });
     expect(await getChampion('churn')).toMatchObject({ version: 2, baseline: { campaign_precision: 0.45 } });
     const versions = await listVersions('churn');
@@ -84,7 +97,7 @@ describe('improvement loop on the local stack', () => {
     await bootstrap();
     // Same data as v1 was trained on: the candidate cannot beat the champion by the margin.
     await writeDatasets(stack.policy, { seed: 1, shifted: false });
-    await observe(precision(before(T1), 0.1));
+    await observe(precision(earlier(T1), 0.1));
     const { record } = await stack.run({ asOf: T1 });
     expect(record).toMatchObject({ outcome: 'rejected', championBefore: 1, championAfter: 1 });
     expect(record?.evaluation?.promote).toBe(false);
@@ -97,15 +110,22 @@ describe('improvement loop on the local stack', () => {
     await bootstrap();
     const { training } = stack.policy;
     await putPolicy({ ...stack.policy, training: { ...training, dataset: 'datasets/churn/missing.csv' } });
-    await observe(precision(before(T1), 0.1));
+    await observe(precision(earlier(T1), 0.1));
     const result = await stack.run({ asOf: T1 });
     expect(result.status).toBe('FAILED');
     expect(result.error?.name).toBe('ImprovementLoopFailed');
     const [last] = await listRuns('churn');
-    expect(last).toMatchObject({ outcome: 'failed', championBefore: 1, championAfter: 1, error: { name: 'ObjectNotFoundError' } });
+    expect(last).toMatchObject({
+      outcome: 'failed',
+      championBefore: 1,
+      championAfter: 1,
+      error: { name: 'ObjectNotFoundError' },
+    });
     expect(last?.summary).toMatch(/datasets\/churn\/missing\.csv does not exist; champion unchanged/);
     expect((await getChampion('churn'))?.version).toBe(1);
-    const notifications = (await readFile(join(stack.home, 'notifications.jsonl'), 'utf8')).trim().split('\n');
+    const notifications = (await readFile(join(stack.home, 'notifications.jsonl'), 'utf8'))
+      .trim()
+      .split('\n');
     expect(notifications).toHaveLength(1);
     expect(JSON.parse(notifications[0] ?? '{}')).toMatchObject({ subject: 'Kaizen Loop: churn failed' });
   });
@@ -113,7 +133,7 @@ describe('improvement loop on the local stack', () => {
   it('rolls back when the KPIs get worse after the deploy', async () => {
     await bootstrap();
     await writeDatasets(stack.policy, { seed: 2, shifted: true });
-    await observe(precision(before(T1), 0.22), precision(after(T1), 0.12));
+    await observe(precision(earlier(T1), 0.22), precision(later(T1), 0.12));
     const { record } = await stack.run({ asOf: T1 });
     expect(record).toMatchObject({ outcome: 'rolled-back', championBefore: 1, championAfter: 1 });
     expect(record?.verification).toMatchObject({ verdict: 'fail' });
@@ -131,7 +151,7 @@ describe('improvement loop on the local stack', () => {
   it('rolls back when no post-deploy data arrives by the last check', async () => {
     await bootstrap();
     await writeDatasets(stack.policy, { seed: 2, shifted: true });
-    await observe(precision(before(T1), 0.22));
+    await observe(precision(earlier(T1), 0.22));
     const { record } = await stack.run({ asOf: T1 });
     expect(record).toMatchObject({ outcome: 'rolled-back', championAfter: 1 });
     expect(record?.verification).toMatchObject({ verdict: 'fail', checks: 3 });
@@ -140,7 +160,7 @@ describe('improvement loop on the local stack', () => {
 
   it('decides but does not retrain on a dry run', async () => {
     await bootstrap();
-    await observe(precision(before(T1), 0.1));
+    await observe(precision(earlier(T1), 0.1));
     const { record } = await stack.run({ asOf: T1, dryRun: true });
     expect(record).toMatchObject({ outcome: 'dry-run', dryRun: true, decision: { action: 'retrain' } });
     expect((await listVersions('churn')).length).toBe(1);

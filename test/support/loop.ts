@@ -25,7 +25,10 @@ export async function freshStack(overrides: Partial<ModelPolicy> = {}, options: 
     backend,
     policy,
     run: (input: Partial<RunInput> & { asOf: string }) =>
-      backend.runLoop({ modelId: policy.modelId, force: false, dryRun: false, ...input }, executionName('test', policy.modelId)),
+      backend.runLoop(
+        { modelId: policy.modelId, force: false, dryRun: false, ...input },
+        executionName('test', policy.modelId),
+      ),
     async close() {
       await backend.close();
       await rm(home, { recursive: true, force: true });

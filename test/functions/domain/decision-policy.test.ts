@@ -27,9 +27,18 @@ function policy(extra: Partial<ModelPolicyInput> = {}, kpi: Record<string, unkno
   });
 }
 
-const champion = (since = iso(0)): Champion => ({ version: 2, artifactKey: 'm.json', since, baseline: { ctr: 0.05 } });
+const champion = (since = iso(0)): Champion => ({
+  version: 2,
+  artifactKey: 'm.json',
+  since,
+  baseline: { ctr: 0.05 },
+});
 
-function decideOver(values: (number | null)[], extra: Partial<Parameters<typeof analyze>[0]> = {}, p = policy()) {
+function decideOver(
+  values: (number | null)[],
+  extra: Partial<Parameters<typeof analyze>[0]> = {},
+  p = policy(),
+) {
   const series = windows(values);
   return analyze({
     policy: p,
@@ -55,7 +64,9 @@ describe('persistence: M of N windows, clear after K', () => {
     const decision = decideOver(values, {}, persistent);
     expect(decision.action).toBe(action);
     expect(decision.alert.active).toBe(active);
-    expect(decision.reasons.find((r) => r.rule === 'persistence')?.message).toMatch(/of the last \d windows breached/);
+    expect(decision.reasons.find((r) => r.rule === 'persistence')?.message).toMatch(
+      /of the last \d windows breached/,
+    );
   });
 
   it('counts only windows served by the current champion', () => {
@@ -71,7 +82,11 @@ describe('insufficient data', () => {
     ['a current window with too few samples', [0.03, 0.03, 0.001]],
   ])('%s is no decision, even with an active alert', (_case, values) => {
     const series = windows(values as (number | null)[]);
-    if (values[2] === 0.001) series[2] = { ...(series[2] as Observed), kpis: [{ metric: 'ctr', value: 0.001, count: 5, observations: 1 }] };
+    if (values[2] === 0.001)
+      series[2] = {
+        ...(series[2] as Observed),
+        kpis: [{ metric: 'ctr', value: 0.001, count: 5, observations: 1 }],
+      };
     const decision = analyze({
       policy: policy({ persistence: { breaches: 2, windows: 3, clearAfter: 1 } }),
       asOf: iso(3),
@@ -88,29 +103,82 @@ describe('insufficient data', () => {
 describe('blocks: cooldown, budget, data quality, lock', () => {
   const breach = [0.03];
   it.each([
-    ['inside the cooldown', { champion: champion(iso(0)) }, policy({ cooldown: 'P2D' }), 'blocked', 'cooldown'],
-    ['after the cooldown', { champion: champion(iso(-2)) }, policy({ cooldown: 'P2D' }), 'retrain', undefined],
-    ['with the budget used up', { retrains: [iso(0), iso(0)] }, policy({ budget: { maxRetrains: 2, period: 'P7D' } }), 'blocked', 'budget'],
-    ['with budget left', { retrains: [iso(0)] }, policy({ budget: { maxRetrains: 2, period: 'P7D' } }), 'retrain', undefined],
-    ['with failed data quality', { observed: { ...windows(breach)[0], quality: { passed: false, rows: 10, failures: ['age: 30% missing'], timestamp: iso(0) } } as Observed }, policy(), 'blocked', 'data-quality'],
-    ['with the lock held by another run', { lock: { acquired: false, owner: 'manual-m-1', expiresAt: iso(1) } }, policy(), 'blocked', 'lock'],
+    [
+      'inside the cooldown',
+      { champion: champion(iso(0)) },
+      policy({ cooldown: 'P2D' }),
+      'blocked',
+      'cooldown',
+    ],
+    [
+      'after the cooldown',
+      { champion: champion(iso(-2)) },
+      policy({ cooldown: 'P2D' }),
+      'retrain',
+      undefined,
+    ],
+    [
+      'with the budget used up',
+      { retrains: [iso(0), iso(0)] },
+      policy({ budget: { maxRetrains: 2, period: 'P7D' } }),
+      'blocked',
+      'budget',
+    ],
+    [
+      'with budget left',
+      { retrains: [iso(0)] },
+      policy({ budget: { maxRetrains: 2, period: 'P7D' } }),
+      'retrain',
+      undefined,
+    ],
+    [
+      'with failed data quality',
+      {
+        observed: {
+          ...windows(breach)[0],
+          quality: { passed: false, rows: 10, failures: ['age: 30% missing'], timestamp: iso(0) },
+        } as Observed,
+      },
+      policy(),
+      'blocked',
+      'data-quality',
+    ],
+    [
+      'with the lock held by another run',
+      { lock: { acquired: false, owner: 'manual-m-1', expiresAt: iso(1) } },
+      policy(),
+      'blocked',
+      'lock',
+    ],
   ])('a breach %s -> %s', (_case, extra, p, action, blockedBy) => {
     const decision = decideOver(breach, extra, p);
     expect(decision.action).toBe(action);
     expect(decision.blockedBy).toBe(blockedBy);
-    if (blockedBy) expect(decision.summary).toMatch(new RegExp(`^blocked`));
+    if (blockedBy) expect(decision.summary).toMatch(/^blocked/);
   });
 
   it('force bypasses cooldown and budget but not the lock', () => {
     const p = policy({ cooldown: 'P30D', budget: { maxRetrains: 1, period: 'P7D' } });
     expect(decideOver([0.05], { force: true, retrains: [iso(0)] }, p).action).toBe('retrain');
-    const locked = decideOver([0.05], { force: true, lock: { acquired: false, owner: 'other', expiresAt: iso(1) } }, p);
+    const locked = decideOver(
+      [0.05],
+      { force: true, lock: { acquired: false, owner: 'other', expiresAt: iso(1) } },
+      p,
+    );
     expect(locked).toMatchObject({ action: 'blocked', blockedBy: 'lock' });
   });
 
   it('a healthy model is not blocked by its own lock rules', () => {
-    expect(decideOver([0.05], { lock: { acquired: false, owner: 'other', expiresAt: iso(1) } }).action).toBe('blocked');
-    expect(decideOver([0.05], { retrains: [iso(0), iso(0), iso(0)] }, policy({ budget: { maxRetrains: 1, period: 'P7D' } })).action).toBe('none');
+    expect(decideOver([0.05], { lock: { acquired: false, owner: 'other', expiresAt: iso(1) } }).action).toBe(
+      'blocked',
+    );
+    expect(
+      decideOver(
+        [0.05],
+        { retrains: [iso(0), iso(0), iso(0)] },
+        policy({ budget: { maxRetrains: 1, period: 'P7D' } }),
+      ).action,
+    ).toBe('none');
   });
 });
 
@@ -125,25 +193,40 @@ describe('KPI band learned from the reference period', () => {
   ])('a value %s -> %s', (_case, value, action) => {
     const decision = decideOver([value], { bandReference: reference }, banded);
     expect(decision.action).toBe(action);
-    expect(decision.reasons.find((r) => r.rule === 'kpi-band')?.threshold).toBeCloseTo(0.05 - 3 * Math.sqrt(28e-6 / 9), 10);
+    expect(decision.reasons.find((r) => r.rule === 'kpi-band')?.threshold).toBeCloseTo(
+      0.05 - 3 * Math.sqrt(28e-6 / 9),
+      10,
+    );
   });
 
   it('is not checked while it has fewer reference windows than it needs', () => {
     const decision = decideOver([0.01], { bandReference: reference.slice(0, 4) }, banded);
-    expect(decision.reasons.find((r) => r.rule === 'kpi-band')?.message).toMatch(/band still learning \(4 of 5/);
+    expect(decision.reasons.find((r) => r.rule === 'kpi-band')?.message).toMatch(
+      /band still learning \(4 of 5/,
+    );
   });
 });
 
 describe('seasonality and step changes', () => {
   // A weekly cycle: weekends run 25% below weekdays. A band learned over two full weeks tolerates it.
-  const weekly = Array.from({ length: 14 }, (_, day) => (day % 7 >= 5 ? 0.0375 : 0.05) + ((day * 7919) % 11) * 0.0002);
-  const seasonal = policy({ persistence: { breaches: 2, windows: 3, clearAfter: 2 } }, { band: { k: 3, referenceWindows: 14, minWindows: 7 } });
+  const weekly = Array.from(
+    { length: 14 },
+    (_, day) => (day % 7 >= 5 ? 0.0375 : 0.05) + ((day * 7919) % 11) * 0.0002,
+  );
+  const seasonal = policy(
+    { persistence: { breaches: 2, windows: 3, clearAfter: 2 } },
+    { band: { k: 3, referenceWindows: 14, minWindows: 7 } },
+  );
 
   it('weekly seasonality within the learned band never triggers', () => {
     const reference = windows(weekly);
     for (let day = 0; day < 14; day += 1) {
       const values = weekly.slice(0, day + 1);
-      const decision = decideOver(values.slice(-3), { bandReference: reference, champion: champion(iso(-30)) }, seasonal);
+      const decision = decideOver(
+        values.slice(-3),
+        { bandReference: reference, champion: champion(iso(-30)) },
+        seasonal,
+      );
       expect(decision.action, `day ${day}`).not.toBe('retrain');
     }
   });
@@ -151,7 +234,11 @@ describe('seasonality and step changes', () => {
   it('a step change below the band triggers once it persists for 2 of 3 windows', () => {
     const reference = windows(weekly);
     const stepped = [0.05, 0.02, 0.02];
-    const first = decideOver(stepped.slice(0, 2), { bandReference: reference, champion: champion(iso(-30)) }, seasonal);
+    const first = decideOver(
+      stepped.slice(0, 2),
+      { bandReference: reference, champion: champion(iso(-30)) },
+      seasonal,
+    );
     expect(first.action).toBe('watch');
     const second = decideOver(stepped, { bandReference: reference, champion: champion(iso(-30)) }, seasonal);
     expect(second.action).toBe('retrain');
@@ -159,22 +246,39 @@ describe('seasonality and step changes', () => {
   });
 
   it('a single noisy dip below a fixed floor is only watched with persistence', () => {
-    expect(decideOver([0.05, 0.05, 0.039], {}, policy({ persistence: { breaches: 2, windows: 3, clearAfter: 1 } })).action).toBe('watch');
+    expect(
+      decideOver([0.05, 0.05, 0.039], {}, policy({ persistence: { breaches: 2, windows: 3, clearAfter: 1 } }))
+        .action,
+    ).toBe('watch');
   });
 });
 
 describe('dataset drift share from computed drift', () => {
-  const observedWith = (drifted: boolean[]): Observed => ({
-    ...windows([0.05])[0],
-    drift: drifted.map((d, i) => ({ feature: `f${i}`, method: 'ks', score: d ? 0.001 : 0.4, timestamp: iso(0), drifted: d, threshold: 0.05 })),
-  } as Observed);
+  const observedWith = (drifted: boolean[]): Observed =>
+    ({
+      ...windows([0.05])[0],
+      drift: drifted.map((d, i) => ({
+        feature: `f${i}`,
+        method: 'ks',
+        score: d ? 0.001 : 0.4,
+        timestamp: iso(0),
+        drifted: d,
+        threshold: 0.05,
+      })),
+    }) as Observed;
 
   it.each([
     [[true, false, false, false], 'none'],
     [[true, true, false, false], 'retrain'],
     [[true, true, true, false], 'retrain'],
   ])('drifted %j -> %s at a 50%% share', (drifted, action) => {
-    const decision = analyze({ policy: policy({ drift: { maxShare: 0.5 } }), asOf: iso(1), observed: observedWith(drifted), champion: champion(), force: false });
+    const decision = analyze({
+      policy: policy({ drift: { maxShare: 0.5 } }),
+      asOf: iso(1),
+      observed: observedWith(drifted),
+      champion: champion(),
+      force: false,
+    });
     expect(decision.action).toBe(action);
     expect(decision.reasons.find((r) => r.rule === 'drift-share')).toMatchObject({ threshold: 0.5 });
   });
@@ -182,7 +286,9 @@ describe('dataset drift share from computed drift', () => {
 
 describe('a new champion', () => {
   it('is not judged on a window that started before it served', () => {
-    const decision = decideOver([0.01], { champion: champion(new Date(ORIGIN + 12 * 3_600_000).toISOString()) });
+    const decision = decideOver([0.01], {
+      champion: champion(new Date(ORIGIN + 12 * 3_600_000).toISOString()),
+    });
     expect(decision.action).toBe('none');
     expect(decision.summary).toMatch(/window starts before v2 began serving/);
   });

@@ -14,7 +14,13 @@ describe('gate', () => {
     ['no champion', rule, 0.6, null, true],
     ['no champion but under the absolute floor', { ...rule, minScore: 0.7 }, 0.6, null, false],
     ['better than the champion but under the floor', { ...rule, minScore: 0.9 }, 0.85, 0.8, false],
-    ['logloss over the absolute ceiling', { ...rule, metric: 'logloss' as const, minScore: 0.5 }, 0.6, null, false],
+    [
+      'logloss over the absolute ceiling',
+      { ...rule, metric: 'logloss' as const, minScore: 0.5 },
+      0.6,
+      null,
+      false,
+    ],
     ['a NaN candidate score', rule, Number.NaN, 0.8, false],
   ])('%s -> promote %s', (_case, policy, candidate, champion, promote) => {
     const result = gate(policy, candidate, champion);

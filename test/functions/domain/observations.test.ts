@@ -9,11 +9,21 @@ const kpi = {
   count: 5234,
   timestamp: '2026-11-20T00:00:00Z',
 };
-const drift = { type: 'drift', modelId: 'churn', feature: 'age', method: 'psi', score: 0.31, timestamp: '2026-11-20T00:00:00Z' };
+const drift = {
+  type: 'drift',
+  modelId: 'churn',
+  feature: 'age',
+  method: 'psi',
+  score: 0.31,
+  timestamp: '2026-11-20T00:00:00Z',
+};
 
 describe('parseObservation', () => {
   it('accepts the documented KPI and drift rows and normalises timestamps', () => {
-    expect(parseObservation(kpi)).toEqual({ ok: true, observation: { ...kpi, timestamp: '2026-11-20T00:00:00.000Z' } });
+    expect(parseObservation(kpi)).toEqual({
+      ok: true,
+      observation: { ...kpi, timestamp: '2026-11-20T00:00:00.000Z' },
+    });
     expect(parseObservation({ ...drift, timestamp: '2026-11-20T01:00:00+01:00' })).toEqual({
       ok: true,
       observation: { ...drift, timestamp: '2026-11-20T00:00:00.000Z' },
@@ -28,7 +38,11 @@ describe('parseObservation', () => {
     ['a negative count', { ...kpi, count: -3 }, 'count: must not be negative'],
     ['a fractional count', { ...kpi, count: 1.5 }, 'count: must be a whole number'],
     ['a value given as text', { ...kpi, value: '0.04' }, 'value: must be a number'],
-    ['a timestamp without zone', { ...kpi, timestamp: '2026-11-20T00:00:00' }, 'timestamp: must be an ISO-8601 timestamp'],
+    [
+      'a timestamp without zone',
+      { ...kpi, timestamp: '2026-11-20T00:00:00' },
+      'timestamp: must be an ISO-8601 timestamp',
+    ],
     ['an impossible date', { ...kpi, timestamp: '2026-13-45T00:00:00Z' }, 'timestamp: is not a real date'],
     ['an unknown type', { ...kpi, type: 'latency' }, 'type must be "kpi" or "drift"'],
     ['a negative drift score', { ...drift, score: -0.1 }, 'score: must not be negative'],

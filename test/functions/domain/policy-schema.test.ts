@@ -13,9 +13,27 @@ describe('policy JSON Schema', () => {
   });
 
   it('describes every top-level policy field and closes the object', () => {
-    const schema = policyJsonSchema() as { properties: Record<string, unknown>; additionalProperties: unknown; required: string[] };
+    const schema = policyJsonSchema() as {
+      properties: Record<string, unknown>;
+      additionalProperties: unknown;
+      required: string[];
+    };
     expect(Object.keys(schema.properties).sort()).toEqual(
-      ['$schema', 'budget', 'cooldown', 'description', 'drift', 'evaluation', 'kpis', 'modelId', 'monitoring', 'persistence', 'rollout', 'training', 'window'].sort(),
+      [
+        '$schema',
+        'budget',
+        'cooldown',
+        'description',
+        'drift',
+        'evaluation',
+        'kpis',
+        'modelId',
+        'monitoring',
+        'persistence',
+        'rollout',
+        'training',
+        'window',
+      ].sort(),
     );
     expect(schema.additionalProperties).toBe(false);
     expect(schema.required).toEqual(expect.arrayContaining(['modelId', 'training', 'evaluation']));

@@ -31,17 +31,45 @@ describe('parsePolicy', () => {
 
   it.each([
     ['a bad model id', { ...valid, modelId: 'Churn Model' }, 'modelId:'],
-    ['floor above ceiling', { ...valid, kpis: [{ metric: 'x', floor: 0.5, ceiling: 0.4 }] }, 'kpis[0].floor: floor 0.5 is above ceiling 0.4'],
-    ['a relative drop of 150%', { ...valid, kpis: [{ metric: 'x', maxRelativeDrop: 1.5 }] }, 'kpis[0].maxRelativeDrop:'],
+    [
+      'floor above ceiling',
+      { ...valid, kpis: [{ metric: 'x', floor: 0.5, ceiling: 0.4 }] },
+      'kpis[0].floor: floor 0.5 is above ceiling 0.4',
+    ],
+    [
+      'a relative drop of 150%',
+      { ...valid, kpis: [{ metric: 'x', maxRelativeDrop: 1.5 }] },
+      'kpis[0].maxRelativeDrop:',
+    ],
     ['a negative sample minimum', { ...valid, kpis: [{ metric: 'x', minCount: -1 }] }, 'kpis[0].minCount:'],
-    ['a duplicate KPI', { ...valid, kpis: [{ metric: 'x' }, { metric: 'x' }] }, 'kpis[1].metric: duplicate KPI "x"'],
+    [
+      'a duplicate KPI',
+      { ...valid, kpis: [{ metric: 'x' }, { metric: 'x' }] },
+      'kpis[1].metric: duplicate KPI "x"',
+    ],
     ['a bad window duration', { ...valid, window: '1 day' }, 'window: must be an ISO-8601 duration'],
     ['a bad bake period', { ...valid, rollout: { bakePeriod: 'P1W' } }, 'rollout.bakePeriod:'],
-    ['a label that is also a feature', { ...valid, training: { ...valid.training, features: ['churned'] } }, 'training.label:'],
-    ['a duplicate feature', { ...valid, training: { ...valid.training, features: ['a', 'a'] } }, 'training.features[1]: duplicate feature'],
+    [
+      'a label that is also a feature',
+      { ...valid, training: { ...valid.training, features: ['churned'] } },
+      'training.label:',
+    ],
+    [
+      'a duplicate feature',
+      { ...valid, training: { ...valid.training, features: ['a', 'a'] } },
+      'training.features[1]: duplicate feature',
+    ],
     ['an unknown field', { ...valid, kpi: [] }, 'Unrecognized key'],
-    ['an unknown gate metric', { ...valid, evaluation: { holdout: 'h.csv', metric: 'f1' } }, 'evaluation.metric:'],
-    ['no rule at all', { ...valid, kpis: [] }, 'kpis: a policy needs at least one KPI rule, a drift rule or a monitoring section'],
+    [
+      'an unknown gate metric',
+      { ...valid, evaluation: { holdout: 'h.csv', metric: 'f1' } },
+      'evaluation.metric:',
+    ],
+    [
+      'no rule at all',
+      { ...valid, kpis: [] },
+      'kpis: a policy needs at least one KPI rule, a drift rule or a monitoring section',
+    ],
     ['a missing training section', { ...valid, training: undefined }, 'training:'],
   ])('rejects %s and names the field', (_case, document, expected) => {
     expect(issuesOf(document).join('\n')).toContain(expected);
@@ -81,13 +109,40 @@ describe('parsePolicy: triggers and safety', () => {
   });
 
   it.each([
-    ['more breaches than windows', { ...valid, persistence: { breaches: 3, windows: 2 } }, 'persistence.breaches: breaches 3 cannot exceed windows 2'],
-    ['a budget period shorter than the window', { ...valid, budget: { maxRetrains: 1, period: 'PT1H' } }, 'budget.period: budget period PT1H is shorter than the window P1D'],
+    [
+      'more breaches than windows',
+      { ...valid, persistence: { breaches: 3, windows: 2 } },
+      'persistence.breaches: breaches 3 cannot exceed windows 2',
+    ],
+    [
+      'a budget period shorter than the window',
+      { ...valid, budget: { maxRetrains: 1, period: 'PT1H' } },
+      'budget.period: budget period PT1H is shorter than the window P1D',
+    ],
     ['a zero window', { ...valid, window: 'PT0S' }, 'window: must be longer than zero'],
     ['a bad cooldown', { ...valid, cooldown: '2 days' }, 'cooldown: must be an ISO-8601 duration'],
-    ['a band that needs more windows than it learns from', { ...valid, kpis: [{ metric: 'x', band: { referenceWindows: 3, minWindows: 5 } }] }, 'kpis[0].band.minWindows: minWindows 5 is more than referenceWindows 3'],
-    ['a drift threshold for an unknown feature', { ...valid, drift: { features: { agee: 0.2 } } }, 'drift.features.agee: unknown feature "agee"'],
-    ['a numeric feature with a categorical test', { ...valid, monitoring: { reference: 'r.csv', current: 'c.csv', features: [{ name: 'age', type: 'numeric', method: 'chisquare' }] } }, 'monitoring.features[0].method: chisquare is not a method for numeric features'],
+    [
+      'a band that needs more windows than it learns from',
+      { ...valid, kpis: [{ metric: 'x', band: { referenceWindows: 3, minWindows: 5 } }] },
+      'kpis[0].band.minWindows: minWindows 5 is more than referenceWindows 3',
+    ],
+    [
+      'a drift threshold for an unknown feature',
+      { ...valid, drift: { features: { agee: 0.2 } } },
+      'drift.features.agee: unknown feature "agee"',
+    ],
+    [
+      'a numeric feature with a categorical test',
+      {
+        ...valid,
+        monitoring: {
+          reference: 'r.csv',
+          current: 'c.csv',
+          features: [{ name: 'age', type: 'numeric', method: 'chisquare' }],
+        },
+      },
+      'monitoring.features[0].method: chisquare is not a method for numeric features',
+    ],
   ])('rejects %s and names the field', (_case, document, expected) => {
     expect(issuesOf(document).join('\n')).toContain(expected);
   });

@@ -29,6 +29,8 @@ describe('verifyRollout', () => {
   });
 
   it('passes a drift-only policy at once', () => {
-    expect(verifyRollout({ policy: { ...policy, kpis: [] }, before: [], after: [], check: 1 }).verdict).toBe('pass');
+    expect(verifyRollout({ policy: { ...policy, kpis: [] }, before: [], after: [], check: 1 }).verdict).toBe(
+      'pass',
+    );
   });
 });
