@@ -12,7 +12,9 @@ const context = (name: string) => contextString(app.node.tryGetContext(name), na
 // Policies kept in the repository must be valid before anything is deployed; a named folder must exist.
 const policiesDir = context('kaizen:policiesDir');
 try {
-  validatePolicies(resolve(PROJECT_ROOT, policiesDir ?? POLICIES_DIR), { required: policiesDir !== undefined });
+  validatePolicies(resolve(PROJECT_ROOT, policiesDir ?? POLICIES_DIR), {
+    required: policiesDir !== undefined,
+  });
 } catch (error) {
   if (!(error instanceof InvalidPoliciesError)) throw error;
   console.error(error.message);

@@ -89,7 +89,8 @@ export interface KaizenFunctionProps {
  */
 export function kaizenFunction(scope: Construct, id: string, props: KaizenFunctionProps): StepFunction {
   const access = STEP_ACCESS[props.name];
-  if (access.loop && !props.loop) throw new Error(`function ${props.name} starts the improvement loop: pass loop`);
+  if (access.loop && !props.loop)
+    throw new Error(`function ${props.name} starts the improvement loop: pass loop`);
   const { stores } = props;
   const environment: Record<string, string> = {
     [ENV.metricsTable]: stores.metricsTable.tableName,
@@ -121,7 +122,11 @@ function grantAccess(fn: IFunction, access: FunctionAccess, stores: KaizenStores
     if (level === 'readWrite') table.grantReadWriteData(fn);
     const finding = level && tableIndexesFinding(table);
     if (finding) {
-      acknowledge(fn, finding, 'Queries read the secondary indexes of this one table (`byKind` lists the models).');
+      acknowledge(
+        fn,
+        finding,
+        'Queries read the secondary indexes of this one table (`byKind` lists the models).',
+      );
     }
   }
   if (access.bucket) {
@@ -129,7 +134,9 @@ function grantAccess(fn: IFunction, access: FunctionAccess, stores: KaizenStores
     fn.addToRolePolicy(
       new PolicyStatement({ actions: actions.objects, resources: [stores.bucket.arnForObjects('*')] }),
     );
-    fn.addToRolePolicy(new PolicyStatement({ actions: actions.bucket, resources: [stores.bucket.bucketArn] }));
+    fn.addToRolePolicy(
+      new PolicyStatement({ actions: actions.bucket, resources: [stores.bucket.bucketArn] }),
+    );
     // A customer-managed bucket key (if the caller brings one) also needs grants on the key.
     if (access.bucket === 'read') stores.bucket.encryptionKey?.grantDecrypt(fn);
     else stores.bucket.encryptionKey?.grantEncryptDecrypt(fn);

@@ -60,7 +60,9 @@ export class DataStores extends Construct {
     });
     this.registryTable = this.table('RegistryTable', 'registry', removalPolicy);
     if (!TABLE_KEYS.registry.indexes.some((index) => index.name === this.registryModelsIndex)) {
-      throw new Error(`TABLE_KEYS.registry lacks the ${this.registryModelsIndex} index the fleet sweep queries`);
+      throw new Error(
+        `TABLE_KEYS.registry lacks the ${this.registryModelsIndex} index the fleet sweep queries`,
+      );
     }
     this.runsTable = this.table('RunsTable', 'runs', removalPolicy);
 

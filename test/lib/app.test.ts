@@ -1,9 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { PROJECT_ROOT } from '#lib/project.ts';
+import { PROJECT_ROOT, readDefinition } from '#lib/project.ts';
 import { cdkJsonContext } from './cdk-app.ts';
 
 const outdirs: string[] = [];
@@ -16,7 +16,7 @@ interface Template {
 }
 
 /** Runs `bin/app.ts` the way the CDK CLI does (CDK_OUTDIR, CDK_CONTEXT_JSON), without bundling. */
-function synthApp(context: Record<string, unknown>, stackName: string): Template {
+function runApp(context: Record<string, unknown>): { status: number | null; stderr: string; outdir: string } {
   const outdir = mkdtempSync(join(tmpdir(), 'kaizen-app-'));
   outdirs.push(outdir);
   const result = spawnSync(process.execPath, ['--import', 'tsx', 'bin/app.ts'], {
@@ -28,33 +28,65 @@ function synthApp(context: Record<string, unknown>, stackName: string): Template
       CDK_CONTEXT_JSON: JSON.stringify({ ...cdkJsonContext(), ...context, 'aws:cdk:bundling-stacks': [] }),
     },
   });
+  return { status: result.status, stderr: result.stderr, outdir };
+}
+
+function synthApp(context: Record<string, unknown>, stackName: string): Template {
+  const { status, stderr, outdir } = runApp(context);
   // A non-zero exit here includes cdk-nag findings, which the app turns into a failed synthesis.
-  expect({ status: result.status, stderr: result.stderr }).toMatchObject({ status: 0 });
+  expect({ status, stderr }).toMatchObject({ status: 0 });
   return JSON.parse(readFileSync(join(outdir, `${stackName}.template.json`), 'utf8')) as Template;
 }
+
+/** A temp policies folder holding these JSON documents, by file name. */
+function policiesDir(files: Record<string, unknown>): string {
+  const dir = mkdtempSync(join(tmpdir(), 'kaizen-app-policies-'));
+  outdirs.push(dir);
+  for (const [name, document] of Object.entries(files))
+    writeFileSync(join(dir, name), JSON.stringify(document));
+  return dir;
+}
+
+const churn = JSON.parse(readDefinition('examples/churn-policy.json')) as Record<string, unknown>;
 
 const schedulesOf = (template: Template) =>
   Object.values(template.Resources).filter((r) => r.Type === 'AWS::Scheduler::Schedule');
 
 describe('bin/app.ts', () => {
-  it('synthesizes stack KaizenLoop without schedules by default, passing cdk-nag', () => {
-    expect(schedulesOf(synthApp({}, 'KaizenLoop'))).toEqual([]);
+  it('synthesizes stack KaizenLoop with an hourly fleet sweep by default, passing cdk-nag', () => {
+    const schedules = schedulesOf(synthApp({}, 'KaizenLoop'));
+    expect(
+      schedules.map((s) => [
+        s.Properties.ScheduleExpression,
+        (s.Properties.Target as { Input: string }).Input,
+      ]),
+    ).toEqual([['rate(1 hour)', JSON.stringify({ pageSize: 100 })]]);
   });
 
-  it('reads the stack name, the scheduled models and the schedule from context', () => {
+  it('reads the stack name, the schedule and a folder of valid policies from context', () => {
+    const dir = policiesDir({ 'churn.json': churn, 'fraud.json': { ...churn, modelId: 'fraud' } });
     const template = synthApp(
-      {
-        'kaizen:stackName': 'KaizenStaging',
-        'kaizen:scheduledModels': 'churn,fraud',
-        'kaizen:schedule': 'rate(6 hours)',
-      },
+      { 'kaizen:stackName': 'KaizenStaging', 'kaizen:schedule': 'rate(6 hours)', 'kaizen:policiesDir': dir },
       'KaizenStaging',
     );
-    const schedules = schedulesOf(template);
-    expect(schedules.map((s) => (s.Properties.Target as { Input: string }).Input).sort()).toEqual([
-      JSON.stringify({ modelId: 'churn', force: false, dryRun: false }),
-      JSON.stringify({ modelId: 'fraud', force: false, dryRun: false }),
-    ]);
-    expect(schedules.map((s) => s.Properties.ScheduleExpression)).toEqual(['rate(6 hours)', 'rate(6 hours)']);
+    expect(schedulesOf(template).map((s) => s.Properties.ScheduleExpression)).toEqual(['rate(6 hours)']);
+  });
+
+  it('fails the synthesis on an invalid policy, naming the file and the field', () => {
+    const dir = policiesDir({
+      'churn.json': churn,
+      'fraud.json': { ...churn, modelId: 'fraud', window: 'daily' },
+    });
+    const { status, stderr } = runApp({ 'kaizen:policiesDir': dir });
+    expect(status).not.toBe(0);
+    expect(stderr).toContain(`${join(dir, 'fraud.json')} is invalid`);
+    expect(stderr).toMatch(/^\s+window: /m);
+    expect(stderr).not.toContain('churn.json');
+  });
+
+  it('fails the synthesis when the named policies folder does not exist', () => {
+    const { status, stderr } = runApp({ 'kaizen:policiesDir': 'no-such-policies' });
+    expect(status).not.toBe(0);
+    expect(stderr).toContain(join(PROJECT_ROOT, 'no-such-policies'));
   });
 });

@@ -10,7 +10,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { KaizenStack, STACK_OUTPUTS } from '#lib/kaizen-stack.ts';
 import { addNagChecks, nagFindings } from '#lib/nag.ts';
 import { PROJECT_ROOT, readDefinition } from '#lib/project.ts';
-import { IMPROVEMENT_LOOP_ASL, STEPS, type StepName } from '../../functions/steps.ts';
+import { FUNCTIONS, type FunctionName, LOOP_STEPS, SWEEP_STEPS } from '#lib/step-function.ts';
+import { BY_KIND_INDEX } from '#shared/registry.ts';
+import { LOOP_ARN_VARIABLE } from '#shared/starter.ts';
+import { FLEET_SWEEP_ASL, IMPROVEMENT_LOOP_ASL, STEPS } from '../../functions/steps.ts';
 import { testApp } from './cdk-app.ts';
 
 // The one bundling synthesis of this file. Its cloud assembly lives under node_modules so the
@@ -20,11 +23,10 @@ mkdirSync(cacheDir, { recursive: true });
 const outdir = mkdtempSync(join(cacheDir, 'kaizen-cdk-test-'));
 afterAll(() => rmSync(outdir, { recursive: true, force: true }));
 
-const MODELS = ['churn', 'fraud'];
 const SCHEDULE = 'cron(0 6 * * ? *)';
 const app = testApp({ bundle: true, outdir });
 addNagChecks(app);
-const stack = new KaizenStack(app, 'KaizenLoop', { scheduledModels: MODELS, scheduleExpression: SCHEDULE });
+const stack = new KaizenStack(app, 'KaizenLoop', { scheduleExpression: SCHEDULE });
 const template = Template.fromStack(stack);
 
 interface Resource {
@@ -37,8 +39,8 @@ const resources = template.toJSON().Resources as Record<string, Resource>;
 const idOf = (construct: IConstruct) => stack.getLogicalId(construct.node.defaultChild as CfnElement);
 const getAtt = (id: string) => ({ 'Fn::GetAtt': [id, 'Arn'] });
 
-const stepNames = Object.keys(STEPS) as StepName[];
-const fnId = (step: StepName) => idOf(stack.improvementLoop.functions[step]);
+const functionNames = Object.keys(FUNCTIONS) as FunctionName[];
+const fnId = (name: FunctionName) => idOf(stack.functions[name]);
 const ids = {
   metrics: idOf(stack.dataStores.metricsTable),
   registry: idOf(stack.dataStores.registryTable),
@@ -46,7 +48,9 @@ const ids = {
   bucket: idOf(stack.dataStores.bucket),
   logBucket: idOf(stack.dataStores.accessLogsBucket),
   stateMachine: idOf(stack.improvementLoop.stateMachine),
+  sweep: idOf(stack.fleetSweep.stateMachine),
   topic: idOf(stack.improvementLoop.topic),
+  failureQueue: idOf(stack.trigger.failureQueue),
 };
 
 /** Statements of every IAM policy attached to the role with this logical id. */
@@ -69,12 +73,20 @@ function getAttId(reference: unknown): string {
   return (reference as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
 }
 
+/** The logical id of the log group a state machine logs to. */
+function logGroupOfStateMachine(stateMachineId: string): string {
+  const logging = resources[stateMachineId]?.Properties.LoggingConfiguration as {
+    Destinations: { CloudWatchLogsLogGroup: { LogGroupArn: unknown } }[];
+  };
+  return getAttId(logging.Destinations[0]?.CloudWatchLogsLogGroup.LogGroupArn);
+}
+
 function roleIdOf(resourceId: string, property: string): string {
   return getAttId(resources[resourceId]?.Properties[property]);
 }
 
-describe('Lambda steps', () => {
-  const timeouts: Record<StepName, number> = {
+describe('Lambda functions', () => {
+  const timeouts: Record<FunctionName, number> = {
     monitor: 30,
     analyze: 30,
     train: 300,
@@ -83,39 +95,59 @@ describe('Lambda steps', () => {
     verify: 30,
     rollback: 30,
     record: 30,
+    sweep: 300,
+    trigger: 60,
   };
+  const starters: FunctionName[] = ['sweep', 'trigger'];
 
-  it.each(stepNames)(
+  it('builds one function per step and the trigger', () => {
+    expect(functionNames).toEqual([...Object.keys(STEPS), 'trigger']);
+    template.resourceCountIs('AWS::Lambda::Function', functionNames.length);
+  });
+
+  it.each(functionNames)(
     '%s runs on Node.js 24 arm64 with active tracing, its memory and its timeout',
-    (step) => {
-      template.hasResourceProperties('AWS::Lambda::Function', {
-        Description: `Kaizen Loop ${step} step`,
+    (name) => {
+      expect(resources[fnId(name)]?.Properties).toMatchObject({
         Runtime: 'nodejs24.x',
         Architectures: ['arm64'],
         TracingConfig: { Mode: 'Active' },
         Handler: 'index.handler',
-        MemorySize: STEPS[step].memoryMb,
-        Timeout: timeouts[step],
+        MemorySize: FUNCTIONS[name].memoryMb,
+        Timeout: timeouts[name],
       });
     },
   );
 
-  it.each(stepNames)('%s gets the Powertools settings and the names of the tables and the bucket', (step) => {
-    expect(resources[fnId(step)]?.Properties.Environment).toEqual({
-      Variables: {
-        POWERTOOLS_SERVICE_NAME: 'kaizen-loop',
-        POWERTOOLS_METRICS_NAMESPACE: 'KaizenLoop',
-        POWERTOOLS_LOG_LEVEL: 'INFO',
-        NODE_OPTIONS: '--enable-source-maps',
-        KAIZEN_METRICS_TABLE: { Ref: ids.metrics },
-        KAIZEN_REGISTRY_TABLE: { Ref: ids.registry },
-        KAIZEN_RUNS_TABLE: { Ref: ids.runs },
-        KAIZEN_BUCKET: { Ref: ids.bucket },
-      },
-    });
+  it.each(functionNames)('%s is described by its name', (name) => {
+    const description = resources[fnId(name)]?.Properties.Description;
+    expect(description).toBe(
+      name === 'trigger'
+        ? 'Kaizen Loop trigger: checks models on new KPI and drift records'
+        : `Kaizen Loop ${name} step`,
+    );
   });
 
-  it.each(stepNames)('%s logs to its own log group kept for one month', (step) => {
+  it.each(functionNames)(
+    '%s gets the Powertools settings, the names of the tables and the bucket, and the loop ARN if it starts it',
+    (name) => {
+      expect(resources[fnId(name)]?.Properties.Environment).toEqual({
+        Variables: {
+          POWERTOOLS_SERVICE_NAME: 'kaizen-loop',
+          POWERTOOLS_METRICS_NAMESPACE: 'KaizenLoop',
+          POWERTOOLS_LOG_LEVEL: 'INFO',
+          NODE_OPTIONS: '--enable-source-maps',
+          KAIZEN_METRICS_TABLE: { Ref: ids.metrics },
+          KAIZEN_REGISTRY_TABLE: { Ref: ids.registry },
+          KAIZEN_RUNS_TABLE: { Ref: ids.runs },
+          KAIZEN_BUCKET: { Ref: ids.bucket },
+          ...(starters.includes(name) ? { [LOOP_ARN_VARIABLE]: { Ref: ids.stateMachine } } : {}),
+        },
+      });
+    },
+  );
+
+  it.each(functionNames)('%s logs to its own log group kept for one month', (step) => {
     const logging = resources[fnId(step)]?.Properties.LoggingConfig as { LogGroup: { Ref: string } };
     expect(resources[logging.LogGroup.Ref]).toMatchObject({
       Type: 'AWS::Logs::LogGroup',
@@ -124,7 +156,7 @@ describe('Lambda steps', () => {
     });
   });
 
-  it.each(stepNames)(
+  it.each(functionNames)(
     '%s is an ESM bundle with a source map, a require shim and the AWS SDK left out',
     async (step) => {
       const assetPath = resources[fnId(step)]?.Metadata?.['aws:asset:path'];
@@ -146,12 +178,12 @@ describe('Lambda steps', () => {
 
 describe('data stores', () => {
   it.each([
-    ['metrics', ids.metrics],
-    ['registry', ids.registry],
-    ['runs', ids.runs],
+    ['metrics', ids.metrics, []],
+    ['registry', ids.registry, ['kind']],
+    ['runs', ids.runs, []],
   ])(
     'the %s table has string pk/sk keys, on-demand billing, PITR, KMS encryption and is retained',
-    (_name, id) => {
+    (_name, id, indexKeys) => {
       expect(resources[id]).toMatchObject({
         Type: 'AWS::DynamoDB::Table',
         DeletionPolicy: 'Retain',
@@ -160,10 +192,10 @@ describe('data stores', () => {
             { AttributeName: 'pk', KeyType: 'HASH' },
             { AttributeName: 'sk', KeyType: 'RANGE' },
           ],
-          AttributeDefinitions: [
-            { AttributeName: 'pk', AttributeType: 'S' },
-            { AttributeName: 'sk', AttributeType: 'S' },
-          ],
+          AttributeDefinitions: ['pk', 'sk', ...indexKeys].map((name) => ({
+            AttributeName: name,
+            AttributeType: 'S',
+          })),
           BillingMode: 'PAY_PER_REQUEST',
           PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
           // SSEEnabled without a key: the AWS-managed aws/dynamodb KMS key.
@@ -182,6 +214,24 @@ describe('data stores', () => {
 
   it.each([ids.registry, ids.runs])('table %s has no stream', (id) => {
     expect(resources[id]?.Properties.StreamSpecification).toBeUndefined();
+  });
+
+  it('the registry lists models by kind in id order, in the index the sweep queries', () => {
+    expect(stack.dataStores.registryModelsIndex).toBe(BY_KIND_INDEX);
+    expect(resources[ids.registry]?.Properties.GlobalSecondaryIndexes).toEqual([
+      {
+        IndexName: BY_KIND_INDEX,
+        KeySchema: [
+          { AttributeName: 'kind', KeyType: 'HASH' },
+          { AttributeName: 'pk', KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'ALL' },
+      },
+    ]);
+  });
+
+  it.each([ids.metrics, ids.runs])('table %s has no secondary index', (id) => {
+    expect(resources[id]?.Properties.GlobalSecondaryIndexes).toBeUndefined();
   });
 
   it('the artifact bucket is encrypted, private, versioned, retained and logs access to the log bucket', () => {
@@ -254,10 +304,7 @@ describe('improvement loop state machine', () => {
   });
 
   it('logs to a vendedlogs group kept for one month', () => {
-    const logging = resources[ids.stateMachine]?.Properties.LoggingConfiguration as {
-      Destinations: { CloudWatchLogsLogGroup: { LogGroupArn: unknown } }[];
-    };
-    const groupId = getAttId(logging.Destinations[0]?.CloudWatchLogsLogGroup.LogGroupArn);
+    const groupId = logGroupOfStateMachine(ids.stateMachine);
     expect(resources[groupId]?.Properties.RetentionInDays).toBe(30);
     expect(JSON.stringify(resources[groupId]?.Properties.LogGroupName)).toContain('/aws/vendedlogs/states/');
   });
@@ -268,7 +315,7 @@ describe('improvement loop state machine', () => {
       JSON.parse(readDefinition(IMPROVEMENT_LOOP_ASL)),
     );
     expect(props?.DefinitionSubstitutions).toEqual({
-      ...Object.fromEntries(stepNames.map((step) => [STEPS[step].placeholder, getAtt(fnId(step))])),
+      ...Object.fromEntries(LOOP_STEPS.map((step) => [STEPS[step].placeholder, getAtt(fnId(step))])),
       NotificationTopicArn: { Ref: ids.topic },
     });
   });
@@ -277,7 +324,7 @@ describe('improvement loop state machine', () => {
     const statements = statementsOfRole(roleIdOf(ids.stateMachine, 'RoleArn'));
     const invoke = statements.filter((s) => s.Action === 'lambda:InvokeFunction');
     expect(invoke).toHaveLength(1);
-    expect(invoke[0]?.Resource).toEqual(stepNames.map((step) => getAtt(fnId(step))));
+    expect(invoke[0]?.Resource).toEqual(LOOP_STEPS.map((step) => getAtt(fnId(step))));
     expect(statements).toContainEqual({
       Action: 'sns:Publish',
       Effect: 'Allow',
@@ -310,7 +357,119 @@ describe('improvement loop state machine', () => {
   });
 });
 
-describe('least privilege per step', () => {
+describe('fleet sweep state machine', () => {
+  it('is an Express workflow logging errors only, without execution data, traced by X-Ray', () => {
+    expect(resources[ids.sweep]?.Properties).toMatchObject({
+      StateMachineType: 'EXPRESS',
+      LoggingConfiguration: {
+        Level: 'ERROR',
+        IncludeExecutionData: false,
+        Destinations: [{ CloudWatchLogsLogGroup: { LogGroupArn: expect.anything() } }],
+      },
+      TracingConfiguration: { Enabled: true },
+    });
+  });
+
+  it('logs to its own vendedlogs group kept for one month', () => {
+    const groupId = logGroupOfStateMachine(ids.sweep);
+    expect(groupId).not.toBe(logGroupOfStateMachine(ids.stateMachine));
+    expect(resources[groupId]?.Properties.RetentionInDays).toBe(30);
+    expect(JSON.stringify(resources[groupId]?.Properties.LogGroupName)).toContain(
+      '/aws/vendedlogs/states/kaizen-fleet-sweep-',
+    );
+  });
+
+  it('deploys the definition file unchanged, with the sweep function ARN substituted', () => {
+    const props = resources[ids.sweep]?.Properties;
+    expect(JSON.parse(props?.DefinitionString as string)).toEqual(
+      JSON.parse(readDefinition(FLEET_SWEEP_ASL)),
+    );
+    expect(props?.DefinitionSubstitutions).toEqual(
+      Object.fromEntries(SWEEP_STEPS.map((step) => [STEPS[step].placeholder, getAtt(fnId(step))])),
+    );
+  });
+
+  it('can invoke exactly the sweep function, and nothing but logs delivery and X-Ray besides', () => {
+    const statements = statementsOfRole(roleIdOf(ids.sweep, 'RoleArn'));
+    expect(statements.filter((s) => s.Action === 'lambda:InvokeFunction')).toEqual([
+      { Action: 'lambda:InvokeFunction', Effect: 'Allow', Resource: getAtt(fnId('sweep')) },
+    ]);
+    const others = statements.flatMap((s) => [s.Action].flat()).filter((a) => a !== 'lambda:InvokeFunction');
+    expect(others.filter((action) => !/^(logs|xray):/.test(action))).toEqual([]);
+  });
+});
+
+describe('metrics trigger', () => {
+  const [mappingId, mapping] = Object.entries(resources).find(
+    ([, r]) => r.Type === 'AWS::Lambda::EventSourceMapping',
+  ) as [string, Resource];
+
+  it('reads the metrics stream in batches of up to 100 records or 30 s, from the oldest retained record', () => {
+    template.resourceCountIs('AWS::Lambda::EventSourceMapping', 1);
+    expect(mapping.Properties).toMatchObject({
+      EventSourceArn: { 'Fn::GetAtt': [ids.metrics, 'StreamArn'] },
+      FunctionName: { Ref: fnId('trigger') },
+      StartingPosition: 'TRIM_HORIZON',
+      BatchSize: 100,
+      MaximumBatchingWindowInSeconds: 30,
+    });
+  });
+
+  it('is invoked only for inserted or modified kpi and drift records', () => {
+    const filters = (mapping.Properties.FilterCriteria as { Filters: { Pattern: string }[] }).Filters;
+    expect(filters.map((filter) => JSON.parse(filter.Pattern))).toEqual([
+      { eventName: ['INSERT', 'MODIFY'], dynamodb: { NewImage: { type: { S: ['kpi', 'drift'] } } } },
+    ]);
+  });
+
+  it('bisects failing batches, retries them 3 times, then reports them to the failure queue', () => {
+    expect(mapping.Properties).toMatchObject({
+      BisectBatchOnFunctionError: true,
+      MaximumRetryAttempts: 3,
+      DestinationConfig: { OnFailure: { Destination: getAtt(ids.failureQueue) } },
+    });
+    // Without ReportBatchItemFailures a failed batch is retried whole; starts are idempotent.
+    expect(mapping.Properties.FunctionResponseTypes).toBeUndefined();
+    expect(mappingId).toContain('Trigger');
+  });
+
+  it('the failure queue is encrypted, keeps messages 14 days, is retained and accepts TLS only', () => {
+    expect(resources[ids.failureQueue]).toMatchObject({
+      DeletionPolicy: 'Retain',
+      Properties: { SqsManagedSseEnabled: true, MessageRetentionPeriod: 14 * 24 * 3600 },
+    });
+    template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+      Queues: [{ Ref: ids.failureQueue }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: 'Deny',
+            Action: 'sqs:*',
+            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+          }),
+        ]),
+      },
+    });
+  });
+
+  it('may read the metrics stream and send to the failure queue, nothing else of either', () => {
+    const statements = statementsOfRole(roleIdOf(fnId('trigger'), 'Role'));
+    expect(statements).toContainEqual({
+      Action: ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator'],
+      Effect: 'Allow',
+      Resource: { 'Fn::GetAtt': [ids.metrics, 'StreamArn'] },
+    });
+    expect(statements.filter((s) => [s.Action].flat().some((a) => a.startsWith('sqs:')))).toEqual([
+      {
+        Action: ['sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'],
+        Effect: 'Allow',
+        Resource: getAtt(ids.failureQueue),
+      },
+    ]);
+  });
+});
+
+describe('least privilege per function', () => {
   type Store = 'metrics' | 'registry' | 'runs' | 'bucket';
   const refs: [Store, unknown][] = [
     ['metrics', getAtt(ids.metrics)],
@@ -319,8 +478,8 @@ describe('least privilege per step', () => {
     ['bucket', { 'Fn::Join': ['', [getAtt(ids.bucket), '/*']] }],
   ];
 
-  /** Which stores the step's role can read (GetItem/GetObject) and write (PutItem/PutObject). */
-  function accessOf(step: StepName): { read: Store[]; write: Store[]; services: string[] } {
+  /** Which stores the function's role can read (GetItem/GetObject) and write (PutItem/PutObject). */
+  function accessOf(step: FunctionName): { read: Store[]; write: Store[]; services: string[] } {
     const read = new Set<Store>();
     const write = new Set<Store>();
     const services = new Set<string>();
@@ -343,8 +502,8 @@ describe('least privilege per step', () => {
     return { read: [...read].sort(), write: [...write].sort(), services: [...services].sort() };
   }
 
-  it.each<[StepName, Store[], Store[]]>([
-    ['monitor', ['metrics', 'registry'], []],
+  it.each<[FunctionName, Store[], Store[]]>([
+    ['monitor', ['metrics', 'registry'], ['registry']],
     ['analyze', [], []],
     ['train', ['bucket', 'registry'], ['bucket', 'registry']],
     ['evaluate', ['bucket', 'registry'], []],
@@ -352,17 +511,53 @@ describe('least privilege per step', () => {
     ['verify', ['metrics'], []],
     ['rollback', ['registry'], ['registry']],
     ['record', ['registry', 'runs'], ['registry', 'runs']],
+    ['sweep', ['metrics', 'registry', 'runs'], ['runs']],
+    ['trigger', ['metrics', 'registry', 'runs'], ['runs']],
   ])('%s reads %j and writes %j', (step, read, write) => {
     const access = accessOf(step);
     expect({ read: access.read, write: access.write }).toEqual({ read, write });
   });
 
-  it.each(stepNames)('%s can only use logs, X-Ray, DynamoDB and S3', (step) => {
-    const allowed = ['dynamodb', 'logs', 's3', 'xray'];
-    expect(accessOf(step).services.filter((service) => !allowed.includes(service))).toEqual([]);
+  it('covers every function in the table above', () => {
+    expect(functionNames).toHaveLength(10);
   });
 
-  it.each(stepNames)('%s writes logs only to its own log group', (step) => {
+  it.each<[FunctionName, string[]]>(
+    functionNames.map((name) => [
+      name,
+      { sweep: ['states'], trigger: ['sqs', 'states'] }[name as string] ?? [],
+    ]),
+  )('%s can only use logs, X-Ray, DynamoDB and S3, and %j', (name, extra) => {
+    const allowed = ['dynamodb', 'logs', 's3', 'xray', ...extra];
+    expect(accessOf(name).services.filter((service) => !allowed.includes(service))).toEqual([]);
+  });
+
+  it.each(functionNames)(
+    '%s can start the improvement loop only if it is the sweep or the trigger',
+    (name) => {
+      const states = statementsOfRole(roleIdOf(fnId(name), 'Role')).filter((s) =>
+        [s.Action].flat().some((action) => action.startsWith('states:')),
+      );
+      expect(states).toEqual(
+        name === 'sweep' || name === 'trigger'
+          ? [{ Action: 'states:StartExecution', Effect: 'Allow', Resource: { Ref: ids.stateMachine } }]
+          : [],
+      );
+    },
+  );
+
+  it('the sweep can query the registry index that lists the models', () => {
+    const index = { 'Fn::Join': ['', [getAtt(ids.registry), '/index/*']] };
+    expect(
+      statementsOfRole(roleIdOf(fnId('sweep'), 'Role')).some(
+        (s) =>
+          [s.Action].flat().includes('dynamodb:Query') &&
+          [s.Resource].flat().some((resource) => JSON.stringify(resource) === JSON.stringify(index)),
+      ),
+    ).toBe(true);
+  });
+
+  it.each(functionNames)('%s writes logs only to its own log group', (step) => {
     const logging = resources[fnId(step)]?.Properties.LoggingConfig as { LogGroup: { Ref: string } };
     const logStatements = statementsOfRole(roleIdOf(fnId(step), 'Role')).filter((s) =>
       [s.Action].flat().some((action) => action.startsWith('logs:')),
@@ -377,32 +572,26 @@ describe('least privilege per step', () => {
   });
 });
 
-describe('schedules', () => {
-  it.each(MODELS)(
-    'model %s is started on the schedule with force and dryRun off, at fixed times',
-    (modelId) => {
-      template.hasResourceProperties('AWS::Scheduler::Schedule', {
-        ScheduleExpression: SCHEDULE,
-        FlexibleTimeWindow: { Mode: 'OFF' },
-        State: 'ENABLED',
-        Target: {
-          Arn: { Ref: ids.stateMachine },
-          Input: Match.serializedJson({ modelId, force: false, dryRun: false }),
-          RoleArn: Match.anyValue(),
-        },
-      });
-    },
-  );
-
-  it('creates one schedule per scheduled model', () => {
-    template.resourceCountIs('AWS::Scheduler::Schedule', MODELS.length);
+describe('schedule', () => {
+  it('one schedule starts the fleet sweep with pages of 100 models, at fixed times', () => {
+    template.resourceCountIs('AWS::Scheduler::Schedule', 1);
+    template.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: SCHEDULE,
+      FlexibleTimeWindow: { Mode: 'OFF' },
+      State: 'ENABLED',
+      Target: {
+        Arn: { Ref: ids.sweep },
+        Input: Match.serializedJson({ pageSize: 100 }),
+        RoleArn: Match.anyValue(),
+      },
+    });
   });
 
-  it('the scheduler role can start executions of the improvement loop and nothing else', () => {
+  it('the scheduler role can start executions of the fleet sweep and nothing else', () => {
     const [schedule] = Object.values(template.findResources('AWS::Scheduler::Schedule')) as Resource[];
     const roleId = getAttId((schedule?.Properties.Target as { RoleArn?: unknown } | undefined)?.RoleArn);
     expect(statementsOfRole(roleId)).toEqual([
-      { Action: 'states:StartExecution', Effect: 'Allow', Resource: { Ref: ids.stateMachine } },
+      { Action: 'states:StartExecution', Effect: 'Allow', Resource: { Ref: ids.sweep } },
     ]);
   });
 });
@@ -414,6 +603,7 @@ describe('stack outputs', () => {
     ['RunsTableName', { Ref: ids.runs }],
     ['BucketName', { Ref: ids.bucket }],
     ['ImprovementLoopArn', { Ref: ids.stateMachine }],
+    ['FleetSweepArn', { Ref: ids.sweep }],
     ['NotificationTopicArn', { Ref: ids.topic }],
   ])('%s names the resource', (key, value) => {
     template.hasOutput(key, { Value: value });
@@ -468,22 +658,26 @@ describe('stack props', () => {
   });
   const variantTemplate = Template.fromStack(variant);
 
-  it('creates no schedule when no model is scheduled', () => {
-    variantTemplate.resourceCountIs('AWS::Scheduler::Schedule', 0);
+  it('sweeps the fleet hourly by default', () => {
+    variantTemplate.hasResourceProperties('AWS::Scheduler::Schedule', { ScheduleExpression: 'rate(1 hour)' });
   });
 
   it('applies logRetention to every log group', () => {
     const groups = Object.values(variantTemplate.findResources('AWS::Logs::LogGroup'));
-    expect(groups).toHaveLength(stepNames.length + 1);
+    // One per function and one per state machine.
+    expect(groups).toHaveLength(functionNames.length + 2);
     expect(groups.map((g) => (g as Resource).Properties.RetentionInDays)).toEqual(groups.map(() => 7));
   });
 
-  it.each(['AWS::DynamoDB::Table', 'AWS::S3::Bucket', 'AWS::Logs::LogGroup', 'AWS::KMS::Key'])(
-    'applies removalPolicy to every %s',
-    (type) => {
-      const found = Object.values(variantTemplate.findResources(type)) as Resource[];
-      expect(found.length).toBeGreaterThan(0);
-      expect(found.map((r) => r.DeletionPolicy)).toEqual(found.map(() => 'Delete'));
-    },
-  );
+  it.each([
+    'AWS::DynamoDB::Table',
+    'AWS::S3::Bucket',
+    'AWS::Logs::LogGroup',
+    'AWS::KMS::Key',
+    'AWS::SQS::Queue',
+  ])('applies removalPolicy to every %s', (type) => {
+    const found = Object.values(variantTemplate.findResources(type)) as Resource[];
+    expect(found.length).toBeGreaterThan(0);
+    expect(found.map((r) => r.DeletionPolicy)).toEqual(found.map(() => 'Delete'));
+  });
 });

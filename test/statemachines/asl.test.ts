@@ -1,11 +1,14 @@
-import { readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Template } from 'aws-cdk-lib/assertions';
 import { StateMachine as LocalStateMachine } from 'aws-local-stepfunctions';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { KaizenStack } from '#lib/kaizen-stack.ts';
 import { projectPath, readDefinition } from '#lib/project.ts';
-import { OTHER_PLACEHOLDERS, STEPS } from '../../functions/steps.ts';
+import { LocalEngine } from '#local/engine.ts';
+import { FLEET_SWEEP_ASL, IMPROVEMENT_LOOP_ASL, OTHER_PLACEHOLDERS, STEPS } from '../../functions/steps.ts';
 import { testApp } from '../lib/cdk-app.ts';
 
 type AslValidator = (
@@ -38,7 +41,11 @@ function withSampleArns(text: string): unknown {
 // Shape-only synthesis (no bundling): substitutions do not depend on the Lambda code.
 const template = Template.fromStack(new KaizenStack(testApp({ bundle: false }), 'KaizenLoop'));
 const stateMachines = Object.values(template.findResources('AWS::StepFunctions::StateMachine')) as {
-  Properties: { DefinitionString: string; DefinitionSubstitutions?: Record<string, unknown> };
+  Properties: {
+    DefinitionString: string;
+    DefinitionSubstitutions?: Record<string, unknown>;
+    StateMachineType: string;
+  };
 }[];
 
 /** The state machine resource deployed from this file (matched on the parsed definition). */
@@ -54,7 +61,18 @@ function deployedFrom(file: string) {
 
 describe('state machine definitions', () => {
   it('finds the definition files', () => {
-    expect(files).toContain('statemachines/improvement-loop.asl.json');
+    expect(files).toEqual([FLEET_SWEEP_ASL, IMPROVEMENT_LOOP_ASL].sort());
+  });
+
+  it.each([
+    [IMPROVEMENT_LOOP_ASL, 'STANDARD'],
+    [FLEET_SWEEP_ASL, 'EXPRESS'],
+  ])('%s is deployed as a %s workflow', (file, type) => {
+    expect(deployedFrom(file)?.Properties.StateMachineType).toBe(type);
+  });
+
+  it('the stack deploys exactly one state machine per definition file', () => {
+    expect(stateMachines).toHaveLength(files.length);
   });
 
   it.each(files)('%s is valid ASL', (file) => {
@@ -93,5 +111,33 @@ describe('state machine definitions', () => {
       .map((step) => step.placeholder)
       .filter((name) => !used.has(name));
     expect(unused).toEqual([]);
+  });
+});
+
+describe('fleet sweep definition', () => {
+  const home = mkdtempSync(join(tmpdir(), 'kaizen-asl-'));
+  afterAll(() => rmSync(home, { recursive: true, force: true }));
+
+  it('calls the sweep page by page, with the execution name and start time, until the cursor is null', async () => {
+    const calls: { input: { cursor?: string | null; pages?: number }; execution: unknown }[] = [];
+    const cursors = ['churn', 'fraud', null];
+    const engine = new LocalEngine({
+      home,
+      handlers: {
+        sweep: (event) => {
+          const call = event as (typeof calls)[number];
+          calls.push(call);
+          const pages = call.input.pages ?? 0;
+          return { cursor: cursors[pages], pageSize: 2, pages: pages + 1 };
+        },
+      },
+    });
+    const execution = await engine.run(FLEET_SWEEP_ASL, { pageSize: 2 }, { executionName: 'sweep-1' });
+    expect(execution).toMatchObject({ status: 'SUCCEEDED', output: { cursor: null, pageSize: 2, pages: 3 } });
+    expect(calls.map((call) => call.input.cursor)).toEqual([undefined, 'churn', 'fraud']);
+    expect(calls[0]).toEqual({
+      input: { pageSize: 2 },
+      execution: { name: 'sweep-1', startTime: expect.any(String) },
+    });
   });
 });
