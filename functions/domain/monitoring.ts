@@ -133,7 +133,7 @@ function compare(
   );
 }
 
-function testScores(drift: FeatureDrift): { pValue: number; statistic: number } | undefined {
+function testScores(drift: FeatureDrift): { statistic: number } | undefined {
   if (drift.status !== 'ok') return undefined;
   const scores = drift.scores;
   if ('ks' in scores) return drift.method === 'ks' ? scores.ks : undefined;
@@ -165,7 +165,9 @@ function toResult(feature: MonitoredFeature, drift: NumericDrift | CategoricalDr
     ...base,
     test: drift.test,
     value: drift.value,
-    ...(test ? { pValue: test.pValue, statistic: test.statistic } : {}),
+    // A test with no current row in a known category has no statistic; its p-value is 0 (see the engine).
+    ...(drift.test === 'p-value' ? { pValue: drift.value } : {}),
+    ...(test ? { statistic: test.statistic } : {}),
     threshold: drift.threshold,
     status: 'ok',
     ...(drift.reason ? { reason: drift.reason } : {}),
