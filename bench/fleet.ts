@@ -48,9 +48,13 @@ export function monthlyCost(input: {
   pageSize: number;
   rruPerCheck: number;
   wruPerCheck: number;
+  /** Seconds of one full core per check (measured locally). */
   lambdaSecondsPerCheck: number;
   lambdaMemoryGb: number;
 }) {
+  // Lambda gives a full vCPU at 1,769 MB and a proportional share below it, so CPU-bound work costs
+  // seconds x max(memory, 1.769 GB) whatever the memory setting.
+  const billedGb = Math.max(input.lambdaMemoryGb, 1.769);
   const sweeps = input.perDay * 30;
   const checks = input.models * sweeps;
   const pages = Math.ceil(input.models / input.pageSize) * sweeps;
@@ -59,8 +63,8 @@ export function monthlyCost(input: {
     ['Lambda requests', `${pages} page invocations`, pages * PRICES.lambdaRequest],
     [
       'Lambda duration',
-      `${(checks * input.lambdaSecondsPerCheck * input.lambdaMemoryGb).toFixed(0)} GB-s (arm64, ${input.lambdaMemoryGb * 1024} MB)`,
-      checks * input.lambdaSecondsPerCheck * input.lambdaMemoryGb * PRICES.lambdaGbSecondArm,
+      `${(checks * input.lambdaSecondsPerCheck * billedGb).toFixed(0)} GB-s (arm64, ${Math.round(input.lambdaMemoryGb * 1024)} MB)`,
+      checks * input.lambdaSecondsPerCheck * billedGb * PRICES.lambdaGbSecondArm,
     ],
     ['Step Functions Express requests', `${sweeps} sweeps`, sweeps * PRICES.expressRequest],
     [

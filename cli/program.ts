@@ -12,6 +12,7 @@ import { getChampion, listModels, putPolicy } from '#shared/registry.ts';
 import { listRuns } from '#shared/runs.ts';
 import { triggerFromRecords } from '../functions/trigger/trigger.ts';
 import { awsBackend, type Backend, type LoopResult, localBackend } from './backend.ts';
+import { registerDriftCommand } from './drift.ts';
 import { shortTime, table, version } from './format.ts';
 import { ingestRows, readRows, streamRecords } from './ingest.ts';
 import { type Io, UsageError } from './io.ts';
@@ -126,13 +127,17 @@ export function buildProgram(io: Io): { program: Command; exitCode: () => number
       if (globals().json) return io.out(JSON.stringify(rows));
       io.out(
         table(
-          ['MODEL', 'CHAMPION', 'WINDOW', 'KPIS', 'DRIFT LIMIT', 'UPDATED'],
+          ['MODEL', 'CHAMPION', 'WINDOW', 'KPIS', 'DRIFT', 'UPDATED'],
           rows.map((row) => [
             row.modelId,
             version(row.champion?.version),
             row.policy.window,
             row.policy.kpis.map((kpi) => kpi.metric).join(',') || '-',
-            row.policy.drift?.maxScore,
+            row.policy.monitoring
+              ? `${row.policy.monitoring.features.length} features from datasets`
+              : row.policy.drift
+                ? `scores <= ${row.policy.drift.maxScore}`
+                : undefined,
             shortTime(row.updatedAt),
           ]),
         ),
@@ -283,6 +288,10 @@ export function buildProgram(io: Io): { program: Command; exitCode: () => number
         ),
       );
     });
+
+  registerDriftCommand(program, io, () => {
+    exitCode = 1;
+  });
 
   program
     .command('demo')

@@ -4,7 +4,8 @@
  * same handler module, so both engines run one definition.
  */
 export const STEPS = {
-  monitor: { entry: 'functions/monitor/handler.ts', placeholder: 'MonitorFunctionArn', memoryMb: 512 },
+  // 1,769 MB is one full vCPU; Monitor and the sweep may compute drift over datasets (1M x 50 peaks at ~1.2 GB).
+  monitor: { entry: 'functions/monitor/handler.ts', placeholder: 'MonitorFunctionArn', memoryMb: 1769 },
   analyze: { entry: 'functions/analyze/handler.ts', placeholder: 'AnalyzeFunctionArn', memoryMb: 256 },
   train: { entry: 'functions/train/handler.ts', placeholder: 'TrainFunctionArn', memoryMb: 1769 },
   evaluate: { entry: 'functions/evaluate/handler.ts', placeholder: 'EvaluateFunctionArn', memoryMb: 1024 },
@@ -12,7 +13,7 @@ export const STEPS = {
   verify: { entry: 'functions/verify/handler.ts', placeholder: 'VerifyFunctionArn', memoryMb: 256 },
   rollback: { entry: 'functions/rollback/handler.ts', placeholder: 'RollbackFunctionArn', memoryMb: 256 },
   record: { entry: 'functions/record/handler.ts', placeholder: 'RecordFunctionArn', memoryMb: 256 },
-  sweep: { entry: 'functions/sweep/handler.ts', placeholder: 'SweepFunctionArn', memoryMb: 512 },
+  sweep: { entry: 'functions/sweep/handler.ts', placeholder: 'SweepFunctionArn', memoryMb: 1769 },
 } as const;
 
 /** The DynamoDB Streams trigger: not a state-machine step, started by new KPI and drift records. */

@@ -1,27 +1,18 @@
 import { readFile, rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { compareNumeric } from '#domain/drift/index.ts';
+import { currentDatasetKey } from '#domain/monitoring.ts';
 import type { Observation } from '#domain/observations.ts';
 import { type ModelPolicy, parsePolicy } from '#domain/policy.ts';
 import type { RunRecord } from '#domain/record.ts';
 import { parseNumericTable } from '#domain/table.ts';
 import { type LogisticModel, parseModel, predictTable } from '#domain/trainer.ts';
-import { getText, putText, sha256 } from '#shared/artifacts.ts';
+import { getText, putText } from '#shared/artifacts.ts';
 import { putObservations } from '#shared/metrics-store.ts';
-import { getChampion, getVersion, putPolicy } from '#shared/registry.ts';
+import { getChampion, putPolicy } from '#shared/registry.ts';
 import { localBackend } from '../backend.ts';
 import type { Io } from '../io.ts';
 import { executionName } from '../names.ts';
-import {
-  type Customers,
-  campaign,
-  customers,
-  FEATURES,
-  featureColumn,
-  LABEL,
-  random,
-  toCsv,
-} from './world.ts';
+import { type Customers, campaign, customers, FEATURES, LABEL, random, toCsv } from './world.ts';
 
 const DAY_MS = 86_400_000;
 const KPI = 'campaign_precision';
@@ -100,19 +91,11 @@ export async function runDemo(
     const world = new Map<number, Customers>();
     for (let day = 1 - HISTORY_DAYS; day <= 0; day += 1)
       world.set(day, customers(next, options.customersPerDay, false));
-    const trainingSets = new Map<string, Customers[]>();
     const models = new Map<number, LogisticModel>();
     const timeline = new Map<number, DemoDay>();
 
     const daysBetween = (from: number, to: number) =>
       Array.from({ length: to - from + 1 }, (_, i) => world.get(from + i)).filter((d): d is Customers => !!d);
-
-    /** The data the serving model was trained on: the reference its drift is measured against. */
-    const reference = async (): Promise<Customers[]> => {
-      const champion = await getChampion(modelId);
-      const record = champion ? await getVersion(modelId, champion.version) : undefined;
-      return (record && trainingSets.get(record.dataset.sha256)) ?? daysBetween(1 - HISTORY_DAYS, 0);
-    };
 
     const simulate = async (day: number): Promise<void> => {
       if (timeline.has(day)) return;
@@ -130,28 +113,19 @@ export async function runDemo(
         scores = predictTable(model, parseNumericTable(toCsv([traffic]), [...FEATURES, LABEL]));
       }
       const result = campaign(traffic, scores, options.targetShare, next);
-      const refDays = await reference();
-      const drift: Record<string, number> = {};
-      for (const feature of FEATURES) {
-        const refValues = Float64Array.from(refDays.flatMap((d) => Array.from(featureColumn(d, feature))));
-        const result = compareNumeric(refValues, featureColumn(traffic, feature), { method: 'psi' });
-        drift[feature] = result.status === 'ok' ? result.value : 0;
-      }
       const timestamp = new Date(Date.parse(dateOf(day)) + 12 * 3_600_000).toISOString();
-      const observations: Observation[] = [
-        { type: 'kpi', modelId, metric: KPI, value: result.precision, count: result.targeted, timestamp },
-        ...FEATURES.map(
-          (feature): Observation => ({
-            type: 'drift',
-            modelId,
-            feature,
-            method: 'psi',
-            score: drift[feature] as number,
-            timestamp,
-          }),
-        ),
-      ];
-      await putObservations(observations);
+      const observation: Observation = {
+        type: 'kpi',
+        modelId,
+        metric: KPI,
+        value: result.precision,
+        count: result.targeted,
+        timestamp,
+      };
+      await putObservations([observation]);
+      // The day's traffic lands in the bucket; the loop's Monitor step computes its drift against the champion's training data.
+      if (policy.monitoring)
+        await putText(currentDatasetKey(policy.monitoring.current, dateOf(day + 1)), toCsv([traffic]));
       timeline.set(day, {
         day,
         date: dateOf(day).slice(0, 10),
@@ -159,16 +133,13 @@ export async function runDemo(
         servedBy: champion?.version ?? null,
         precision: result.precision,
         targeted: result.targeted,
-        drift,
+        drift: {},
       });
     };
 
     /** Training data: the week before `day`; holdout: `day` itself, which the candidate never saw. */
     const writeDatasets = async (day: number) => {
-      const train = daysBetween(day - HISTORY_DAYS, day - 1);
-      const text = toCsv(train);
-      trainingSets.set(sha256(text), train);
-      await putText(policy.training.dataset, text, 'text/csv');
+      await putText(policy.training.dataset, toCsv(daysBetween(day - HISTORY_DAYS, day - 1)), 'text/csv');
       await putText(policy.evaluation.holdout, toCsv(daysBetween(day, day)), 'text/csv');
     };
 
@@ -186,6 +157,7 @@ export async function runDemo(
         },
       );
       const entry = timeline.get(day) as DemoDay;
+      for (const drift of result.record?.observed?.drift ?? []) entry.drift[drift.feature] = drift.score;
       if (result.record) {
         const {
           outcome,

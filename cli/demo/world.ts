@@ -51,14 +51,6 @@ export function customers(next: () => number, count: number, shifted: boolean): 
   return { rows: count, features, churned };
 }
 
-/** The column of one feature. */
-export function featureColumn(day: Customers, feature: (typeof FEATURES)[number]): Float64Array {
-  const index = FEATURES.indexOf(feature);
-  const values = new Float64Array(day.rows);
-  for (let i = 0; i < day.rows; i += 1) values[i] = day.features[i * 3 + index] as number;
-  return values;
-}
-
 /**
  * The retention campaign: the `share` of customers with the highest scores get an offer; precision is the
  * fraction of them who were about to churn. Without a model, offers go to a random sample.

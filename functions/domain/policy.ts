@@ -117,7 +117,10 @@ export const MonitoredFeatureSchema = z
 /** Drift and data quality computed from datasets in the bucket (reference vs current window). */
 export const MonitoringSchema = z
   .object({
-    /** Object key of the reference dataset (CSV, JSON Lines or Parquet, by extension). */
+    /**
+     * Object key of the reference dataset (CSV, JSON Lines or Parquet, by extension), or `@champion` for the
+     * snapshot of the data the current champion was trained on.
+     */
     reference: z.string().min(1),
     /** Object key of the current window's dataset; `{date}` is replaced by the window's end date (YYYY-MM-DD). */
     current: z.string().min(1),

@@ -151,7 +151,8 @@ export interface Candidate {
   version: number;
   artifactKey: string;
   parentVersion: number | null;
-  dataset: { key: string; sha256: string; rows: number };
+  /** The training data: where it was read, its hash, rows, and an immutable copy kept with the model. */
+  dataset: { key: string; sha256: string; rows: number; snapshotKey: string };
   params: { learningRate: number; epochs: number; l2: number };
   trainingMetrics: Record<MetricName, number>;
 }

@@ -4,7 +4,7 @@ import type { ModelPolicy } from '#domain/policy.ts';
 import type { Action, Champion, Decision } from '#domain/run.ts';
 import { retrainsBetween } from '#shared/registry.ts';
 import { automatedExecutionName, startLoopOnce } from '#shared/starter.ts';
-import { readBandReference, readRecentWindows } from '../monitor/monitor.ts';
+import { readBandReference, readRecentWindows, withDatasetMonitoring } from '../monitor/monitor.ts';
 
 /** The outcome of checking one model outside a loop run: the decision, and whether a loop was started. */
 export interface ModelCheck {
@@ -29,8 +29,9 @@ export async function checkModel(
 ): Promise<ModelCheck> {
   const { modelId, policy } = model;
   const windows = await readRecentWindows(modelId, policy, asOf);
-  const observed = windows.at(-1);
-  if (!observed) throw new Error(`no window for ${modelId} at ${asOf}`);
+  const last = windows.at(-1);
+  if (!last) throw new Error(`no window for ${modelId} at ${asOf}`);
+  const observed = await withDatasetMonitoring(modelId, policy, champion, last);
   const history = windows.slice(0, -1);
   const bandReference = await readBandReference(modelId, policy, champion, windows[0]?.window.start ?? asOf);
   const base = { policy, asOf, observed, history, bandReference, champion, force: false };

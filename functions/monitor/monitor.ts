@@ -1,9 +1,10 @@
 import { durationSeconds } from '#domain/duration.ts';
 import type { ModelPolicy } from '#domain/policy.ts';
 import { type Champion, type LockState, type Observed, parseRunInput, type RunContext } from '#domain/run.ts';
-import { bucketWindows } from '#domain/windows.ts';
+import { bucketWindows, summarize } from '#domain/windows.ts';
 import { queryObservations } from '#shared/metrics-store.ts';
 import { acquireLock, getChampion, getPolicy, retrainsBetween } from '#shared/registry.ts';
+import { monitorDatasets } from './datasets.ts';
 
 export interface MonitorEvent {
   input: unknown;
@@ -47,6 +48,22 @@ export async function readRecentWindows(
   return bucketWindows(start, seconds, count, observations);
 }
 
+/**
+ * For a policy with a `monitoring` section: computes the window's drift and data quality from the datasets
+ * (once per window; the quality record marks it done) and returns the window re-read with them.
+ */
+export async function withDatasetMonitoring(
+  modelId: string,
+  policy: ModelPolicy,
+  champion: Champion | null,
+  observed: Observed,
+): Promise<Observed> {
+  if (!policy.monitoring || observed.quality) return observed;
+  const records = await monitorDatasets(modelId, policy.monitoring, champion, observed.window);
+  if (records.length === 0) return observed;
+  return summarize(observed.window, await queryObservations(modelId, observed.window));
+}
+
 /** The champion's first `referenceWindows` windows after its deploy that end before `before`. */
 export async function readBandReference(
   modelId: string,
@@ -85,7 +102,7 @@ export async function monitor(event: MonitorEvent, now = new Date()): Promise<Mo
   );
   const champion = await getChampion(input.modelId);
   const windows = await readRecentWindows(input.modelId, policy, asOf);
-  const observed = windows.at(-1) as Observed;
+  const observed = await withDatasetMonitoring(input.modelId, policy, champion, windows.at(-1) as Observed);
   const history = windows.slice(0, -1);
   const bandReference = await readBandReference(
     input.modelId,

@@ -1,9 +1,10 @@
+import { extname } from 'node:path';
 import { scoreAll } from '#domain/metrics.ts';
 import type { ModelPolicy } from '#domain/policy.ts';
 import type { Candidate, Champion, RunContext } from '#domain/run.ts';
 import { column, parseNumericTable } from '#domain/table.ts';
 import { predictTable, trainLogisticRegression } from '#domain/trainer.ts';
-import { getText, putJson, sha256 } from '#shared/artifacts.ts';
+import { getText, putJson, putText, sha256 } from '#shared/artifacts.ts';
 import { config } from '#shared/config.ts';
 import { registerVersion } from '#shared/registry.ts';
 
@@ -27,12 +28,16 @@ export async function train(event: TrainEvent): Promise<Candidate> {
   const model = trainLogisticRegression(table, features, label, params);
   const trainingMetrics = scoreAll(column(table, label), predictTable(model, table));
   // Keyed by execution, written before the version exists, so a retried step never leaves a version without its artifact.
-  const artifactKey = `models/${run.modelId}/${run.executionName}/model.json`;
+  const prefix = `models/${run.modelId}/${run.executionName}`;
+  const artifactKey = `${prefix}/model.json`;
+  // The dataset key is overwritten by producers; the snapshot is the lineage and the drift reference of this version.
+  const snapshotKey = `${prefix}/training-data${extname(dataset) || '.csv'}`;
+  await putText(snapshotKey, text, 'text/csv');
   await putJson(artifactKey, model);
   const record = await registerVersion(run.modelId, () => ({
     artifactKey,
     parentVersion: champion?.version ?? null,
-    dataset: { key: dataset, sha256: sha256(text), rows: table.rows },
+    dataset: { key: dataset, sha256: sha256(text), rows: table.rows, snapshotKey },
     params,
     trainingMetrics,
     executionName: run.executionName,

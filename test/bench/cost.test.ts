@@ -38,6 +38,7 @@ describe('cost model', () => {
     ['twice the reads', { rruPerCheck: 2 }, 'DynamoDB reads', 2],
     ['twice the Lambda time', { lambdaSecondsPerCheck: 0.006 }, 'Lambda duration', 2],
     ['pages of 50 instead of 100', { pageSize: 50 }, 'Lambda requests', 2],
+    ['3,538 MB instead of 512 MB (2 x a full vCPU)', { lambdaMemoryGb: 3.538 }, 'Lambda duration', 2],
     ['checks every two hours', { perDay: 12 }, 'DynamoDB writes', 0.5],
   ])('scales linearly: %s', (_case, change, item, factor) => {
     const before = monthlyCost(base).lines.find(([name]) => name === item)?.[2] ?? 0;

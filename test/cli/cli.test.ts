@@ -36,7 +36,7 @@ describe('kaizen models', () => {
     const list = await kaizen('models', 'list');
     expect(list.code).toBe(0);
     expect(list.out).toMatch(/^MODEL +CHAMPION +WINDOW +KPIS/);
-    expect(list.out).toMatch(/churn +- +P1D +campaign_precision +0\.25/);
+    expect(list.out).toMatch(/churn +- +P1D +campaign_precision +3 features from datasets/);
     const json = JSON.parse((await kaizen('--json', 'models', 'list')).out);
     expect(json).toEqual([expect.objectContaining({ modelId: 'churn', champion: null })]);
   });

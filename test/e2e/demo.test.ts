@@ -48,7 +48,7 @@ describe('kaizen demo', () => {
     expect(result.phases.degraded).toBeLessThan(result.phases.beforeShift * 0.8);
     const shiftDay = result.days.find((day) => day.day === DEMO_DEFAULTS.shiftDay);
     expect(shiftDay?.drift.monthly_charges).toBeGreaterThan(0.25);
-    expect(shiftDay?.run?.triggers.join(' ')).toMatch(/monthly_charges drift/);
+    expect(shiftDay?.run?.triggers.join(' ')).toMatch(/features drifted.*monthly_charges/);
   });
 
   it('gates candidates: at least one is rejected and the champion only moves to better ones', () => {

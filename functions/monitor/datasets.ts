@@ -1,0 +1,76 @@
+import { computeMonitoring, currentDatasetKey } from '#domain/monitoring.ts';
+import type { Observation } from '#domain/observations.ts';
+import type { MonitoringPolicy } from '#domain/policy.ts';
+import type { Champion, Window } from '#domain/run.ts';
+import type { QualityRecord } from '#domain/windows.ts';
+import { readDatasetFromS3 } from '#shared/datasets.ts';
+import { ObjectNotFoundError } from '#shared/errors.ts';
+import { putObservations } from '#shared/metrics-store.ts';
+import { getVersion } from '#shared/registry.ts';
+
+/** `monitoring.reference` value that means "the data the current champion was trained on". */
+export const CHAMPION_REFERENCE = '@champion';
+
+/** The reference dataset's key: a fixed key, or the champion's training-data snapshot. */
+export async function referenceKey(modelId: string, monitoring: MonitoringPolicy, champion: Champion | null) {
+  if (monitoring.reference !== CHAMPION_REFERENCE) return monitoring.reference;
+  if (!champion) return undefined;
+  return (await getVersion(modelId, champion.version))?.dataset.snapshotKey;
+}
+
+/**
+ * Computes the window's drift and data quality from the datasets in the bucket and stores them next to the
+ * KPIs (drift rows carry the engine's verdict; one quality record per window, which also marks the window as
+ * computed). No current dataset, or no reference yet (no champion), yields nothing: there is nothing to judge.
+ */
+export async function monitorDatasets(
+  modelId: string,
+  monitoring: MonitoringPolicy,
+  champion: Champion | null,
+  window: Window,
+): Promise<(Observation | QualityRecord)[]> {
+  const reference = await referenceKey(modelId, monitoring, champion);
+  if (!reference) return [];
+  const columns = monitoring.features.map(({ name, type }) => ({ name, type }));
+  let current: Awaited<ReturnType<typeof readDatasetFromS3>>;
+  try {
+    current = await readDatasetFromS3(currentDatasetKey(monitoring.current, window.end), columns);
+  } catch (error) {
+    if (error instanceof ObjectNotFoundError) return [];
+    throw error;
+  }
+  if (current.rows === 0) return [];
+  const result = computeMonitoring(monitoring, await readDatasetFromS3(reference, columns), current);
+  const timestamp = window.start;
+  const records: (Observation | QualityRecord)[] = result.features
+    .filter((feature) => feature.status === 'ok' && feature.value !== null)
+    .map((feature) => ({
+      type: 'drift' as const,
+      modelId,
+      feature: feature.feature,
+      method: feature.method,
+      score: feature.value as number,
+      drifted: feature.drifted,
+      threshold: feature.threshold,
+      ...(feature.pValue === undefined ? {} : { pValue: feature.pValue }),
+      timestamp,
+    }));
+  const insufficient = result.quality.status === 'insufficient-data';
+  records.push({
+    type: 'quality',
+    modelId,
+    // Too few rows is insufficient data, not bad data: it must not block retraining.
+    passed: insufficient || result.quality.passed,
+    rows: result.rows,
+    failures: insufficient
+      ? []
+      : result.quality.findings
+          .filter((f) => !f.passed)
+          .map((f) =>
+            f.feature && !f.message.includes(f.feature) ? `${f.feature}: ${f.message}` : f.message,
+          ),
+    timestamp,
+  });
+  await putObservations(records);
+  return records;
+}
