@@ -1,6 +1,6 @@
 /**
  * Dataset monitoring benchmark: a reference and a current window of 1,000,000 rows x 50 numeric features,
- * each a Parquet file (DOUBLE columns, 10 row groups, written by `ParquetWriter`) in the local S3
+ * each a Parquet file (DOUBLE columns, 10 row groups, written by hyparquet-writer) in the local S3
  * (s3rver). A child process, as a Lambda would, reads both with ranged GETs of the 50 columns, computes
  * drift of every feature and the data-quality checks, and reports its timings and peak resident memory
  * (`process.resourceUsage().maxRSS`), compared with a 3 GB Lambda. The child keeps S3 out of its memory:
@@ -9,19 +9,20 @@
  * Run: `npx tsx bench/dataset.ts` (about a minute; needs ~2 GB of free disk in the temp folder).
  */
 import { spawn } from 'node:child_process';
-import { closeSync, createReadStream, openSync, statSync, writeSync } from 'node:fs';
+import { createReadStream, statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { fileWriter, ParquetWriter, type SchemaElement } from 'hyparquet-writer';
 import { computeMonitoring } from '#domain/monitoring.ts';
 import { MonitoringSchema } from '#domain/policy.ts';
 import { checkQuality } from '#domain/quality.ts';
 import { startLocalStack } from '#local/stack.ts';
 import { s3 } from '#shared/aws.ts';
 import { config } from '#shared/config.ts';
-import { type ParquetField, ParquetWriter, type ReadStats, readDatasetFromS3 } from '#shared/datasets.ts';
+import { type ReadStats, readDatasetFromS3 } from '#shared/datasets.ts';
 
 const ROWS = 1_000_000;
 const FEATURES = 50;
@@ -84,33 +85,39 @@ function fill(out: Float64Array, feature: number, shift: number, next: () => num
     for (let i = 0; i < out.length; i++) if (next() < 0.01) out[i] = Number.NaN;
 }
 
-/** Writes one dataset file row group by row group (only one group's values are in memory at a time). */
-function writeDataset(path: string, current: boolean): number {
-  const fields: ParquetField[] = names.map((name, i) => ({
-    name,
-    type: 'double',
-    optional: i >= FEATURES - WITH_NULLS,
-  }));
-  const writer = new ParquetWriter(fields);
-  const fd = openSync(path, 'w');
-  try {
-    writeSync(fd, writer.start());
-    const next = random(SEED + (current ? 1 : 0));
-    for (let start = 0; start < ROWS; start += ROW_GROUP) {
-      const columns: Record<string, Float64Array> = {};
-      names.forEach((name, i) => {
-        const values = new Float64Array(Math.min(ROW_GROUP, ROWS - start));
-        // Spread of each shape, so shifts are in reference standard deviations.
-        const spread = [2, 0.6, 29, 3, 2][i % 5] as number;
-        fill(values, i, current && i < SHIFTED ? spread * 0.05 * (i + 1) : 0, next);
-        columns[name] = values;
-      });
-      for (const part of writer.rowGroup(columns)) writeSync(fd, part);
-    }
-    for (const part of writer.end()) writeSync(fd, part);
-  } finally {
-    closeSync(fd);
+/**
+ * Writes one dataset file with hyparquet-writer, one row group per `write` call, through its file writer
+ * (flushed every MB): only one group's values are in memory at a time.
+ */
+async function writeDataset(path: string, current: boolean): Promise<number> {
+  const nullable = (feature: number) => feature >= FEATURES - WITH_NULLS;
+  const schema: SchemaElement[] = [
+    { name: 'root', num_children: FEATURES },
+    ...names.map(
+      (name, i): SchemaElement => ({
+        name,
+        type: 'DOUBLE',
+        repetition_type: nullable(i) ? 'OPTIONAL' : 'REQUIRED',
+      }),
+    ),
+  ];
+  const writer = new ParquetWriter({ writer: fileWriter(path), schema, codec: 'UNCOMPRESSED' });
+  const next = random(SEED + (current ? 1 : 0));
+  for (let start = 0; start < ROWS; start += ROW_GROUP) {
+    const columnData = names.map((name, i) => {
+      const values = new Float64Array(Math.min(ROW_GROUP, ROWS - start));
+      // Spread of each shape, so shifts are in reference standard deviations.
+      const spread = [2, 0.6, 29, 3, 2][i % 5] as number;
+      fill(values, i, current && i < SHIFTED ? spread * 0.05 * (i + 1) : 0, next);
+      // Missing values as real nulls (definition levels), as pyarrow writes them, not as NaN doubles.
+      return {
+        name,
+        data: nullable(i) ? Array.from(values, (v) => (Number.isNaN(v) ? null : v)) : values,
+      };
+    });
+    await writer.write({ columnData, rowGroupSize: ROW_GROUP });
   }
+  await writer.finish();
   return statSync(path).size;
 }
 
@@ -211,7 +218,7 @@ export async function runDatasetBench(): Promise<void> {
       [CURRENT_KEY, true],
     ] as const) {
       const path = join(home, current ? 'current.parquet' : 'reference.parquet');
-      const size = writeDataset(path, current);
+      const size = await writeDataset(path, current);
       await upload(path, key, size);
       await rm(path);
       sizes.push(size);

@@ -4,9 +4,10 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MonitoringResult } from '#domain/monitoring.ts';
-import { encodeParquet, parseCsv } from '#shared/datasets.ts';
+import { parseCsv } from '#shared/datasets.ts';
 import { registerDriftCommand } from '../../cli/drift.ts';
 import { ROOT } from '../support/loop.ts';
+import { parquetBytes } from '../support/parquet.ts';
 
 const FIXTURES = join(ROOT, 'test/fixtures/datasets');
 const REFERENCE = join(FIXTURES, 'reference.csv');
@@ -138,7 +139,7 @@ describe('kaizen drift', () => {
       Object.entries(untyped.columns).map(([name, values]) => [name, values as (string | null)[]]),
     );
     const parquet = join(tmp, 'reference.parquet');
-    await writeFile(parquet, encodeParquet(columns, { rowGroupSize: 128 }));
+    await writeFile(parquet, parquetBytes(columns, { rowGroupSize: 128 }));
     const args = ['--current', CURRENT_JSONL, '--features', FEATURES, '--json'];
     const fromParquet = JSON.parse(
       (await drift(['drift', '--reference', parquet, ...args])).out,
