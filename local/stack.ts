@@ -119,12 +119,19 @@ async function createMissingTables(endpoint: string): Promise<void> {
     await Promise.all(
       missing.map((table) => {
         const { partitionKey, sortKey, indexes } = TABLE_KEYS[table];
-        const attributes = new Set<string>([partitionKey, sortKey, ...indexes.flatMap((i) => [i.partitionKey, i.sortKey])]);
+        const attributes = new Set<string>([
+          partitionKey,
+          sortKey,
+          ...indexes.flatMap((i) => [i.partitionKey, i.sortKey]),
+        ]);
         return client.send(
           new CreateTableCommand({
             TableName: LOCAL_TABLES[table],
             BillingMode: 'PAY_PER_REQUEST',
-            AttributeDefinitions: [...attributes].map((name) => ({ AttributeName: name, AttributeType: 'S' })),
+            AttributeDefinitions: [...attributes].map((name) => ({
+              AttributeName: name,
+              AttributeType: 'S',
+            })),
             KeySchema: [
               { AttributeName: partitionKey, KeyType: 'HASH' },
               { AttributeName: sortKey, KeyType: 'RANGE' },
