@@ -19,6 +19,7 @@ import { fileWriter, ParquetWriter, type SchemaElement } from 'hyparquet-writer'
 import { computeMonitoring } from '#domain/monitoring.ts';
 import { MonitoringSchema } from '#domain/policy.ts';
 import { checkQuality } from '#domain/quality.ts';
+import { mulberry32 as random } from '#domain/random.ts';
 import { startLocalStack } from '#local/stack.ts';
 import { s3 } from '#shared/aws.ts';
 import { config } from '#shared/config.ts';
@@ -37,18 +38,6 @@ const REFERENCE_KEY = 'bench/reference.parquet';
 const CURRENT_KEY = 'bench/current.parquet';
 
 const names = Array.from({ length: FEATURES }, (_, i) => `f${String(i).padStart(2, '0')}`);
-
-/** mulberry32: small, fast, seedable. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Fills `out` from one of five shapes (normal, log-normal, uniform, exponential, bimodal) picked by feature. */
 function fill(out: Float64Array, feature: number, shift: number, next: () => number): void {

@@ -4,6 +4,9 @@
  * `monthly_charges` up and changes what drives churn, so a model trained before it loses precision.
  */
 
+/** Deterministic PRNG so every demo run tells the same story. */
+export { mulberry32 as random } from '#domain/random.ts';
+
 export const FEATURES = ['tenure', 'monthly_charges', 'support_calls'] as const;
 export const LABEL = 'churned';
 
@@ -13,18 +16,6 @@ export interface Customers {
   features: Float64Array;
   /** 1 if the customer churns. */
   churned: Uint8Array;
-}
-
-/** Deterministic PRNG (mulberry32) so every demo run tells the same story. */
-export function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function gaussian(next: () => number): number {

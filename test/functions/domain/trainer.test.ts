@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { rocAuc } from '#domain/metrics.ts';
+import { mulberry32 as prng } from '#domain/random.ts';
 import { DataError, type NumericTable, parseNumericTable } from '#domain/table.ts';
 import {
   type LogisticModel,
@@ -12,18 +13,6 @@ import {
 } from '#domain/trainer.ts';
 
 const PARAMS: TrainingParams = { learningRate: 0.5, epochs: 300, l2: 0.001 };
-
-/** mulberry32: a tiny seeded PRNG so every run sees the same data. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Features uniform in [-scale, scale] (+ offset), label drawn from the logistic model with `coefficients`. */
 function synthetic(
