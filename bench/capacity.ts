@@ -1,3 +1,4 @@
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
 /** DynamoDB request units counted from item sizes with the on-demand billing rules. */
@@ -90,4 +91,22 @@ export function countCapacity(client: DynamoDBDocumentClient): { capacity: Capac
     { step: 'initialize', name },
   );
   return { capacity, stop: () => client.middlewareStack.remove(name) };
+}
+
+/** Counts the requests made through the S3 client until the returned stop function runs. */
+export function countRequests(client: S3Client): {
+  calls: Record<string, number>;
+  stop: () => void;
+} {
+  const calls: Record<string, number> = {};
+  const name = `kaizen-requests-${Math.random()}`;
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const command = context.commandName ?? 'unknown';
+      calls[command] = (calls[command] ?? 0) + 1;
+      return next(args);
+    },
+    { step: 'initialize', name },
+  );
+  return { calls, stop: () => client.middlewareStack.remove(name) };
 }

@@ -6,13 +6,13 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Observation } from '#domain/observations.ts';
 import { parsePolicy } from '#domain/policy.ts';
-import { ddb } from '#shared/aws.ts';
+import { ddb, s3 } from '#shared/aws.ts';
 import { putObservations } from '#shared/metrics-store.ts';
 import { moveChampion, putPolicy, setBaseline } from '#shared/registry.ts';
 import { localBackend } from '../cli/backend.ts';
 import { mapLimit } from '../functions/fleet/pool.ts';
 import { STEPS } from '../functions/steps.ts';
-import { countCapacity } from './capacity.ts';
+import { countCapacity, countRequests } from './capacity.ts';
 
 /** Public on-demand prices, us-east-1, USD (AWS price pages as of 2025; no free tier applied). */
 export const PRICES = {
@@ -24,6 +24,8 @@ export const PRICES = {
   dynamoRru: 0.125 / 1e6,
   dynamoWru: 0.625 / 1e6,
   schedulerInvocation: 1.0 / 1e6,
+  s3Get: 0.0004 / 1000,
+  s3Put: 0.005 / 1000,
   logsIngestGb: 0.5,
 } as const;
 
@@ -48,6 +50,9 @@ export function monthlyCost(input: {
   pageSize: number;
   rruPerCheck: number;
   wruPerCheck: number;
+  /** S3 GET and PUT requests per check. */
+  s3GetsPerCheck?: number;
+  s3PutsPerCheck?: number;
   /** Seconds of one full core per check (measured locally). */
   lambdaSecondsPerCheck: number;
   lambdaMemoryGb: number;
@@ -82,6 +87,11 @@ export function monthlyCost(input: {
       `${(checks * input.wruPerCheck).toFixed(0)} WRU`,
       checks * input.wruPerCheck * PRICES.dynamoWru,
     ],
+    [
+      'S3 requests',
+      `${(checks * (input.s3GetsPerCheck ?? 0)).toFixed(0)} GET, ${(checks * (input.s3PutsPerCheck ?? 0)).toFixed(0)} PUT`,
+      checks * ((input.s3GetsPerCheck ?? 0) * PRICES.s3Get + (input.s3PutsPerCheck ?? 0) * PRICES.s3Put),
+    ],
     ['EventBridge Scheduler', `${sweeps} invocations`, sweeps * PRICES.schedulerInvocation],
     // START/END/REPORT lines (~350 bytes) per Lambda call; steps log only errors at INFO level.
     [
@@ -99,7 +109,10 @@ export async function runFleetBench(
   const home = await mkdtemp(join(tmpdir(), 'kaizen-fleet-bench-'));
   const backend = await localBackend(home);
   try {
-    const example = JSON.parse(
+    // KPI monitoring only. A policy that computes drift from datasets also reads the window's dataset: one
+    // S3 GET per check until it arrives (about $0.29 a month per 1,000 models checked hourly if it never does),
+    // then the reference and the computation once per window.
+    const { monitoring: _datasets, ...example } = JSON.parse(
       await readFile(resolve(import.meta.dirname, '../examples/churn-policy.json'), 'utf8'),
     );
     const at = '2026-11-20T00:30:00.000Z';
@@ -143,10 +156,14 @@ export async function runFleetBench(
 
     const pageSize = 100;
     const counting = countCapacity(ddb());
+    const s3Requests = countRequests(s3());
     const sweepStart = performance.now();
     const sweep = await backend.runSweep({ at, pageSize }, 'bench-sweep');
     const sweepSeconds = (performance.now() - sweepStart) / 1000;
     counting.stop();
+    s3Requests.stop();
+    const s3Calls = Object.values(s3Requests.calls).reduce((sum, n) => sum + n, 0);
+    const s3Puts = s3Requests.calls.PutObjectCommand ?? 0;
     if (sweep.status !== 'SUCCEEDED' || sweep.totals?.models !== models) {
       throw new Error(`sweep did not check every model: ${JSON.stringify(sweep.totals ?? sweep.error)}`);
     }
@@ -160,6 +177,8 @@ export async function runFleetBench(
       pageSize,
       rruPerCheck,
       wruPerCheck,
+      s3GetsPerCheck: (s3Calls - s3Puts) / models,
+      s3PutsPerCheck: s3Puts / models,
       lambdaSecondsPerCheck: sweepSeconds / models,
       lambdaMemoryGb: STEPS.sweep.memoryMb / 1024,
     });
@@ -171,7 +190,10 @@ export async function runFleetBench(
       pages: sweep.pages ?? 0,
       rruPerCheck,
       wruPerCheck,
-      calls: counting.capacity.calls,
+      calls: {
+        ...counting.capacity.calls,
+        ...Object.fromEntries(Object.entries(s3Requests.calls).map(([k, v]) => [`S3 ${k}`, v])),
+      },
       monthly,
     };
   } finally {
@@ -191,7 +213,7 @@ export function printFleetBench(result: FleetBenchResult): void {
   console.log(
     `  per model check: ${result.rruPerCheck.toFixed(3)} RRU, ${result.wruPerCheck.toFixed(3)} WRU`,
   );
-  console.log(`  DynamoDB calls: ${JSON.stringify(result.calls)}`);
+  console.log(`  AWS calls: ${JSON.stringify(result.calls)}`);
   console.log(
     `\nMonthly cost of checking 1,000 healthy models hourly (${result.monthly.checks} checks, us-east-1):`,
   );

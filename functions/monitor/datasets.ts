@@ -29,9 +29,8 @@ export async function monitorDatasets(
   champion: Champion | null,
   window: Window,
 ): Promise<(Observation | QualityRecord)[]> {
-  const reference = await referenceKey(modelId, monitoring, champion);
-  if (!reference) return [];
   const columns = monitoring.features.map(({ name, type }) => ({ name, type }));
+  // The window's dataset first: until it arrives, a check costs one GET and nothing else.
   let current: Awaited<ReturnType<typeof readDatasetFromS3>>;
   try {
     current = await readDatasetFromS3(currentDatasetKey(monitoring.current, window.end), columns);
@@ -40,6 +39,8 @@ export async function monitorDatasets(
     throw error;
   }
   if (current.rows === 0) return [];
+  const reference = await referenceKey(modelId, monitoring, champion);
+  if (!reference) return [];
   const result = computeMonitoring(monitoring, await readDatasetFromS3(reference, columns), current);
   const timestamp = window.start;
   const records: (Observation | QualityRecord)[] = result.features
