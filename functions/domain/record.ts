@@ -106,6 +106,7 @@ export function buildRunRecord(
   state: LoopState,
   requested: Outcome | 'decided',
   finishedAt: string,
+  execution?: { name: string; startTime: string },
 ): RunRecord {
   const outcome = requested === 'decided' ? decidedOutcome(state) : requested;
   const run = state.run;
@@ -118,8 +119,8 @@ export function buildRunRecord(
   if (outcome === 'failed' && state.deployment && !state.rollback) championAfter = state.deployment.version;
   const record: RunRecord = {
     modelId,
-    executionName: run?.executionName ?? 'unknown',
-    startedAt: run?.startedAt ?? finishedAt,
+    executionName: run?.executionName ?? execution?.name ?? 'unknown',
+    startedAt: run?.startedAt ?? (execution ? new Date(execution.startTime).toISOString() : finishedAt),
     finishedAt,
     asOf: run?.asOf ?? finishedAt,
     outcome,

@@ -5,6 +5,8 @@ import { putRun } from '#shared/runs.ts';
 
 export interface RecordEvent {
   state: LoopState;
+  /** The execution, also known when Monitor failed before the run context existed. */
+  execution?: { name: string; startTime: string };
   /** `decided`: the run ended at the decision; the record says which (no-action, watch, blocked, dry-run). */
   outcome: Outcome | 'decided';
 }
@@ -20,8 +22,8 @@ function baselineFrom(kpis: KpiSummary[] | undefined): Record<string, number> | 
  * a healthy window.
  */
 export async function record(event: RecordEvent, now = new Date().toISOString()): Promise<RunRecord> {
-  const { state } = event;
-  const runRecord = buildRunRecord(state, event.outcome, now);
+  const { state, execution } = event;
+  const runRecord = buildRunRecord(state, event.outcome, now, execution);
   const { modelId, outcome } = runRecord;
   if (outcome === 'rejected' && state.candidate)
     await setVersionStatus(modelId, state.candidate.version, 'rejected');
@@ -40,6 +42,9 @@ export async function record(event: RecordEvent, now = new Date().toISOString())
     if (baseline) await setBaseline(modelId, state.champion.version, baseline);
   }
   await putRun(runRecord);
-  if (state.lock?.acquired && state.run) await releaseLock(modelId, state.run.executionName);
+  // Conditional on the owner, so it is safe even when Monitor failed before saying whether it got the lock.
+  if (state.lock?.acquired !== false && runRecord.executionName !== 'unknown') {
+    await releaseLock(modelId, runRecord.executionName);
+  }
   return runRecord;
 }

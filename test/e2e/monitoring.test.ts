@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { putText } from '#shared/artifacts.ts';
 import { queryObservations } from '#shared/metrics-store.ts';
 import { getVersion } from '#shared/registry.ts';
+import { listRuns } from '#shared/runs.ts';
 import { customers, random, toCsv } from '../../cli/demo/world.ts';
 import { freshStack, observe, precision, type TestStack, writeDatasets } from '../support/loop.ts';
 
@@ -74,6 +75,20 @@ describe('Monitor with datasets', () => {
     });
     expect(record?.summary).toMatch(/data quality failed: .*tenure/);
     expect(record?.observed?.quality?.passed).toBe(false);
+  });
+
+  it('a malformed dataset fails the run with the file and line, records it, and releases the lock', async () => {
+    await bootstrap();
+    await putText(trafficKey(T1), 'tenure,monthly_charges,support_calls,churned\n1,2,3,0\n4,"5,6,0\n');
+    await observe(precision(hours(T1, -6), 0.31));
+    const failed = await stack.backend.runLoop({ modelId: 'churn', force: false, dryRun: false, asOf: T1 }, 'manual-malformed');
+    expect(failed.status).toBe('FAILED');
+    const [record] = await listRuns('churn');
+    expect(record).toMatchObject({ outcome: 'failed', executionName: 'manual-malformed', error: { name: 'DatasetError' } });
+    expect(record?.error?.message).toMatch(/traffic\/2026-11-20\.csv.*line 3/);
+    await putText(trafficKey(T1), toCsv([customers(random(5), 1000, false)]));
+    const next = await stack.run({ asOf: T1 });
+    expect(next.record?.decision?.blockedBy).toBeUndefined();
   });
 
   it('without a dataset for the window there is no computed drift, and no crash', async () => {
