@@ -116,8 +116,12 @@ const OUTPUTS: Record<string, string> = {
 };
 
 /** A deployed stack, found by name through its CloudFormation outputs; credentials from the usual chain. */
-export async function awsBackend(stackName: string, pollMs = 5_000): Promise<Backend> {
-  const cloudFormation = new CloudFormationClient({});
+export async function awsBackend(
+  stackName: string,
+  options: { pollMs?: number; cloudFormation?: CloudFormationClient; sfn?: SFNClient } = {},
+): Promise<Backend> {
+  const pollMs = options.pollMs ?? 5_000;
+  const cloudFormation = options.cloudFormation ?? new CloudFormationClient({});
   const { Stacks } = await cloudFormation.send(new DescribeStacksCommand({ StackName: stackName }));
   const outputs = new Map(
     (Stacks?.[0]?.Outputs ?? []).map((output) => [output.OutputKey, output.OutputValue]),
@@ -134,7 +138,7 @@ export async function awsBackend(stackName: string, pollMs = 5_000): Promise<Bac
   }
   resetConfig();
   resetClients();
-  const sfn = new SFNClient({});
+  const sfn = options.sfn ?? new SFNClient({});
   return {
     description: `stack ${stackName}`,
     local: false,
