@@ -6,9 +6,10 @@ import type { Observation } from '#domain/observations.ts';
 import { PolicyError, parsePolicy } from '#domain/policy.ts';
 import type { RunRecord } from '#domain/record.ts';
 import { parseRunInput } from '#domain/run.ts';
+import { putBytes, sha256 } from '#shared/artifacts.ts';
 import { listChecks } from '#shared/checks.ts';
 import { putObservations } from '#shared/metrics-store.ts';
-import { getChampion, listModels, putPolicy } from '#shared/registry.ts';
+import { aliasHistory, getChampion, listModels, listVersions, putPolicy } from '#shared/registry.ts';
 import { listRuns } from '#shared/runs.ts';
 import { triggerFromRecords } from '../functions/trigger/trigger.ts';
 import { awsBackend, type Backend, type LoopResult, localBackend } from './backend.ts';
@@ -145,6 +146,20 @@ export function buildProgram(io: Io): { program: Command; exitCode: () => number
     });
 
   program
+    .command('upload')
+    .argument('<file>', 'local file (CSV, JSON Lines or Parquet)')
+    .argument('<key>', 'object key in the artifacts bucket, e.g. datasets/churn/train.csv')
+    .description('put a dataset into the artifacts bucket (training data, holdouts, monitoring windows)')
+    .action(async (path: string, key: string) => {
+      const body = await readFile(path).catch((error: Error) => {
+        throw new UsageError(`${path}: ${error.message}`);
+      });
+      await withBackend(globals(), () => putBytes(key, body));
+      if (globals().json) io.out(JSON.stringify({ uploaded: key, bytes: body.length, sha256: sha256(body) }));
+      else io.out(`uploaded ${path} to ${key} (${body.length} bytes, sha256 ${sha256(body).slice(0, 12)})`);
+    });
+
+  program
     .command('ingest')
     .argument('<file>', 'JSON Lines (.jsonl) or CSV (.csv) of KPI observations and drift scores')
     .description('load observations; bad rows are reported with their line and nothing valid is lost')
@@ -256,6 +271,50 @@ export function buildProgram(io: Io): { program: Command; exitCode: () => number
         for (const reason of run.decision?.reasons ?? []) {
           if (reason.breached) io.out(`    ! ${reason.message}`);
         }
+      }
+    });
+
+  program
+    .command('versions')
+    .description("a model's versions with their lineage, and which version served when")
+    .requiredOption('--model <id>', 'model id')
+    .action(async (options: { model: string }) => {
+      const { versions, aliases } = await withBackend(globals(), async () => ({
+        versions: await listVersions(options.model),
+        aliases: await aliasHistory(options.model),
+      }));
+      if (globals().json) return io.out(JSON.stringify({ versions, aliases }));
+      if (versions.length === 0) return io.out(`no versions of ${options.model}`);
+      io.out(
+        table(
+          [
+            'VERSION',
+            'STATUS',
+            'PARENT',
+            'TRAINED AS OF',
+            'ROWS',
+            'DATASET SHA-256',
+            'TRAIN AUC',
+            'EXECUTION',
+          ],
+          versions.map((v) => [
+            version(v.version),
+            v.status,
+            version(v.parentVersion),
+            shortTime(v.trainedAsOf),
+            v.dataset.rows,
+            v.dataset.sha256.slice(0, 12),
+            v.trainingMetrics.auc.toFixed(4),
+            v.executionName,
+          ]),
+        ),
+      );
+      io.out('\nchampion alias (serving from, moved at):');
+      for (const change of aliases) {
+        io.out(
+          `  ${shortTime(change.since)}  ${version(change.previousVersion)} -> ${version(change.version)}  ` +
+            `${change.reason} (moved ${shortTime(change.at)} by ${change.executionName})`,
+        );
       }
     });
 

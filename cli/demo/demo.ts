@@ -9,9 +9,9 @@ import { type LogisticModel, parseModel, predictTable } from '#domain/trainer.ts
 import { getText, putText } from '#shared/artifacts.ts';
 import { putObservations } from '#shared/metrics-store.ts';
 import { getChampion, putPolicy } from '#shared/registry.ts';
+import { automatedExecutionName } from '#shared/starter.ts';
 import { localBackend } from '../backend.ts';
 import type { Io } from '../io.ts';
-import { executionName } from '../names.ts';
 import { type Customers, campaign, customers, FEATURES, LABEL, random, toCsv } from './world.ts';
 
 const DAY_MS = 86_400_000;
@@ -148,7 +148,8 @@ export async function runDemo(
       await writeDatasets(day);
       const result = await backend.runLoop(
         { modelId, force: false, dryRun: false, asOf: dateOf(day + 1) },
-        executionName('scheduled', modelId, new Date(dateOf(day + 1))),
+        // The name a scheduled sweep would give this model's run for this window.
+        automatedExecutionName(modelId, dateOf(day + 1)),
         {
           // While the loop waits out the bake period, the business keeps running on the new champion.
           beforeTask: async ({ step }) => {

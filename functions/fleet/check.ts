@@ -28,6 +28,11 @@ export async function checkModel(
   source: string,
 ): Promise<ModelCheck> {
   const { modelId, policy } = model;
+  if (!champion && source === 'event') {
+    // New data alone does not bootstrap a model: its first version comes from the schedule or a person.
+    const summary = 'no champion yet: the first version is trained by the scheduled sweep or `kaizen run`';
+    return { modelId, asOf, action: 'none', summary };
+  }
   const windows = await readRecentWindows(modelId, policy, asOf);
   const last = windows.at(-1);
   if (!last) throw new Error(`no window for ${modelId} at ${asOf}`);

@@ -4,8 +4,8 @@ import { s3 } from './aws.ts';
 import { config } from './config.ts';
 import { ObjectNotFoundError } from './errors.ts';
 
-export function sha256(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
+export function sha256(content: string | Uint8Array): string {
+  return createHash('sha256').update(content).digest('hex');
 }
 
 /** Reads an object of the artifacts bucket as UTF-8 text. */
@@ -25,9 +25,13 @@ export async function getText(key: string): Promise<string> {
 
 /** Writes text to the artifacts bucket. */
 export async function putText(key: string, body: string, contentType = 'text/plain'): Promise<void> {
-  await s3().send(
-    new PutObjectCommand({ Bucket: config().bucket, Key: key, Body: body, ContentType: contentType }),
-  );
+  await putBytes(key, body, contentType);
+}
+
+/** Writes bytes (or text) to the artifacts bucket. */
+export async function putBytes(key: string, body: string | Uint8Array, contentType?: string): Promise<void> {
+  const type = contentType ? { ContentType: contentType } : {};
+  await s3().send(new PutObjectCommand({ Bucket: config().bucket, Key: key, Body: body, ...type }));
 }
 
 export async function putJson(key: string, value: unknown): Promise<void> {

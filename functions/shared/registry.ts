@@ -41,7 +41,10 @@ export interface AliasChange {
   /** null when the alias was removed. */
   version: number | null;
   previousVersion: number | null;
+  /** When the move happened (wall clock). */
   at: string;
+  /** The logical time the version started serving (the run's asOf); absent when the alias was removed. */
+  since?: string;
   reason: string;
   executionName: string;
 }
@@ -396,6 +399,7 @@ export async function moveChampion(input: {
     version: input.version,
     previousVersion: input.expected,
     at,
+    since: input.since,
     reason: input.reason,
     executionName: input.executionName,
   });

@@ -8,12 +8,23 @@ import { awsBackend } from '../../cli/backend.ts';
 // canned responses (a middleware that short-circuits the request), so the CLI's AWS mode logic is exercised.
 type Answer = (input: Record<string, unknown>) => Record<string, unknown>;
 
+/** The slice of a client's middleware stack used here (the two clients' stacks differ only in types). */
+interface Stack {
+  add(
+    middleware: (
+      next: unknown,
+      context: { commandName?: string },
+    ) => (args: { input: unknown }) => Promise<{ output: unknown; response: unknown }>,
+    options: { step: 'initialize'; name: string },
+  ): void;
+}
+
 function cannedClient<T extends CloudFormationClient | SFNClient>(
   client: T,
   answers: Record<string, Answer>,
 ) {
   const seen: { command: string; input: Record<string, unknown> }[] = [];
-  client.middlewareStack.add(
+  (client.middlewareStack as unknown as Stack).add(
     (_next, context) => async (args) => {
       const command = context.commandName ?? '';
       const answer = answers[command];

@@ -1,7 +1,9 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { customers, random, toCsv } from '../../cli/demo/world.ts';
 import { runCli } from '../../cli/program.ts';
 import { ROOT } from '../support/loop.ts';
 
@@ -171,5 +173,43 @@ describe('kaizen run, history and status', () => {
     expect(history.out).toMatch(/^2026-11-21 00:00 {2}dry-run +- -> - {2}dry run, retrain: no champion yet/);
     const status = await kaizen('status');
     expect(status.out).toMatch(/churn +- +- +2026-11-21 00:00 +dry-run/);
+  });
+});
+
+describe('a local session end to end: upload, ingest, run, versions', () => {
+  it('trains the first version from uploaded data and shows its lineage', async () => {
+    const next = random(3);
+    const train = await file(
+      'train.csv',
+      toCsv(Array.from({ length: 3 }, () => customers(next, 500, false))),
+    );
+    const holdout = await file('holdout.csv', toCsv([customers(next, 500, false)]));
+    await kaizen('models', 'put', POLICY);
+    const upload = await kaizen('upload', train, 'datasets/churn/train.csv');
+    expect(upload.out).toMatch(
+      /^uploaded .*train\.csv to datasets\/churn\/train\.csv \(\d+ bytes, sha256 [0-9a-f]{12}\)$/,
+    );
+    await kaizen('upload', holdout, 'datasets/churn/holdout.csv');
+    const kpis = [
+      {
+        type: 'kpi',
+        modelId: 'churn',
+        metric: 'campaign_precision',
+        value: 0.3,
+        count: 400,
+        timestamp: '2026-11-21T06:00:00Z',
+      },
+    ];
+    await kaizen('ingest', await file('kpis.jsonl', kpis.map((row) => JSON.stringify(row)).join('\n')));
+    const run = await kaizen('run', '--model', 'churn', '--as-of', '2026-11-21T00:00:00Z');
+    expect(run.code).toBe(0);
+    expect(run.out).toMatch(/^churn: promoted/);
+    const versions = await kaizen('versions', '--model', 'churn');
+    const expectedSha = createHash('sha256')
+      .update(await readFile(train))
+      .digest('hex')
+      .slice(0, 12);
+    expect(versions.out).toMatch(new RegExp(`v1 +champion +- +2026-11-21 00:00 +1500 +${expectedSha}`));
+    expect(versions.out).toMatch(/2026-11-21 00:00 {2}- -> v1 {2}promoted by the gate/);
   });
 });

@@ -102,6 +102,16 @@ describe('event trigger', () => {
     expect(loops.map((loop) => loop.record?.outcome)).toEqual(['promoted']);
   });
 
+  it('does not bootstrap a model without a champion; that is the schedule’s or a person’s call', async () => {
+    await putPolicy({ ...stack.policy, modelId: 'fresh' });
+    const records = [kpi('fresh', hours(T1, -6), 0.01)];
+    await observe(...records);
+    const [check] = await triggerFromRecords(streamRecords(records), 'batch-fresh');
+    expect(check).toMatchObject({ modelId: 'fresh', action: 'none' });
+    expect(check?.start).toBeUndefined();
+    expect(await stack.backend.drain()).toEqual([]);
+  });
+
   it('ignores records that are not KPI or drift observations', async () => {
     await fleet('churn');
     const records = streamRecords([kpi('churn', T1, 0.3)]).map((record) => ({

@@ -81,10 +81,17 @@ describe('Monitor with datasets', () => {
     await bootstrap();
     await putText(trafficKey(T1), 'tenure,monthly_charges,support_calls,churned\n1,2,3,0\n4,"5,6,0\n');
     await observe(precision(hours(T1, -6), 0.31));
-    const failed = await stack.backend.runLoop({ modelId: 'churn', force: false, dryRun: false, asOf: T1 }, 'manual-malformed');
+    const failed = await stack.backend.runLoop(
+      { modelId: 'churn', force: false, dryRun: false, asOf: T1 },
+      'manual-malformed',
+    );
     expect(failed.status).toBe('FAILED');
     const [record] = await listRuns('churn');
-    expect(record).toMatchObject({ outcome: 'failed', executionName: 'manual-malformed', error: { name: 'DatasetError' } });
+    expect(record).toMatchObject({
+      outcome: 'failed',
+      executionName: 'manual-malformed',
+      error: { name: 'DatasetError' },
+    });
     expect(record?.error?.message).toMatch(/traffic\/2026-11-20\.csv.*line 3/);
     await putText(trafficKey(T1), toCsv([customers(random(5), 1000, false)]));
     const next = await stack.run({ asOf: T1 });
