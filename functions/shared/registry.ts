@@ -5,7 +5,6 @@ import {
   GetCommand,
   PutCommand,
   QueryCommand,
-  ScanCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { type ModelPolicy, parsePolicy } from '#domain/policy.ts';
@@ -88,37 +87,23 @@ export async function getPolicy(modelId: string): Promise<ModelPolicy> {
   return parsePolicy(Item.policy, `stored policy of ${modelId}`);
 }
 
-/** Every registered model, ordered by id. */
+/** Every registered model, ordered by id (pages of the `byKind` index). */
 export async function listModels(): Promise<ModelEntry[]> {
   const models: ModelEntry[] = [];
-  let ExclusiveStartKey: Record<string, unknown> | undefined;
+  let cursor: string | undefined;
   do {
-    const page = await ddb().send(
-      new ScanCommand({
-        TableName: table(),
-        FilterExpression: 'sk = :policy',
-        ExpressionAttributeValues: { ':policy': POLICY },
-        ExclusiveStartKey,
-      }),
-    );
-    for (const item of page.Items ?? []) {
-      models.push({
-        modelId: item.pk as string,
-        policy: parsePolicy(item.policy, `stored policy of ${item.pk}`),
-        registeredAt: item.registeredAt as string,
-        updatedAt: item.updatedAt as string,
-      });
-    }
-    ExclusiveStartKey = page.LastEvaluatedKey;
-  } while (ExclusiveStartKey);
-  return models.sort((a, b) => a.modelId.localeCompare(b.modelId));
+    const page = await pageModels(500, cursor);
+    models.push(...page.models);
+    cursor = page.next ?? undefined;
+  } while (cursor);
+  return models;
 }
 
 /** One page of registered models in id order, from the `byKind` index. */
 export async function pageModels(
   limit: number,
   cursor?: string,
-): Promise<{ models: { modelId: string; policy: ModelPolicy }[]; next: string | null }> {
+): Promise<{ models: ModelEntry[]; next: string | null }> {
   const page = await ddb().send(
     new QueryCommand({
       TableName: table(),
@@ -132,6 +117,8 @@ export async function pageModels(
   const models = (page.Items ?? []).map((item) => ({
     modelId: item.pk as string,
     policy: parsePolicy(item.policy, `stored policy of ${item.pk}`),
+    registeredAt: item.registeredAt as string,
+    updatedAt: item.updatedAt as string,
   }));
   return { models, next: page.LastEvaluatedKey ? (page.LastEvaluatedKey.pk as string) : null };
 }
