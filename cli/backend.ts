@@ -13,6 +13,7 @@ import { ENV, resetConfig } from '#shared/config.ts';
 import { setLoopStarter } from '#shared/starter.ts';
 import { FLEET_SWEEP_ASL, IMPROVEMENT_LOOP_ASL } from '../functions/steps.ts';
 import type { SweepState } from '../functions/sweep/sweep.ts';
+import type { StackOutput } from '../lib/kaizen-stack.ts';
 import { LocalEngine, type LocalRunOptions } from '../local/engine.ts';
 import { type LocalStack, startLocalStack } from '../local/stack.ts';
 import { UsageError } from './io.ts';
@@ -108,7 +109,7 @@ export async function localBackend(
 }
 
 /** Output keys of the deployed stack and the variables they fill. */
-const OUTPUTS: Record<string, string> = {
+const OUTPUTS: Partial<Record<StackOutput, string>> = {
   MetricsTableName: ENV.metricsTable,
   RegistryTableName: ENV.registryTable,
   RunsTableName: ENV.runsTable,
@@ -131,8 +132,8 @@ export async function awsBackend(
     if (!value) throw new UsageError(`stack ${stackName} has no output ${key}; is it a Kaizen Loop stack?`);
     process.env[variable] = value;
   }
-  const stateMachineArn = outputs.get('ImprovementLoopArn');
-  const sweepArn = outputs.get('FleetSweepArn');
+  const stateMachineArn = outputs.get('ImprovementLoopArn' satisfies StackOutput);
+  const sweepArn = outputs.get('FleetSweepArn' satisfies StackOutput);
   if (!stateMachineArn || !sweepArn) {
     throw new UsageError(`stack ${stackName} lacks the ImprovementLoopArn and FleetSweepArn outputs`);
   }
