@@ -138,7 +138,7 @@ export function registerDriftCommand(program: Command, io: Io, fail: () => void)
     .option('--features <a,b>', 'columns to compare (default: every column of the reference)')
     .option(
       '--min-rows <n>',
-      'fewer rows in the current window means insufficient data',
+      'fewer rows in the current window or the reference means insufficient data',
       String(DEFAULT_MIN_ROWS),
     )
     .option('--json', 'print the monitoring result as JSON')

@@ -6,6 +6,7 @@ import type { DynamoDBRecord } from 'aws-lambda';
 import { parse } from 'csv-parse';
 import { type Observation, parseObservation, type RejectedRow } from '#domain/observations.ts';
 import { observationKey } from '#shared/metrics-store.ts';
+import { UsageError } from './io.ts';
 
 /** A decoded row with its 1-based line number in the file, or why it could not be decoded. */
 export type RawRow = { line: number; value: unknown } | { line: number; error: string };
@@ -42,7 +43,8 @@ export async function* readCsv(path: string): AsyncGenerator<RawRow> {
     const value: Record<string, unknown> = {};
     for (const [key, cell] of Object.entries(record)) {
       if (cell === '' || cell === undefined) continue;
-      value[key] = NUMERIC.has(key) ? Number(cell) : cell;
+      // Numbers become numbers (NaN and Infinity included, which validation rejects by name); other text stays text.
+      value[key] = NUMERIC.has(key) && /^[-+]?(\d|\.\d|NaN$|Infinity$)/.test(cell) ? Number(cell) : cell;
     }
     yield { line: info.lines, value };
   }
@@ -53,7 +55,7 @@ export function readRows(path: string): AsyncGenerator<RawRow> {
   const extension = extname(path).toLowerCase();
   if (extension === '.csv') return readCsv(path);
   if (['.jsonl', '.ndjson', '.json'].includes(extension)) return readJsonLines(path);
-  throw new Error(`${path}: unknown file type "${extension}"; use .jsonl, .ndjson, .json or .csv`);
+  throw new UsageError(`${path}: unknown file type "${extension}"; use .jsonl, .ndjson, .json or .csv`);
 }
 
 export interface IngestResult {

@@ -1,16 +1,24 @@
 import { readFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { access, readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import type { Observation } from '#domain/observations.ts';
-import { PolicyError, parsePolicy } from '#domain/policy.ts';
+import { formatIssues, PolicyError, parsePolicy } from '#domain/policy.ts';
 import type { RunRecord } from '#domain/record.ts';
 import { parseRunInput } from '#domain/run.ts';
 import { putBytes, sha256 } from '#shared/artifacts.ts';
 import { listChecks } from '#shared/checks.ts';
 import { putObservations } from '#shared/metrics-store.ts';
-import { aliasHistory, getChampion, listModels, listVersions, putPolicy } from '#shared/registry.ts';
+import {
+  aliasHistory,
+  getChampion,
+  getPolicy,
+  listModels,
+  listVersions,
+  putPolicy,
+} from '#shared/registry.ts';
 import { listRuns } from '#shared/runs.ts';
+import { SweepInputSchema } from '../functions/sweep/sweep.ts';
 import { triggerFromRecords } from '../functions/trigger/trigger.ts';
 import { awsBackend, type Backend, type LoopResult, localBackend } from './backend.ts';
 import { registerDriftCommand } from './drift.ts';
@@ -33,6 +41,13 @@ interface GlobalOptions {
 /** The local state folder: `--home`, else `KAIZEN_HOME`, else `.kaizen` in the working directory. */
 export function kaizenHome(option?: string): string {
   return resolve(option ?? process.env.KAIZEN_HOME ?? '.kaizen');
+}
+
+function wholeNumber(option: string, text: string): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 0)
+    throw new UsageError(`${option} must be a whole number, got "${text}"`);
+  return value;
 }
 
 function positiveInteger(option: string, text: string): number {
@@ -73,9 +88,33 @@ function printRun(io: Io, record: RunRecord): void {
   io.out(`${record.modelId}: ${record.outcome} (execution ${record.executionName})`);
   io.out(`  ${record.summary}`);
   io.out(`  champion ${version(record.championBefore)} -> ${version(record.championAfter)}`);
-  for (const reason of record.decision?.reasons ?? []) {
-    io.out(`  ${reason.breached ? '!' : ' '} ${reason.message}`);
+  const observed = record.observed;
+  if (observed) {
+    const kpis = observed.kpis.map((kpi) => `${kpi.metric} ${kpi.value.toPrecision(4)} (n=${kpi.count})`);
+    io.out(
+      `  window ${shortTime(observed.window.start)} .. ${shortTime(observed.window.end)}: ${kpis.join(', ') || 'no KPIs'}`,
+    );
+    if (observed.drift.length > 0) {
+      const drift = observed.drift.map(
+        (d) => `${d.feature} ${d.score.toPrecision(3)}${d.drifted ? ' (drifted)' : ''}`,
+      );
+      io.out(`  drift (${observed.drift[0]?.method}): ${drift.join(', ')}`);
+    }
+    if (observed.quality) {
+      const failures = observed.quality.failures;
+      io.out(`  data quality ${observed.quality.passed ? 'passed' : `failed: ${failures.join('; ')}`}`);
+    }
   }
+  // Breach marks only mean something when the rules were applied to this window.
+  const judged = record.decision?.action !== 'none' || record.decision?.summary.startsWith('healthy');
+  for (const reason of record.decision?.reasons ?? []) {
+    io.out(`  ${judged && reason.breached ? '!' : ' '} ${reason.message}`);
+  }
+}
+
+/** The run record of an execution that failed, which says why (the execution's own error is generic). */
+async function failedRunRecord(modelId: string, name: string): Promise<RunRecord | undefined> {
+  return (await listRuns(modelId, 10)).find((run) => run.executionName === name);
 }
 
 /** Builds the `kaizen` command line; `run` resolves to the exit code. */
@@ -164,6 +203,9 @@ export function buildProgram(io: Io): { program: Command; exitCode: () => number
     .argument('<file>', 'JSON Lines (.jsonl) or CSV (.csv) of KPI observations and drift scores')
     .description('load observations; bad rows are reported with their line and nothing valid is lost')
     .action(async (path: string) => {
+      await access(path).catch((error: Error) => {
+        throw new UsageError(`${path}: ${error.message}`);
+      });
       const result = await withBackend(globals(), async (backend) => {
         const known = new Set((await listModels()).map((model) => model.modelId));
         const stored: Observation[] = [];
@@ -206,9 +248,12 @@ export function buildProgram(io: Io): { program: Command; exitCode: () => number
         dryRun: options.dryRun ?? false,
         ...(options.asOf ? { asOf: options.asOf } : {}),
       });
-      const result = await withBackend(globals(), (backend) =>
-        backend.runLoop(input, executionName('manual', input.modelId)),
-      );
+      const result = await withBackend(globals(), async (backend) => {
+        await getPolicy(input.modelId); // an unknown model is a usage error, before anything starts
+        const loop = await backend.runLoop(input, executionName('manual', input.modelId));
+        const failed = loop.record ? undefined : await failedRunRecord(input.modelId, loop.executionName);
+        return failed ? { ...loop, record: failed } : loop;
+      });
       if (globals().json) io.out(JSON.stringify(result));
       else if (result.record) printRun(io, result.record);
       else
@@ -226,7 +271,13 @@ export function buildProgram(io: Io): { program: Command; exitCode: () => number
     .option('--at <timestamp>', 'sweep as of this ISO-8601 instant (default: now)')
     .option('--page-size <n>', 'models per page (one Lambda call each)', '100')
     .action(async (options: { at?: string; pageSize: string }) => {
-      const input = { pageSize: Number(options.pageSize), ...(options.at ? { at: options.at } : {}) };
+      const input = {
+        pageSize: positiveInteger('--page-size', options.pageSize),
+        ...(options.at ? { at: options.at } : {}),
+      };
+      const checked = SweepInputSchema.safeParse(input);
+      if (!checked.success)
+        throw new UsageError(`invalid sweep input: ${formatIssues(checked.error).join('; ')}`);
       const result = await withBackend(globals(), (backend) =>
         backend.runSweep(input, executionName('sweep', 'fleet')),
       );
@@ -250,11 +301,12 @@ export function buildProgram(io: Io): { program: Command; exitCode: () => number
     .option('--limit <n>', 'most recent runs to show', '20')
     .option('--checks <days>', 'also show sweep and event checks of the last N days (UTC)', '0')
     .action(async (options: { model: string; limit: string; checks: string }) => {
-      const days = Array.from({ length: Number(options.checks) }, (_, i) =>
+      const limit = positiveInteger('--limit', options.limit);
+      const days = Array.from({ length: wholeNumber('--checks', options.checks) }, (_, i) =>
         new Date(Date.now() - i * 86_400_000).toISOString().slice(0, 10),
       );
       const { runs, checks } = await withBackend(globals(), async () => ({
-        runs: await listRuns(options.model, Number(options.limit)),
+        runs: await listRuns(options.model, limit),
         checks: await listChecks(options.model, days),
       }));
       if (globals().json) return io.out(JSON.stringify(days.length > 0 ? { runs, checks } : runs));
@@ -372,6 +424,11 @@ export function buildProgram(io: Io): { program: Command; exitCode: () => number
         shiftDay: positiveInteger('--shift-day', options.shiftDay),
         seed: positiveInteger('--seed', options.seed),
       };
+      if (demoOptions.shiftDay >= demoOptions.days) {
+        throw new UsageError(
+          `--shift-day ${demoOptions.shiftDay} must come before the last day (--days ${demoOptions.days})`,
+        );
+      }
       const json = globals().json;
       if (!json) {
         io.out(
@@ -403,7 +460,8 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
       io.err(`kaizen: ${error.message}`);
       return error.exitCode;
     }
-    if (error instanceof PolicyError || (error as Error).name === 'InvalidInputError') {
+    const name = (error as Error).name;
+    if (error instanceof PolicyError || name === 'InvalidInputError' || name === 'ModelNotFoundError') {
       io.err(`kaizen: ${(error as Error).message}`);
       return 2;
     }

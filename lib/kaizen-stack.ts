@@ -1,12 +1,11 @@
 import { CfnOutput, type RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import type { Construct } from 'constructs';
 import { DataStores } from './data-stores.ts';
 import { FleetSweep } from './fleet-sweep.ts';
 import { ImprovementLoop } from './improvement-loop.ts';
-import { FleetSchedule } from './schedule.ts';
+import { FleetSchedule, parseScheduleExpression } from './schedule.ts';
 import type { FunctionName } from './step-function.ts';
 import { MetricsTrigger } from './trigger.ts';
 
@@ -78,7 +77,7 @@ export class KaizenStack extends Stack {
     this.fleetSweep = new FleetSweep(this, 'FleetSweep', { ...stores, ...common, improvementLoop });
     this.schedule = new FleetSchedule(this, 'Schedule', {
       stateMachine: this.fleetSweep.stateMachine,
-      schedule: ScheduleExpression.expression(props.scheduleExpression ?? 'rate(1 hour)'),
+      schedule: parseScheduleExpression(props.scheduleExpression ?? 'rate(1 hour)'),
     });
     this.trigger = new MetricsTrigger(this, 'Trigger', { ...stores, ...common, improvementLoop });
     this.functions = {

@@ -43,3 +43,30 @@ export class FleetSchedule extends Construct {
     });
   }
 }
+
+const RATE = /^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$/;
+const CRON_OR_AT = /^(cron\((\S+ ){5}\S+\)|at\(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\))$/;
+
+/** Whether `text` is a valid EventBridge Scheduler expression (a rate of 1 takes the singular unit). */
+export function isScheduleExpression(text: string): boolean {
+  const rate = RATE.exec(text);
+  if (rate) {
+    const count = Number(rate[1]);
+    return count >= 1 && (count === 1) === !rate[2]?.endsWith('s');
+  }
+  return CRON_OR_AT.test(text);
+}
+
+/**
+ * Checks an EventBridge Scheduler expression at synth time (`rate(1 hour)`, `cron(0 * * * ? *)`,
+ * `at(2026-12-01T00:00:00)`), so a typo fails the synth instead of the deploy.
+ */
+export function parseScheduleExpression(text: string): ScheduleExpression {
+  if (!isScheduleExpression(text)) {
+    throw new Error(
+      `schedule "${text}" is not an EventBridge Scheduler expression: use rate(1 hour), rate(15 minutes), ` +
+        'cron(minutes hours day-of-month month day-of-week year) or at(yyyy-mm-ddThh:mm:ss)',
+    );
+  }
+  return ScheduleExpression.expression(text);
+}

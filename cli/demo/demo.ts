@@ -125,7 +125,7 @@ export async function runDemo(
       await putObservations([observation]);
       // The day's traffic lands in the bucket; the loop's Monitor step computes its drift against the champion's training data.
       if (policy.monitoring)
-        await putText(currentDatasetKey(policy.monitoring.current, dateOf(day + 1)), toCsv([traffic]));
+        await putText(currentDatasetKey(policy.monitoring.current, dateOf(day)), toCsv([traffic]));
       timeline.set(day, {
         day,
         date: dateOf(day).slice(0, 10),

@@ -248,9 +248,10 @@ export function computeMonitoring(
   };
 }
 
-/** The key of the current window's dataset: `{date}` in the policy's template becomes the window end (YYYY-MM-DD). */
-export function currentDatasetKey(template: string, windowEnd: string | Date): string {
-  const date = new Date(windowEnd);
-  if (Number.isNaN(date.getTime())) throw new RangeError(`window end "${String(windowEnd)}" is not a date`);
+/** The key of the current window's dataset: `{date}` in the policy's template becomes the window's start date (YYYY-MM-DD), the day its data belongs to. */
+export function currentDatasetKey(template: string, windowStart: string | Date): string {
+  const date = new Date(windowStart);
+  if (Number.isNaN(date.getTime()))
+    throw new RangeError(`window start "${String(windowStart)}" is not a date`);
   return template.replaceAll('{date}', date.toISOString().slice(0, 10));
 }

@@ -1,13 +1,8 @@
 import { z } from 'zod';
 import { formatIssues } from './policy.ts';
+import { TimestampSchema } from './timestamp.ts';
 
-const Timestamp = z
-  .string()
-  .refine((text) => /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(text), {
-    message: 'must be an ISO-8601 timestamp with a time zone, e.g. 2026-11-20T00:00:00Z',
-  })
-  .refine((text) => !Number.isNaN(Date.parse(text)), { message: 'is not a real date' })
-  .transform((text) => new Date(text).toISOString());
+const Timestamp = TimestampSchema;
 
 const Name = z.string().min(1).max(128);
 // zod 4 numbers reject NaN and ±Infinity already; the message says which problem the row has.
@@ -26,7 +21,10 @@ export const KpiObservationSchema = z
     modelId: Name,
     metric: Name,
     value: Finite,
-    count: z.number().int('must be a whole number').nonnegative('must not be negative'),
+    count: z
+      .number({ error: (issue) => (issue.input === undefined ? 'is required' : 'must be a number') })
+      .int('must be a whole number')
+      .nonnegative('must not be negative'),
     timestamp: Timestamp,
   })
   .strict();

@@ -122,7 +122,7 @@ export const MonitoringSchema = z
      * snapshot of the data the current champion was trained on.
      */
     reference: z.string().min(1),
-    /** Object key of the current window's dataset; `{date}` is replaced by the window's end date (YYYY-MM-DD). */
+    /** Object key of the current window's dataset; `{date}` is replaced by the window's start date (YYYY-MM-DD). */
     current: z.string().min(1),
     features: z.array(MonitoredFeatureSchema).min(1),
     /** A current window with fewer rows is "insufficient data": no drift, no data-quality verdict. */

@@ -81,7 +81,12 @@ function summarize(outcome: Outcome, state: LoopState, error: RunRecord['error']
       return `${candidate} promoted and verified: ${state.verification?.reasons.join('; ') ?? ''}`;
     case 'rolled-back': {
       const why = error ? `${error.name}: ${error.message}` : (state.verification?.reasons.join('; ') ?? '');
-      return `${candidate} rolled back to v${state.rollback?.restoredVersion ?? '?'}: ${why}`;
+      const restored = state.rollback?.restoredVersion;
+      const to =
+        restored === null || restored === undefined
+          ? 'no champion (it was the first version)'
+          : `v${restored}`;
+      return `${candidate} rolled back to ${to}: ${why}`;
     }
     case 'failed': {
       const cause = `failed: ${error?.name ?? 'Error'}: ${error?.message ?? ''}`;

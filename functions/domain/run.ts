@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { MetricName } from './metrics.ts';
 import { formatIssues } from './policy.ts';
+import { TimestampSchema } from './timestamp.ts';
 
 /** What a person, a schedule or an SDK call passes to start the improvement loop. */
 export const RunInputSchema = z
@@ -13,10 +14,7 @@ export const RunInputSchema = z
     /** Decide and record, but do not retrain or deploy. */
     dryRun: z.boolean().default(false),
     /** Evaluate as of this instant (ISO-8601); defaults to the execution's start time. */
-    asOf: z
-      .string()
-      .refine((text) => !Number.isNaN(Date.parse(text)), 'must be an ISO-8601 timestamp')
-      .optional(),
+    asOf: TimestampSchema.optional(),
   })
   .strict();
 

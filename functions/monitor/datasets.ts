@@ -33,7 +33,7 @@ export async function monitorDatasets(
   // The window's dataset first: until it arrives, a check costs one GET and nothing else.
   let current: Awaited<ReturnType<typeof readDatasetFromS3>>;
   try {
-    current = await readDatasetFromS3(currentDatasetKey(monitoring.current, window.end), columns);
+    current = await readDatasetFromS3(currentDatasetKey(monitoring.current, window.start), columns);
   } catch (error) {
     if (error instanceof ObjectNotFoundError) return [];
     throw error;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { formatIssues } from '#domain/policy.ts';
 import { InvalidInputError } from '#domain/run.ts';
+import { TimestampSchema } from '#domain/timestamp.ts';
 import { putChecks } from '#shared/checks.ts';
 import { getChampions, pageModels } from '#shared/registry.ts';
 import { automatedAsOf, checkModel } from '../fleet/check.ts';
@@ -23,10 +24,7 @@ export const SweepInputSchema = z
     /** Models per page (one Lambda call). */
     pageSize: z.number().int().min(1).max(1000).default(100),
     /** Sweep as of this instant (ISO); default: the execution's start. Each model checks its last complete window. */
-    at: z
-      .string()
-      .refine((text) => !Number.isNaN(Date.parse(text)), 'must be an ISO-8601 timestamp')
-      .optional(),
+    at: TimestampSchema.optional(),
     pages: z.number().int().nonnegative().default(0),
     totals: Totals.optional(),
   })

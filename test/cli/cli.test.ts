@@ -157,10 +157,27 @@ describe('kaizen run, history and status', () => {
     expect(result.err).toMatch(/asOf: must be an ISO-8601 timestamp/);
   });
 
-  it('reports an unregistered model as a failed execution', async () => {
+  it('refuses an unregistered model before starting anything', async () => {
     const result = await kaizen('run', '--model', 'ghost');
-    expect(result.code).toBe(1);
-    expect(result.err).toMatch(/execution .* failed: InvalidInput/);
+    expect(result.code).toBe(2);
+    expect(result.err).toBe('kaizen: model "ghost" is not registered (kaizen models put <policy.json>)');
+  });
+
+  it.each([
+    [
+      ['run', '--model', 'churn', '--as-of', '2026-11-21'],
+      'asOf: must be an ISO-8601 timestamp with a time zone',
+    ],
+    [['run', '--model', 'churn', '--as-of', '2026-02-30T00:00:00Z'], 'asOf: is not a real date'],
+    [['sweep', '--at', 'yesterday'], 'invalid sweep input: at: must be an ISO-8601 timestamp'],
+    [['sweep', '--page-size', '0'], '--page-size must be a positive integer, got "0"'],
+    [['history', '--model', 'churn', '--limit', 'abc'], '--limit must be a positive integer, got "abc"'],
+    [['ingest', 'missing.jsonl'], 'missing.jsonl: ENOENT'],
+    [['demo', '--days', '5'], '--shift-day 12 must come before the last day (--days 5)'],
+  ])('rejects %j with a message naming the problem', async (args, message) => {
+    const result = await kaizen(...args);
+    expect(result.code).toBe(2);
+    expect(result.err).toContain(message);
   });
 
   it('prints the outcome, then history and status show it', async () => {

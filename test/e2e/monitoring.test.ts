@@ -11,7 +11,8 @@ import { freshStack, observe, precision, type TestStack, writeDatasets } from '.
 const T0 = '2026-11-10T00:00:00.000Z';
 const T1 = '2026-11-20T00:00:00.000Z';
 const hours = (iso: string, h: number) => new Date(Date.parse(iso) + h * 3_600_000).toISOString();
-const trafficKey = (windowEnd: string) => `datasets/churn/traffic/${windowEnd.slice(0, 10)}.csv`;
+// The window before T1 is [T1 - 1 day, T1); its dataset is named by its start date.
+const trafficKey = (windowEnd: string) => `datasets/churn/traffic/${hours(windowEnd, -24).slice(0, 10)}.csv`;
 
 let stack: TestStack;
 
@@ -92,7 +93,7 @@ describe('Monitor with datasets', () => {
       executionName: 'manual-malformed',
       error: { name: 'DatasetError' },
     });
-    expect(record?.error?.message).toMatch(/traffic\/2026-11-20\.csv.*line 3/);
+    expect(record?.error?.message).toMatch(/traffic\/2026-11-19\.csv.*line 3/);
     await putText(trafficKey(T1), toCsv([customers(random(5), 1000, false)]));
     const next = await stack.run({ asOf: T1 });
     expect(next.record?.decision?.blockedBy).toBeUndefined();

@@ -3,7 +3,12 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { describe, expect, it } from 'vitest';
-import { FleetSchedule, SCHEDULED_SWEEP_INPUT } from '#lib/schedule.ts';
+import {
+  FleetSchedule,
+  isScheduleExpression,
+  parseScheduleExpression,
+  SCHEDULED_SWEEP_INPUT,
+} from '#lib/schedule.ts';
 import { SweepInputSchema } from '../../functions/sweep/sweep.ts';
 import { testApp } from './cdk-app.ts';
 
@@ -40,5 +45,28 @@ describe('FleetSchedule', () => {
 
   it('sends an input the sweep accepts', () => {
     expect(SweepInputSchema.parse(SCHEDULED_SWEEP_INPUT)).toMatchObject({ pageSize: 100, pages: 0 });
+  });
+});
+
+describe('schedule expressions', () => {
+  it.each([
+    ['rate(1 hour)', true],
+    ['rate(15 minutes)', true],
+    ['rate(2 days)', true],
+    ['cron(0 * * * ? *)', true],
+    ['at(2026-12-01T00:00:00)', true],
+    ['rate(1 hours)', false],
+    ['rate(2 hour)', false],
+    ['rate(0 minutes)', false],
+    ['every 15 minutes', false],
+    ['cron(0 * * *)', false],
+  ])('%s is valid: %s', (text, valid) => {
+    expect(isScheduleExpression(text)).toBe(valid);
+  });
+
+  it('fails the synth with a message naming the bad expression', () => {
+    expect(() => parseScheduleExpression('every 15 minutes')).toThrow(
+      'schedule "every 15 minutes" is not an EventBridge Scheduler expression',
+    );
   });
 });

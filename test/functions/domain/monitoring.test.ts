@@ -235,13 +235,13 @@ describe('currentDatasetKey', () => {
     ['windows/{date}.parquet', '2026-11-20T23:59:59.000Z', 'windows/2026-11-20.parquet'],
     ['dt={date}/part-{date}.csv', '2026-01-02T00:00:00Z', 'dt=2026-01-02/part-2026-01-02.csv'],
     ['static/current.jsonl', '2026-01-02T00:00:00Z', 'static/current.jsonl'],
-  ])('%s ending %s is %s', (template, end, key) => {
-    expect(currentDatasetKey(template, end)).toBe(key);
+  ])('%s starting %s is %s', (template, start, key) => {
+    expect(currentDatasetKey(template, start)).toBe(key);
   });
 
-  it('rejects a window end that is not a date', () => {
+  it('rejects a window start that is not a date', () => {
     expect(() => currentDatasetKey('{date}.csv', 'yesterday')).toThrow(
-      'window end "yesterday" is not a date',
+      'window start "yesterday" is not a date',
     );
   });
 });
