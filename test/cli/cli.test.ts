@@ -3,7 +3,6 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { customers, random, toCsv } from '../../cli/demo/world.ts';
 import { runCli } from '../../cli/program.ts';
 import { ROOT } from '../support/loop.ts';
 
@@ -193,37 +192,28 @@ describe('kaizen run, history and status', () => {
   });
 });
 
-describe('a local session end to end: upload, ingest, run, versions', () => {
-  it('trains the first version from uploaded data and shows its lineage', async () => {
-    const next = random(3);
-    const train = await file(
-      'train.csv',
-      toCsv(Array.from({ length: 3 }, () => customers(next, 500, false))),
-    );
-    const holdout = await file('holdout.csv', toCsv([customers(next, 500, false)]));
+describe("the README's local session, with the example files", () => {
+  const example = (name: string) => join(ROOT, 'examples/churn', name);
+
+  it('registers, uploads, ingests, trains and verifies the first version, and shows its lineage', async () => {
     await kaizen('models', 'put', POLICY);
-    const upload = await kaizen('upload', train, 'datasets/churn/train.csv');
+    const upload = await kaizen('upload', example('train.csv'), 'datasets/churn/train.csv');
     expect(upload.out).toMatch(
       /^uploaded .*train\.csv to datasets\/churn\/train\.csv \(\d+ bytes, sha256 [0-9a-f]{12}\)$/,
     );
-    await kaizen('upload', holdout, 'datasets/churn/holdout.csv');
-    const kpis = [
-      {
-        type: 'kpi',
-        modelId: 'churn',
-        metric: 'campaign_precision',
-        value: 0.3,
-        count: 400,
-        timestamp: '2026-11-21T06:00:00Z',
-      },
-    ];
-    await kaizen('ingest', await file('kpis.jsonl', kpis.map((row) => JSON.stringify(row)).join('\n')));
+    await kaizen('upload', example('holdout.csv'), 'datasets/churn/holdout.csv');
+    expect((await kaizen('ingest', example('kpis.jsonl'))).out).toBe(
+      `${example('kpis.jsonl')}: stored 2 rows, rejected 0`,
+    );
     const run = await kaizen('run', '--model', 'churn', '--as-of', '2026-11-21T00:00:00Z');
     expect(run.code).toBe(0);
     expect(run.out).toMatch(/^churn: promoted/);
+    expect(run.out).toContain('v1 promoted and verified: campaign_precision 0.09 -> 0.31');
+    const history = await kaizen('history', '--model', 'churn');
+    expect(history.out).toMatch(/^2026-11-21 00:00 {2}promoted +- -> v1/);
     const versions = await kaizen('versions', '--model', 'churn');
     const expectedSha = createHash('sha256')
-      .update(await readFile(train))
+      .update(await readFile(example('train.csv')))
       .digest('hex')
       .slice(0, 12);
     expect(versions.out).toMatch(new RegExp(`v1 +champion +- +2026-11-21 00:00 +1500 +${expectedSha}`));
