@@ -2,6 +2,7 @@ import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
 import { putChecks } from '#shared/checks.ts';
+import { ModelNotFoundError } from '#shared/errors.ts';
 import { getChampions, getPolicy } from '#shared/registry.ts';
 import { automatedAsOf, checkModel, type ModelCheck } from '../fleet/check.ts';
 import { mapLimit } from '../fleet/pool.ts';
@@ -34,11 +35,17 @@ export async function triggerFromRecords(
   const touched = touchedModels(records);
   const modelIds = [...touched.keys()].sort();
   const champions = await getChampions(modelIds);
-  const checks = await mapLimit(modelIds, 8, async (modelId) => {
-    const policy = await getPolicy(modelId);
+  const checks = await mapLimit(modelIds, 8, async (modelId): Promise<ModelCheck | undefined> => {
+    // Records of a model nobody registered must not fail (and endlessly retry) the whole batch.
+    const policy = await getPolicy(modelId).catch((error: Error) => {
+      if (error instanceof ModelNotFoundError) return undefined;
+      throw error;
+    });
+    if (!policy) return undefined;
     const asOf = automatedAsOf(policy, touched.get(modelId) as string, 'ceil');
     return checkModel({ modelId, policy }, champions.get(modelId) ?? null, asOf, 'event');
   });
-  await putChecks('event', new Date().toISOString(), batchId, checks);
-  return checks;
+  const done = checks.filter((check): check is ModelCheck => check !== undefined);
+  await putChecks('event', new Date().toISOString(), batchId, done);
+  return done;
 }

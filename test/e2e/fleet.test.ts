@@ -112,6 +112,15 @@ describe('event trigger', () => {
     expect(await stack.backend.drain()).toEqual([]);
   });
 
+  it('skips records of models nobody registered instead of failing the batch', async () => {
+    await fleet('broken');
+    const checks = await triggerFromRecords(
+      streamRecords([kpi('ghost', T1, 0.3), kpi('broken', hours(T1, -6), 0.31)]),
+      'b',
+    );
+    expect(checks.map((check) => check.modelId)).toEqual(['broken']);
+  });
+
   it('ignores records that are not KPI or drift observations', async () => {
     await fleet('churn');
     const records = streamRecords([kpi('churn', T1, 0.3)]).map((record) => ({
