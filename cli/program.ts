@@ -7,7 +7,7 @@ import { formatIssues, PolicyError, parsePolicy } from '#domain/policy.ts';
 import type { RunRecord } from '#domain/record.ts';
 import { parseRunInput } from '#domain/run.ts';
 import { putBytes, sha256 } from '#shared/artifacts.ts';
-import { listChecks } from '#shared/checks.ts';
+import { latestChecks, listChecks } from '#shared/checks.ts';
 import { putObservations } from '#shared/metrics-store.ts';
 import {
   aliasHistory,
@@ -41,6 +41,13 @@ interface GlobalOptions {
 /** The local state folder: `--home`, else `KAIZEN_HOME`, else `.kaizen` in the working directory. */
 export function kaizenHome(option?: string): string {
   return resolve(option ?? process.env.KAIZEN_HOME ?? '.kaizen');
+}
+
+/** The last `count` UTC dates (YYYY-MM-DD), today first: the partitions of recorded checks. */
+function recentDays(count: number): string[] {
+  return Array.from({ length: count }, (_, i) =>
+    new Date(Date.now() - i * 86_400_000).toISOString().slice(0, 10),
+  );
 }
 
 function wholeNumber(option: string, text: string): number {
@@ -302,11 +309,12 @@ export function buildProgram(io: Io): { program: Command; exitCode: () => number
     .option('--checks <days>', 'also show sweep and event checks of the last N days (UTC)', '0')
     .action(async (options: { model: string; limit: string; checks: string }) => {
       const limit = positiveInteger('--limit', options.limit);
-      const days = Array.from({ length: wholeNumber('--checks', options.checks) }, (_, i) =>
-        new Date(Date.now() - i * 86_400_000).toISOString().slice(0, 10),
-      );
+      const days = recentDays(wholeNumber('--checks', options.checks));
       const { runs, checks } = await withBackend(globals(), async () => ({
-        runs: await listRuns(options.model, limit),
+        // Fetched newest-started first, shown in as-of order so replays of past windows fall into place.
+        runs: (await listRuns(options.model, limit)).sort(
+          (a, b) => b.asOf.localeCompare(a.asOf) || b.startedAt.localeCompare(a.startedAt),
+        ),
         checks: await listChecks(options.model, days),
       }));
       if (globals().json) return io.out(JSON.stringify(days.length > 0 ? { runs, checks } : runs));
@@ -376,22 +384,25 @@ export function buildProgram(io: Io): { program: Command; exitCode: () => number
     .action(async () => {
       const rows = await withBackend(globals(), async () => {
         const entries = await listModels();
+        const checks = await latestChecks(recentDays(2));
         return Promise.all(
           entries.map(async ({ modelId }) => ({
             modelId,
             champion: await getChampion(modelId),
             lastRun: (await listRuns(modelId, 1))[0] ?? null,
+            lastCheck: checks.get(modelId) ?? null,
           })),
         );
       });
       if (globals().json) return io.out(JSON.stringify(rows));
       io.out(
         table(
-          ['MODEL', 'CHAMPION', 'SINCE', 'LAST RUN', 'OUTCOME', 'SUMMARY'],
+          ['MODEL', 'CHAMPION', 'SINCE', 'LAST CHECK', 'LAST RUN', 'OUTCOME', 'SUMMARY'],
           rows.map((row) => [
             row.modelId,
             version(row.champion?.version),
             shortTime(row.champion?.since),
+            row.lastCheck ? `${shortTime(row.lastCheck.checkedAt)} ${row.lastCheck.action}` : undefined,
             shortTime(row.lastRun?.asOf),
             row.lastRun?.outcome,
             row.lastRun?.summary,

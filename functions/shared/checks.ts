@@ -46,12 +46,24 @@ export async function putChecks(
   );
 }
 
+export type RecordedCheck = ModelCheck & { checkedAt: string; source: string };
+
 /** A model's recorded checks on the given days (YYYY-MM-DD), newest first. */
-export async function listChecks(
-  modelId: string,
-  days: string[],
-): Promise<(ModelCheck & { checkedAt: string; source: string })[]> {
-  const found: (ModelCheck & { checkedAt: string; source: string })[] = [];
+export async function listChecks(modelId: string, days: string[]): Promise<RecordedCheck[]> {
+  return (await readChecks(days)).filter((check) => check.modelId === modelId);
+}
+
+/** The newest recorded check of every model on the given days. */
+export async function latestChecks(days: string[]): Promise<Map<string, RecordedCheck>> {
+  const latest = new Map<string, RecordedCheck>();
+  for (const check of await readChecks(days))
+    if (!latest.has(check.modelId)) latest.set(check.modelId, check);
+  return latest;
+}
+
+/** Every check recorded on the given days, newest first. */
+async function readChecks(days: string[]): Promise<RecordedCheck[]> {
+  const found: RecordedCheck[] = [];
   for (const day of days) {
     let ExclusiveStartKey: Record<string, unknown> | undefined;
     do {
@@ -65,9 +77,8 @@ export async function listChecks(
       );
       for (const item of page.Items ?? []) {
         for (const check of (item.checks as CompactCheck[]) ?? []) {
-          if (check.m !== modelId) continue;
           found.push({
-            modelId,
+            modelId: check.m,
             action: check.a,
             summary: check.s,
             asOf: check.asOf,

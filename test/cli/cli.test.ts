@@ -188,7 +188,7 @@ describe('kaizen run, history and status', () => {
     const history = await kaizen('history', '--model', 'churn');
     expect(history.out).toMatch(/^2026-11-21 00:00 {2}dry-run +- -> - {2}dry run, retrain: no champion yet/);
     const status = await kaizen('status');
-    expect(status.out).toMatch(/churn +- +- +2026-11-21 00:00 +dry-run/);
+    expect(status.out).toMatch(/churn +- +- +- +2026-11-21 00:00 +dry-run/);
   });
 });
 
@@ -218,5 +218,20 @@ describe("the README's local session, with the example files", () => {
       .slice(0, 12);
     expect(versions.out).toMatch(new RegExp(`v1 +champion +- +2026-11-21 00:00 +1500 +${expectedSha}`));
     expect(versions.out).toMatch(/2026-11-21 00:00 {2}- -> v1 {2}promoted by the gate/);
+  });
+});
+
+describe('kaizen sweep and status', () => {
+  it('a sweep records a check per model, and status shows it next to the last run', async () => {
+    await kaizen('models', 'put', POLICY);
+    const sweep = await kaizen('sweep');
+    expect(sweep.out).toMatch(/^swept 1 models in 1 pages: 0 healthy, 0 watch, 1 retrain \(1 loops started/);
+    // The loop it started failed (no training data was uploaded): the sweep says so with a non-zero exit.
+    expect(sweep.code).toBe(1);
+    const status = await kaizen('status');
+    expect(status.out).toMatch(/^MODEL +CHAMPION +SINCE +LAST CHECK +LAST RUN +OUTCOME +SUMMARY/);
+    expect(status.out).toMatch(
+      /churn +- +- +\d{4}-\d{2}-\d{2} \d{2}:\d{2} retrain +\d{4}-\d{2}-\d{2} \d{2}:\d{2} +failed/,
+    );
   });
 });
