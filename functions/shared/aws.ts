@@ -1,6 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, paginateQuery, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { config } from './config.ts';
 
 let documentClient: DynamoDBDocumentClient | undefined;
@@ -26,4 +26,21 @@ export function resetClients(): void {
   s3Client?.destroy();
   documentClient = undefined;
   s3Client = undefined;
+}
+
+/**
+ * The items of a query across all its pages, without the table keys `pk` and `sk`; with `limit`, it stops
+ * reading once it has that many.
+ */
+export async function queryItems(
+  input: QueryCommandInput,
+  limit?: number,
+): Promise<Record<string, unknown>[]> {
+  const items: Record<string, unknown>[] = [];
+  const config = { client: ddb(), ...(limit === undefined ? {} : { pageSize: Math.min(limit, 100) }) };
+  for await (const page of paginateQuery(config, input)) {
+    for (const { pk: _pk, sk: _sk, ...item } of page.Items ?? []) items.push(item);
+    if (limit !== undefined && items.length >= limit) return items.slice(0, limit);
+  }
+  return items;
 }

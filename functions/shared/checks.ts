@@ -1,6 +1,6 @@
-import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { ModelCheck } from '../fleet/check.ts';
-import { ddb } from './aws.ts';
+import { ddb, queryItems } from './aws.ts';
 import { config } from './config.ts';
 
 /** Compact form of a check, so a page of a hundred fits one small item. */
@@ -65,32 +65,25 @@ export async function latestChecks(days: string[]): Promise<Map<string, Recorded
 async function readChecks(days: string[]): Promise<RecordedCheck[]> {
   const found: RecordedCheck[] = [];
   for (const day of days) {
-    let ExclusiveStartKey: Record<string, unknown> | undefined;
-    do {
-      const page = await ddb().send(
-        new QueryCommand({
-          TableName: config().runsTable,
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': `CHECKS#${day}` },
-          ExclusiveStartKey,
-        }),
-      );
-      for (const item of page.Items ?? []) {
-        for (const check of (item.checks as CompactCheck[]) ?? []) {
-          found.push({
-            modelId: check.m,
-            action: check.a,
-            summary: check.s,
-            asOf: check.asOf,
-            checkedAt: item.checkedAt as string,
-            source: item.source as string,
-            ...(check.st ? { start: check.st } : {}),
-            ...(check.x ? { execution: check.x } : {}),
-          });
-        }
+    const items = await queryItems({
+      TableName: config().runsTable,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': `CHECKS#${day}` },
+    });
+    for (const item of items) {
+      for (const check of (item.checks as CompactCheck[]) ?? []) {
+        found.push({
+          modelId: check.m,
+          action: check.a,
+          summary: check.s,
+          asOf: check.asOf,
+          checkedAt: item.checkedAt as string,
+          source: item.source as string,
+          ...(check.st ? { start: check.st } : {}),
+          ...(check.x ? { execution: check.x } : {}),
+        });
       }
-      ExclusiveStartKey = page.LastEvaluatedKey;
-    } while (ExclusiveStartKey);
+    }
   }
   return found.sort((a, b) => b.checkedAt.localeCompare(a.checkedAt));
 }

@@ -1,8 +1,8 @@
-import { BatchWriteCommand, type BatchWriteCommandOutput, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, type BatchWriteCommandOutput } from '@aws-sdk/lib-dynamodb';
 import type { Observation } from '#domain/observations.ts';
 import type { Window } from '#domain/run.ts';
 import type { QualityRecord } from '#domain/windows.ts';
-import { ddb } from './aws.ts';
+import { ddb, queryItems } from './aws.ts';
 import { config } from './config.ts';
 import { TransientError } from './errors.ts';
 
@@ -51,22 +51,10 @@ export async function queryObservations(
   modelId: string,
   window: Window,
 ): Promise<(Observation | QualityRecord)[]> {
-  const items: (Observation | QualityRecord)[] = [];
-  let ExclusiveStartKey: Record<string, unknown> | undefined;
-  do {
-    const page = await ddb().send(
-      new QueryCommand({
-        TableName: config().metricsTable,
-        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :start AND :end',
-        ExpressionAttributeValues: { ':pk': modelId, ':start': window.start, ':end': window.end },
-        ExclusiveStartKey,
-      }),
-    );
-    for (const item of page.Items ?? []) {
-      const { pk: _pk, sk: _sk, ...observation } = item;
-      items.push(observation as Observation | QualityRecord);
-    }
-    ExclusiveStartKey = page.LastEvaluatedKey;
-  } while (ExclusiveStartKey);
-  return items;
+  const items = await queryItems({
+    TableName: config().metricsTable,
+    KeyConditionExpression: 'pk = :pk AND sk BETWEEN :start AND :end',
+    ExpressionAttributeValues: { ':pk': modelId, ':start': window.start, ':end': window.end },
+  });
+  return items as unknown as (Observation | QualityRecord)[];
 }

@@ -9,7 +9,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { type ModelPolicy, parsePolicy } from '#domain/policy.ts';
 import type { Candidate, Champion } from '#domain/run.ts';
-import { ddb } from './aws.ts';
+import { ddb, queryItems } from './aws.ts';
 import { config } from './config.ts';
 import { ConflictError, ModelNotFoundError, TransientError } from './errors.ts';
 import { TABLE_KEYS } from './tables.ts';
@@ -301,22 +301,12 @@ export async function aliasHistory(modelId: string): Promise<AliasChange[]> {
 }
 
 async function queryPrefix(modelId: string, prefix: string, forward: boolean) {
-  const items: Record<string, unknown>[] = [];
-  let ExclusiveStartKey: Record<string, unknown> | undefined;
-  do {
-    const page = await ddb().send(
-      new QueryCommand({
-        TableName: table(),
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-        ExpressionAttributeValues: { ':pk': modelId, ':prefix': prefix },
-        ScanIndexForward: forward,
-        ExclusiveStartKey,
-      }),
-    );
-    for (const { pk: _pk, sk: _sk, ...item } of page.Items ?? []) items.push(item);
-    ExclusiveStartKey = page.LastEvaluatedKey;
-  } while (ExclusiveStartKey);
-  return items;
+  return queryItems({
+    TableName: table(),
+    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+    ExpressionAttributeValues: { ':pk': modelId, ':prefix': prefix },
+    ScanIndexForward: forward,
+  });
 }
 
 export async function setVersionStatus(
