@@ -1,4 +1,5 @@
 import { durationSeconds } from './duration.ts';
+import { fmt, pct } from './format.ts';
 import type { KpiRule, ModelPolicy } from './policy.ts';
 import { driftThreshold } from './policy.ts';
 import type { BlockedBy, Champion, Decision, KpiSummary, LockState, Observed, Reason } from './run.ts';
@@ -328,12 +329,4 @@ function blockFor(input: AnalyzeInput): { blockedBy: BlockedBy; reason: Reason }
     };
   }
   return undefined;
-}
-
-function fmt(value: number): string {
-  return String(Number(value.toPrecision(4)));
-}
-
-function pct(value: number): string {
-  return `${(value * 100).toFixed(1)}%`;
 }

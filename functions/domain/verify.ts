@@ -1,4 +1,5 @@
 import { relativeWorsening } from './analyze.ts';
+import { fmt, pct } from './format.ts';
 import type { ModelPolicy } from './policy.ts';
 import type { KpiSummary, Verdict } from './run.ts';
 
@@ -59,12 +60,4 @@ export function verifyRollout(input: VerifyInput): { verdict: Verdict; reasons: 
     };
   }
   return { verdict: 'pass', reasons };
-}
-
-function fmt(value: number): string {
-  return String(Number(value.toPrecision(4)));
-}
-
-function pct(value: number): string {
-  return `${(value * 100).toFixed(1)}%`;
 }
