@@ -14,14 +14,7 @@ const later = (iso: string) => new Date(Date.parse(iso) + 6 * 3_600_000).toISOSt
 
 let stack: TestStack;
 
-/** First run: no champion, so the loop trains v1 on pre-change data and verifies it on good post-deploy KPIs. */
-async function bootstrap() {
-  await writeDatasets(stack.policy, { seed: 1, shifted: false });
-  await observe(precision(later(T0), 0.3));
-  const result = await stack.run({ asOf: T0 });
-  expect(result.record?.outcome).toBe('promoted');
-  return result;
-}
+const bootstrap = () => stack.bootstrap(T0);
 
 beforeEach(async () => {
   stack = await freshStack();

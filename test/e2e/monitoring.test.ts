@@ -16,11 +16,7 @@ const trafficKey = (windowEnd: string) => `datasets/churn/traffic/${hours(window
 
 let stack: TestStack;
 
-async function bootstrap() {
-  await writeDatasets(stack.policy, { seed: 1, shifted: false });
-  await observe(precision(hours(T0, 6), 0.3));
-  expect((await stack.run({ asOf: T0 })).record?.outcome).toBe('promoted');
-}
+const bootstrap = () => stack.bootstrap(T0);
 
 beforeEach(async () => {
   stack = await freshStack();

@@ -20,15 +20,29 @@ export async function freshStack(overrides: Partial<ModelPolicy> = {}, options: 
   const example = JSON.parse(await readFile(join(ROOT, 'examples/churn-policy.json'), 'utf8'));
   const policy = parsePolicy({ ...example, ...overrides });
   if (options.register ?? true) await putPolicy(policy);
+  const run = (input: Partial<RunInput> & { asOf: string }) =>
+    backend.runLoop(
+      { modelId: policy.modelId, force: false, dryRun: false, ...input },
+      executionName('test', policy.modelId),
+    );
   return {
     home,
     backend,
     policy,
-    run: (input: Partial<RunInput> & { asOf: string }) =>
-      backend.runLoop(
-        { modelId: policy.modelId, force: false, dryRun: false, ...input },
-        executionName('test', policy.modelId),
-      ),
+    run,
+    /**
+     * First run as of `asOf`: no champion, so the loop trains v1 on pre-change data and verifies it on good
+     * post-deploy KPIs (campaign precision 0.3 six hours later).
+     */
+    async bootstrap(asOf: string) {
+      await writeDatasets(policy, { seed: 1, shifted: false });
+      await observe(precision(new Date(Date.parse(asOf) + 6 * 3_600_000).toISOString(), 0.3));
+      const result = await run({ asOf });
+      if (result.record?.outcome !== 'promoted') {
+        throw new Error(`bootstrap ended ${result.record?.outcome ?? result.status}, not promoted`);
+      }
+      return result;
+    },
     async close() {
       await backend.close();
       await rm(home, { recursive: true, force: true });

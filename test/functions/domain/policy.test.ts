@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseDuration } from '#domain/duration.ts';
 import { PolicyError, parsePolicy } from '#domain/policy.ts';
+import { thrownBy } from '../../support/errors.ts';
 
 const valid = {
   modelId: 'churn',
@@ -9,15 +10,8 @@ const valid = {
   evaluation: { holdout: 'datasets/churn/holdout.csv' },
 };
 
-function issuesOf(document: unknown): string[] {
-  try {
-    parsePolicy(document, 'policy.json');
-  } catch (error) {
-    expect(error).toBeInstanceOf(PolicyError);
-    return (error as PolicyError).issues;
-  }
-  throw new Error('expected the policy to be rejected');
-}
+const issuesOf = (document: unknown) =>
+  thrownBy(PolicyError, () => parsePolicy(document, 'policy.json')).issues;
 
 describe('parsePolicy', () => {
   it('fills defaults for a minimal valid policy', () => {

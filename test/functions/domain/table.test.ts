@@ -1,17 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { column, DataError, MAX_LISTED_PROBLEMS, parseNumericTable } from '#domain/table.ts';
+import { thrownBy } from '../../support/errors.ts';
 
-/** Runs `fn` and returns the DataError it throws (fails the test if it throws anything else or nothing). */
-function dataError(fn: () => unknown): DataError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(DataError);
-    return error as DataError;
-  }
-  throw new Error('expected a DataError');
-}
+const dataError = (fn: () => unknown) => thrownBy(DataError, fn);
 
 describe('parseNumericTable', () => {
   it('reads the requested columns in the requested order, row-major, ignoring other columns', () => {

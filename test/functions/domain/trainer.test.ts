@@ -11,6 +11,7 @@ import {
   type TrainingParams,
   trainLogisticRegression,
 } from '#domain/trainer.ts';
+import { thrownBy } from '../../support/errors.ts';
 
 const PARAMS: TrainingParams = { learningRate: 0.5, epochs: 300, l2: 0.001 };
 
@@ -48,15 +49,7 @@ function norm(values: number[]): number {
   return Math.sqrt(values.reduce((sum, v) => sum + v * v, 0));
 }
 
-function dataError(fn: () => unknown): DataError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(DataError);
-    return error as DataError;
-  }
-  throw new Error('expected a DataError');
-}
+const dataError = (fn: () => unknown) => thrownBy(DataError, fn);
 
 describe('trainLogisticRegression', () => {
   it('learns a noisy dataset about as well as the true model, on fresh data', () => {
