@@ -20,10 +20,9 @@ import { computeMonitoring } from '#domain/monitoring.ts';
 import { MonitoringSchema } from '#domain/policy.ts';
 import { checkQuality } from '#domain/quality.ts';
 import { mulberry32 as random } from '#domain/random.ts';
-import { startLocalStack } from '#local/stack.ts';
-import { s3 } from '#shared/aws.ts';
-import { config } from '#shared/config.ts';
-import { type ReadStats, readDatasetFromS3 } from '#shared/datasets.ts';
+import { type LocalStack, localContext, startLocalStack } from '#local/stack.ts';
+import type { KaizenContext } from '#runtime/context.ts';
+import { type ReadStats, readDatasetFromS3 } from '#stores/datasets.ts';
 
 const ROWS = 1_000_000;
 const FEATURES = 50;
@@ -110,10 +109,10 @@ async function writeDataset(path: string, current: boolean): Promise<number> {
   return statSync(path).size;
 }
 
-async function upload(path: string, key: string, size: number): Promise<void> {
-  await s3().send(
+async function upload(ctx: KaizenContext, path: string, key: string, size: number): Promise<void> {
+  await ctx.s3.send(
     new PutObjectCommand({
-      Bucket: config().bucket,
+      Bucket: ctx.config.bucket,
       Key: key,
       Body: createReadStream(path),
       ContentLength: size,
@@ -138,16 +137,19 @@ interface Measurement {
   methods: string[];
 }
 
-/** The measured part, in a fresh process pointed at the parent's local S3 by the inherited environment. */
-async function measure(): Promise<void> {
+const NO_LOOPS = { start: () => Promise.reject(new Error('the dataset bench starts no loops')) };
+
+/** The measured part, in a fresh process with its own context on the parent's local S3 (`endpoints` as JSON). */
+async function measure(endpoints: LocalStack['endpoints']): Promise<void> {
+  const ctx = localContext(endpoints, NO_LOOPS);
   const baselineMb = process.memoryUsage().rss / 2 ** 20;
   const features = names.map((name) => ({ name, type: 'numeric' as const }));
   const policy = MonitoringSchema.parse({ reference: REFERENCE_KEY, current: CURRENT_KEY, features });
   const stats: ReadStats = { requests: 0, bytes: 0 };
   const t0 = performance.now();
-  const reference = await readDatasetFromS3(REFERENCE_KEY, features, { stats });
+  const reference = await readDatasetFromS3(ctx, REFERENCE_KEY, features, { stats });
   const t1 = performance.now();
-  const current = await readDatasetFromS3(CURRENT_KEY, features, { stats });
+  const current = await readDatasetFromS3(ctx, CURRENT_KEY, features, { stats });
   const t2 = performance.now();
   const result = computeMonitoring(policy, reference, current);
   const t3 = performance.now();
@@ -170,15 +172,20 @@ async function measure(): Promise<void> {
     failedChecks: result.quality.findings.filter((f) => !f.passed).map((f) => `${f.feature}:${f.check}`),
     methods: [...new Set(result.features.map((f) => f.method))],
   };
+  ctx.close();
   process.stdout.write(`${JSON.stringify(measurement)}\n`);
 }
 
-function runChild(): Promise<Measurement> {
+function runChild(endpoints: LocalStack['endpoints']): Promise<Measurement> {
   const self = fileURLToPath(import.meta.url);
-  const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), self, '--measure'], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-    env: process.env,
-  });
+  const child = spawn(
+    process.execPath,
+    ['--import', import.meta.resolve('tsx'), self, '--measure', JSON.stringify(endpoints)],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env: process.env,
+    },
+  );
   let out = '';
   child.stdout.on('data', (chunk: Buffer) => {
     out += chunk.toString('utf8');
@@ -199,6 +206,7 @@ const seconds = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
 export async function runDatasetBench(): Promise<void> {
   const home = await mkdtemp(join(tmpdir(), 'kaizen-dataset-bench-'));
   const stack = await startLocalStack({ home });
+  const ctx = stack.context(NO_LOOPS);
   try {
     const started = performance.now();
     const sizes: number[] = [];
@@ -208,12 +216,12 @@ export async function runDatasetBench(): Promise<void> {
     ] as const) {
       const path = join(home, current ? 'current.parquet' : 'reference.parquet');
       const size = await writeDataset(path, current);
-      await upload(path, key, size);
+      await upload(ctx, path, key, size);
       await rm(path);
       sizes.push(size);
     }
     const prepared = performance.now();
-    const m = await runChild();
+    const m = await runChild(stack.endpoints);
     const readMs = m.readReferenceMs + m.readCurrentMs;
     console.log(
       `dataset bench: reference and current window of ${ROWS.toLocaleString('en')} rows x ${FEATURES} numeric features,`,
@@ -245,12 +253,14 @@ export async function runDatasetBench(): Promise<void> {
         `${fits ? 'fits' : 'does NOT fit'} a ${LAMBDA_MB} MB Lambda (${((m.peakMb / LAMBDA_MB) * 100).toFixed(0)}%)`,
     );
   } finally {
+    ctx.close();
     await stack.stop();
     await rm(home, { recursive: true, force: true });
   }
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  if (process.argv.includes('--measure')) await measure();
+  const at = process.argv.indexOf('--measure');
+  if (at >= 0) await measure(JSON.parse(process.argv[at + 1] ?? '{}'));
   else await runDatasetBench();
 }

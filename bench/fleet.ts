@@ -4,14 +4,14 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { STEPS } from '#contracts/steps.ts';
 import type { Observation } from '#domain/observations.ts';
 import { parsePolicy } from '#domain/policy.ts';
-import { ddb, s3 } from '#shared/aws.ts';
-import { putObservations } from '#shared/metrics-store.ts';
-import { moveChampion, putPolicy, setBaseline } from '#shared/registry.ts';
+import { moveChampion, setBaseline } from '#stores/champion.ts';
+import { putObservations } from '#stores/observations.ts';
+import { putPolicy } from '#stores/policies.ts';
 import { localBackend } from '../cli/backend.ts';
 import { mapLimit } from '../functions/fleet/pool.ts';
-import { STEPS } from '../functions/steps.ts';
 import { countCapacity, countRequests } from './capacity.ts';
 
 /** Public on-demand prices, us-east-1, USD (AWS price pages as of 2025; no free tier applied). */
@@ -108,6 +108,7 @@ export async function runFleetBench(
 ): Promise<FleetBenchResult> {
   const home = await mkdtemp(join(tmpdir(), 'kaizen-fleet-bench-'));
   const backend = await localBackend(home);
+  const { ctx } = backend;
   try {
     // KPI monitoring only. A policy that computes drift from datasets also reads the window's dataset: one
     // S3 GET per check until it arrives (about $0.29 a month per 1,000 models checked hourly if it never does),
@@ -121,8 +122,8 @@ export async function runFleetBench(
 
     const seedStart = performance.now();
     await mapLimit(ids, 32, async (modelId) => {
-      await putPolicy(parsePolicy({ ...example, modelId }));
-      await moveChampion({
+      await putPolicy(ctx, parsePolicy({ ...example, modelId }));
+      await moveChampion(ctx, {
         modelId,
         version: 1,
         artifactKey: `models/${modelId}/bench/model.json`,
@@ -131,7 +132,7 @@ export async function runFleetBench(
         executionName: 'bench',
         since: '2026-10-01T00:00:00.000Z',
       });
-      await setBaseline(modelId, 1, { campaign_precision: 0.3 });
+      await setBaseline(ctx, modelId, 1, { campaign_precision: 0.3 });
     });
     const observations: Observation[] = ids.flatMap((modelId, m) =>
       Array.from({ length: 7 }, (_, day) => ({
@@ -149,14 +150,14 @@ export async function runFleetBench(
           observations.slice(offset + i * 25, offset + (i + 1) * 25),
         ).filter((b) => b.length),
         16,
-        (batch) => putObservations(batch),
+        (batch) => putObservations(ctx, batch),
       );
     }
     const seedSeconds = (performance.now() - seedStart) / 1000;
 
     const pageSize = 100;
-    const counting = countCapacity(ddb());
-    const s3Requests = countRequests(s3());
+    const counting = countCapacity(ctx.ddb);
+    const s3Requests = countRequests(ctx.s3);
     const sweepStart = performance.now();
     const sweep = await backend.runSweep({ at, pageSize }, 'bench-sweep');
     const sweepSeconds = (performance.now() - sweepStart) / 1000;

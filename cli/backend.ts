@@ -6,16 +6,18 @@ import {
   StartExecutionCommand,
   StartSyncExecutionCommand,
 } from '@aws-sdk/client-sfn';
+import type { StackOutput } from '#contracts/outputs.ts';
+import { FLEET_SWEEP_ASL, IMPROVEMENT_LOOP_ASL } from '#contracts/workflows.ts';
+import type { Observation } from '#domain/observations.ts';
 import type { RunRecord } from '#domain/record.ts';
-import type { RunInput } from '#domain/run.ts';
-import { resetClients } from '#shared/aws.ts';
-import { ENV, resetConfig } from '#shared/config.ts';
-import { setLoopStarter } from '#shared/starter.ts';
-import { FLEET_SWEEP_ASL, IMPROVEMENT_LOOP_ASL } from '../functions/steps.ts';
-import type { SweepState } from '../functions/sweep/sweep.ts';
-import type { StackOutput } from '../lib/kaizen-stack.ts';
-import { LocalEngine, type LocalRunOptions } from '../local/engine.ts';
-import { type LocalStack, startLocalStack } from '../local/stack.ts';
+import type { ModelCheck, RunInput } from '#domain/run.ts';
+import type { SweepState } from '#domain/sweep.ts';
+import { LocalEngine, type LocalRunOptions } from '#local/engine.ts';
+import { type LocalStack, startLocalStack } from '#local/stack.ts';
+import { streamRecords } from '#local/streams.ts';
+import { createContext, type KaizenConfig, type KaizenContext } from '#runtime/context.ts';
+import { stepFunctionsStarter } from '#runtime/loops.ts';
+import { triggerFromRecords } from '../functions/trigger/trigger.ts';
 import { UsageError } from './io.ts';
 
 /** How an improvement-loop execution ended. */
@@ -40,11 +42,18 @@ export interface SweepResult {
 export interface Backend {
   readonly description: string;
   readonly local: boolean;
+  /** The stores' context: clients and names of the backend's tables and bucket. */
+  readonly ctx: KaizenContext;
   runLoop(input: RunInput, executionName: string, options?: LocalRunOptions): Promise<LoopResult>;
   /** Runs the fleet sweep, as the schedule does. */
   runSweep(input: Record<string, unknown>, executionName: string): Promise<SweepResult>;
   /** Waits for loops started in the background (by a sweep or a trigger) and returns their results. */
   drain(): Promise<LoopResult[]>;
+  /**
+   * What happens after observations were stored: on AWS the metrics table's stream feeds the trigger
+   * function (nothing to do here); locally the same trigger code runs on stream-shaped records of them.
+   */
+  stored(observations: readonly Observation[]): Promise<ModelCheck[]>;
   close(): Promise<void>;
 }
 
@@ -56,8 +65,14 @@ export async function localBackend(
   logLevel = 'SILENT',
 ): Promise<Backend & { stack: LocalStack }> {
   const stack = await startLocalStack({ home, logLevel });
-  resetClients();
-  const engine = new LocalEngine({ home, root: PROJECT_ROOT });
+  // Loops started by sweeps and triggers run in the background, as StartExecution would; drain() awaits them.
+  let started: Promise<LoopResult>[] = [];
+  const ctx = stack.context({
+    async start(name, input) {
+      started.push(runLoop(input, name));
+    },
+  });
+  const engine = new LocalEngine({ home, root: PROJECT_ROOT, context: ctx });
   const runLoop = async (
     input: RunInput,
     executionName: string,
@@ -69,13 +84,6 @@ export async function localBackend(
     if (execution.error) result.error = execution.error;
     return result;
   };
-  // Loops started by sweeps and triggers run in the background, as StartExecution would; drain() awaits them.
-  let started: Promise<LoopResult>[] = [];
-  setLoopStarter({
-    async start(name, input) {
-      started.push(runLoop(input, name));
-    },
-  });
   const drain = async () => {
     const results: LoopResult[] = [];
     while (started.length > 0) {
@@ -88,6 +96,7 @@ export async function localBackend(
   return {
     stack,
     local: true,
+    ctx,
     description: `local stack in ${home}`,
     runLoop,
     async runSweep(input, executionName) {
@@ -99,21 +108,24 @@ export async function localBackend(
       return result;
     },
     drain,
+    async stored(observations) {
+      if (observations.length === 0) return [];
+      return triggerFromRecords(ctx, streamRecords(observations), `ingest-${Date.now()}`);
+    },
     async close() {
       await drain();
-      setLoopStarter(undefined);
-      resetClients();
+      ctx.close();
       await stack.stop();
     },
   };
 }
 
-/** Output keys of the deployed stack and the variables they fill. */
-const OUTPUTS: Partial<Record<StackOutput, string>> = {
-  MetricsTableName: ENV.metricsTable,
-  RegistryTableName: ENV.registryTable,
-  RunsTableName: ENV.runsTable,
-  BucketName: ENV.bucket,
+/** Output keys of the deployed stack and the configuration they fill. */
+const OUTPUTS: Record<keyof KaizenConfig, StackOutput> = {
+  metricsTable: 'MetricsTableName',
+  registryTable: 'RegistryTableName',
+  runsTable: 'RunsTableName',
+  bucket: 'BucketName',
 };
 
 /** A deployed stack, found by name through its CloudFormation outputs; credentials from the usual chain. */
@@ -127,22 +139,23 @@ export async function awsBackend(
   const outputs = new Map(
     (Stacks?.[0]?.Outputs ?? []).map((output) => [output.OutputKey, output.OutputValue]),
   );
-  for (const [key, variable] of Object.entries(OUTPUTS)) {
+  const config = {} as Record<keyof KaizenConfig, string>;
+  for (const [field, key] of Object.entries(OUTPUTS) as [keyof KaizenConfig, StackOutput][]) {
     const value = outputs.get(key);
     if (!value) throw new UsageError(`stack ${stackName} has no output ${key}; is it a Kaizen Loop stack?`);
-    process.env[variable] = value;
+    config[field] = value;
   }
   const stateMachineArn = outputs.get('ImprovementLoopArn' satisfies StackOutput);
   const sweepArn = outputs.get('FleetSweepArn' satisfies StackOutput);
   if (!stateMachineArn || !sweepArn) {
     throw new UsageError(`stack ${stackName} lacks the ImprovementLoopArn and FleetSweepArn outputs`);
   }
-  resetConfig();
-  resetClients();
   const sfn = options.sfn ?? new SFNClient({});
+  const ctx = createContext({ config, loops: stepFunctionsStarter(stateMachineArn, sfn) });
   return {
     description: `stack ${stackName}`,
     local: false,
+    ctx,
     async runSweep(input, executionName) {
       // The sweep is an Express workflow: run it synchronously and read its output.
       const execution = await sfn.send(
@@ -162,6 +175,9 @@ export async function awsBackend(
       return result;
     },
     async drain() {
+      return [];
+    },
+    async stored() {
       return [];
     },
     async runLoop(input, executionName) {
@@ -191,6 +207,7 @@ export async function awsBackend(
       }
     },
     async close() {
+      ctx.close();
       cloudFormation.destroy();
       sfn.destroy();
     },

@@ -1,11 +1,8 @@
 import { createReadStream } from 'node:fs';
 import { extname } from 'node:path';
 import { createInterface } from 'node:readline';
-import { marshall } from '@aws-sdk/util-dynamodb';
-import type { DynamoDBRecord } from 'aws-lambda';
 import { parse } from 'csv-parse';
 import { type Observation, parseObservation, type RejectedRow } from '#domain/observations.ts';
-import { observationKey } from '#shared/metrics-store.ts';
 import { UsageError } from './io.ts';
 
 /** A decoded row with its 1-based line number in the file, or why it could not be decoded. */
@@ -105,23 +102,4 @@ export async function ingestRows(
     stored += batch.length;
   }
   return { stored, rejected };
-}
-
-/** Stream-shaped records (as DynamoDB Streams delivers NEW_IMAGE inserts) of stored observations. */
-export function streamRecords(observations: readonly Observation[]): DynamoDBRecord[] {
-  return observations.map((observation, index) => {
-    const keys = { pk: observation.modelId, sk: observationKey(observation) };
-    return {
-      eventID: String(index),
-      eventName: 'INSERT',
-      eventSource: 'aws:dynamodb',
-      dynamodb: {
-        Keys: marshall(keys) as NonNullable<DynamoDBRecord['dynamodb']>['Keys'],
-        NewImage: marshall({ ...keys, ...observation }, { removeUndefinedValues: true }) as NonNullable<
-          DynamoDBRecord['dynamodb']
-        >['NewImage'],
-        StreamViewType: 'NEW_IMAGE',
-      },
-    };
-  });
 }

@@ -1,3 +1,5 @@
+import { KaizenError } from '#contracts/errors.ts';
+
 /** Where a command writes; the CLI uses the process streams, tests capture the text. */
 export interface Io {
   out(text: string): void;
@@ -10,8 +12,10 @@ export const processIo: Io = {
 };
 
 /** An error the CLI reports as one clear message (no stack trace) with a non-zero exit code. */
-export class UsageError extends Error {
+export class UsageError extends KaizenError {
   override readonly name = 'UsageError';
+  readonly retryable = false;
+  readonly userFault = true;
   constructor(
     message: string,
     readonly exitCode = 2,

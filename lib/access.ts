@@ -1,4 +1,4 @@
-import { type RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { type Duration, type RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { CfnTable, type ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
@@ -6,37 +6,9 @@ import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { CfnBucket, type IBucket } from 'aws-cdk-lib/aws-s3';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
-import { ENV } from '#shared/config.ts';
-import { LOOP_ARN_VARIABLE } from '#shared/starter.ts';
-import { type FunctionName, StepFunction } from './step-function.ts';
-
-export type Access = 'read' | 'readWrite';
-
-/** The stores and actions one function may use. */
-export interface FunctionAccess {
-  readonly metrics?: Access;
-  readonly registry?: Access;
-  readonly runs?: Access;
-  readonly bucket?: Access;
-  /** `start`: may start executions of the improvement loop (and gets its ARN in the environment). */
-  readonly loop?: 'start';
-}
-
-/** What each function may touch; anything not listed is denied. */
-export const STEP_ACCESS: Record<FunctionName, FunctionAccess> = {
-  // Monitor takes the per-model lock (a registry item) that Record releases.
-  monitor: { metrics: 'read', registry: 'readWrite' },
-  analyze: {},
-  train: { bucket: 'readWrite', registry: 'readWrite' },
-  evaluate: { bucket: 'read', registry: 'read' },
-  deploy: { registry: 'readWrite' },
-  verify: { metrics: 'read' },
-  rollback: { registry: 'readWrite' },
-  record: { runs: 'readWrite', registry: 'readWrite' },
-  // Sweep and trigger record their checks and start markers in the runs table.
-  sweep: { metrics: 'read', registry: 'read', runs: 'readWrite', loop: 'start' },
-  trigger: { metrics: 'read', registry: 'read', runs: 'readWrite', loop: 'start' },
-};
+import { ENV } from '#contracts/env.ts';
+import { type Access, FUNCTIONS, type FunctionName, type StepAccess } from '#contracts/steps.ts';
+import { StepFunction } from './step-function.ts';
 
 const BUCKET_ACTIONS: Record<Access, { objects: string[]; bucket: string[] }> = {
   // ListBucket turns a missing key into NoSuchKey instead of AccessDenied.
@@ -46,6 +18,17 @@ const BUCKET_ACTIONS: Record<Access, { objects: string[]; bucket: string[] }> = 
     bucket: ['s3:ListBucket'],
   },
 };
+
+/** Memory and timeout of one function, overriding the step registry's defaults. */
+export interface FunctionSettings {
+  /** @default FUNCTIONS[name].memoryMb */
+  readonly memoryMb?: number;
+  /** @default FUNCTIONS[name].timeoutSeconds */
+  readonly timeout?: Duration;
+}
+
+/** Settings per function (CDK context `kaizen:memory:<name>`, `kaizen:timeout:<name>`). */
+export type FunctionSettingsMap = Readonly<Partial<Record<FunctionName, FunctionSettings>>>;
 
 /** The tables and the bucket of Kaizen Loop, as the functions see them. */
 export interface KaizenStores {
@@ -60,17 +43,14 @@ export interface KaizenStores {
 }
 
 export interface KaizenFunctionProps {
-  /** Which function to build; its grants come from `STEP_ACCESS`. */
+  /** Which function to build; its grants come from the step registry's `access`. */
   readonly name: FunctionName;
   /** The stores to grant access to. */
   readonly stores: KaizenStores;
   /** The improvement loop; required when the function's access includes `loop: 'start'`. */
   readonly loop?: IStateMachine;
-  /**
-   * Description of the function.
-   * @default `Kaizen Loop <name> step`
-   */
-  readonly description?: string;
+  /** Memory and timeout instead of the registry's defaults. */
+  readonly settings?: FunctionSettings;
   /**
    * Retention of the function's log group.
    * @default RetentionDays.ONE_MONTH
@@ -85,10 +65,10 @@ export interface KaizenFunctionProps {
 
 /**
  * Builds one function with the `StepFunction` defaults, the names of all stores in its environment
- * (the handlers' config reads them all) and exactly the grants of `STEP_ACCESS[name]`.
+ * (the handlers' context reads them all) and exactly the grants of `FUNCTIONS[name].access`.
  */
 export function kaizenFunction(scope: Construct, id: string, props: KaizenFunctionProps): StepFunction {
-  const access = STEP_ACCESS[props.name];
+  const access: StepAccess = FUNCTIONS[props.name].access;
   if (access.loop && !props.loop)
     throw new Error(`function ${props.name} starts the improvement loop: pass loop`);
   const { stores } = props;
@@ -98,10 +78,10 @@ export function kaizenFunction(scope: Construct, id: string, props: KaizenFuncti
     [ENV.runsTable]: stores.runsTable.tableName,
     [ENV.bucket]: stores.bucket.bucketName,
   };
-  if (access.loop && props.loop) environment[LOOP_ARN_VARIABLE] = props.loop.stateMachineArn;
+  if (access.loop && props.loop) environment[ENV.loopArn] = props.loop.stateMachineArn;
   const built = new StepFunction(scope, id, {
     step: props.name,
-    description: props.description,
+    ...props.settings,
     environment,
     logRetention: props.logRetention,
     logRemovalPolicy: props.removalPolicy,
@@ -111,7 +91,7 @@ export function kaizenFunction(scope: Construct, id: string, props: KaizenFuncti
   return built;
 }
 
-function grantAccess(fn: IFunction, access: FunctionAccess, stores: KaizenStores): void {
+function grantAccess(fn: IFunction, access: StepAccess, stores: KaizenStores): void {
   const tables: [Access | undefined, ITable][] = [
     [access.metrics, stores.metricsTable],
     [access.registry, stores.registryTable],

@@ -1,6 +1,48 @@
+import { Duration } from 'aws-cdk-lib';
+import { FUNCTIONS, type FunctionName } from '#contracts/steps.ts';
+import type { FunctionSettings, FunctionSettingsMap } from './access.ts';
+
 /** Reads an optional string context value; blank counts as absent. */
 export function contextString(value: unknown, name: string): string | undefined {
   if (value === undefined || value === null) return undefined;
   if (typeof value !== 'string') throw new Error(`${name} must be a string, got ${typeof value}`);
   return value.trim() === '' ? undefined : value.trim();
+}
+
+/** Lambda's limits: memory 128-10,240 MB, timeout 1-900 s. */
+const LIMITS = {
+  memory: { min: 128, max: 10_240, unit: 'MB' },
+  timeout: { min: 1, max: 900, unit: 'seconds' },
+} as const;
+
+/** A whole number within `kind`'s Lambda limits, from a context value (`-c` gives strings, cdk.json numbers). */
+function contextInteger(value: unknown, name: string, kind: keyof typeof LIMITS): number | undefined {
+  const text = typeof value === 'number' ? String(value) : contextString(value, name);
+  if (text === undefined) return undefined;
+  const number = Number(text);
+  const { min, max, unit } = LIMITS[kind];
+  if (!Number.isInteger(number) || number < min || number > max)
+    throw new Error(`${name} must be a whole number of ${unit} from ${min} to ${max}, got "${text}"`);
+  return number;
+}
+
+/**
+ * Memory and timeout per function from the CDK context: `kaizen:memory:<name>` (MB) and
+ * `kaizen:timeout:<name>` (seconds), e.g. `cdk deploy -c kaizen:memory:train=3008 -c kaizen:timeout:train=900`.
+ * Unset keys keep the step registry's defaults; a context key naming no function is an error.
+ */
+export function functionSettingsFromContext(context: Record<string, unknown>): FunctionSettingsMap {
+  const settings: Partial<Record<FunctionName, FunctionSettings>> = {};
+  for (const [key, value] of Object.entries(context)) {
+    const match = /^kaizen:(memory|timeout):(.*)$/.exec(key);
+    if (!match) continue;
+    const [, kind, name] = match as unknown as [string, 'memory' | 'timeout', string];
+    if (!(name in FUNCTIONS))
+      throw new Error(`${key}: no function "${name}" (functions: ${Object.keys(FUNCTIONS).join(', ')})`);
+    const number = contextInteger(value, key, kind);
+    if (number === undefined) continue;
+    const setting = kind === 'memory' ? { memoryMb: number } : { timeout: Duration.seconds(number) };
+    settings[name as FunctionName] = { ...settings[name as FunctionName], ...setting };
+  }
+  return settings;
 }

@@ -9,8 +9,7 @@ import {
 } from 'aws-cdk-lib/aws-dynamodb';
 import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { BY_KIND_INDEX } from '#shared/registry.ts';
-import { TABLE_KEYS, type TableName } from '#shared/tables.ts';
+import { BY_KIND_INDEX, TABLE_KEYS, type TableName } from '#contracts/tables.ts';
 
 /** Attribute of the metrics table that DynamoDB TTL reads; writers may set it (epoch seconds) to expire rows. */
 export const METRICS_TTL_ATTRIBUTE = 'expiresAt';

@@ -2,25 +2,14 @@ import { CfnOutput, type RemovalPolicy, Stack, type StackProps } from 'aws-cdk-l
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import type { StackOutput } from '#contracts/outputs.ts';
+import type { FunctionName } from '#contracts/steps.ts';
+import type { FunctionSettingsMap } from './access.ts';
 import { DataStores } from './data-stores.ts';
 import { FleetSweep } from './fleet-sweep.ts';
 import { ImprovementLoop } from './improvement-loop.ts';
 import { FleetSchedule, parseScheduleExpression } from './schedule.ts';
-import type { FunctionName } from './step-function.ts';
 import { MetricsTrigger } from './trigger.ts';
-
-/** Output keys of the stack; the CLI reads them to find a deployed stack's resources. */
-export const STACK_OUTPUTS = [
-  'MetricsTableName',
-  'RegistryTableName',
-  'RunsTableName',
-  'BucketName',
-  'ImprovementLoopArn',
-  'FleetSweepArn',
-  'NotificationTopicArn',
-] as const;
-
-export type StackOutput = (typeof STACK_OUTPUTS)[number];
 
 export interface KaizenStackProps extends StackProps {
   /**
@@ -28,6 +17,12 @@ export interface KaizenStackProps extends StackProps {
    * @default 'rate(1 hour)'
    */
   readonly scheduleExpression?: string;
+  /**
+   * Memory and timeout per function (`bin/app.ts` reads them from the CDK context `kaizen:memory:<name>`
+   * and `kaizen:timeout:<name>`).
+   * @default - the step registry's defaults (`FUNCTIONS` in `functions/contracts/steps.ts`)
+   */
+  readonly functionSettings?: FunctionSettingsMap;
   /**
    * Retention of all log groups.
    * @default RetentionDays.ONE_MONTH
@@ -63,7 +58,11 @@ export class KaizenStack extends Stack {
       description: 'Kaizen Loop: monitor, analyze, retrain, gate, deploy, verify and roll back ML models',
       ...props,
     });
-    const common = { logRetention: props.logRetention, removalPolicy: props.removalPolicy };
+    const common = {
+      logRetention: props.logRetention,
+      removalPolicy: props.removalPolicy,
+      functionSettings: props.functionSettings,
+    };
 
     this.dataStores = new DataStores(this, 'DataStores', { removalPolicy: props.removalPolicy });
     const stores = {
@@ -79,7 +78,12 @@ export class KaizenStack extends Stack {
       stateMachine: this.fleetSweep.stateMachine,
       schedule: parseScheduleExpression(props.scheduleExpression ?? 'rate(1 hour)'),
     });
-    this.trigger = new MetricsTrigger(this, 'Trigger', { ...stores, ...common, improvementLoop });
+    this.trigger = new MetricsTrigger(this, 'Trigger', {
+      ...stores,
+      ...common,
+      functionSettings: props.functionSettings?.trigger,
+      improvementLoop,
+    });
     this.functions = {
       ...this.improvementLoop.functions,
       ...this.fleetSweep.functions,

@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type ModelPolicy, PolicyError, parsePolicy } from '#domain/policy.ts';
+import { PolicyError } from '#contracts/errors.ts';
+import { type ModelPolicy, parsePolicy } from '#domain/policy.ts';
 
 /** Folder of the policies kept in the repository, relative to the project root. */
 export const POLICIES_DIR = 'policies';

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 /** Absolute path of the project root, so synthesis works from any working directory. */
 export const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
-/** Resolves a path relative to the project root (as written in `functions/steps.ts`). */
+/** Resolves a path relative to the project root (as written in the step registry). */
 export function projectPath(relative: string): string {
   return join(PROJECT_ROOT, relative);
 }
@@ -13,9 +13,4 @@ export function projectPath(relative: string): string {
 /** Reads a state machine definition file (relative to the project root) as text. */
 export function readDefinition(relative: string): string {
   return readFileSync(projectPath(relative), 'utf8');
-}
-
-/** `monitor` -> `Monitor`: construct ids from step names. */
-export function pascal(name: string): string {
-  return name.charAt(0).toUpperCase() + name.slice(1);
 }

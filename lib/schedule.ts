@@ -3,10 +3,7 @@ import { Schedule, ScheduleExpression, ScheduleTargetInput, TimeWindow } from 'a
 import { StepFunctionsStartExecution } from 'aws-cdk-lib/aws-scheduler-targets';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { SweepInputSchema } from '../functions/sweep/sweep.ts';
-
-/** Input of every scheduled sweep: models per page (one sweep-function call). */
-export const SCHEDULED_SWEEP_INPUT = { pageSize: 100 } as const;
+import { SCHEDULED_SWEEP_INPUT, SweepInputSchema } from '#domain/sweep.ts';
 
 export interface FleetScheduleProps {
   /** The fleet sweep to start. */

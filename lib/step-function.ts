@@ -4,51 +4,9 @@ import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { STEPS, type StepName, TRIGGER } from '../functions/steps.ts';
+import { BASE_ENVIRONMENT } from '#contracts/env.ts';
+import { FUNCTIONS, type FunctionName } from '#contracts/steps.ts';
 import { PROJECT_ROOT, projectPath } from './project.ts';
-
-/** Every Lambda function of the app: the workflow steps and the DynamoDB Streams trigger. */
-export type FunctionName = StepName | 'trigger';
-
-/** Steps of the fleet sweep; every other step belongs to the improvement loop. */
-export const SWEEP_STEPS = ['sweep'] as const satisfies readonly StepName[];
-export type SweepStep = (typeof SWEEP_STEPS)[number];
-export type LoopStep = Exclude<StepName, SweepStep>;
-/** Steps of the improvement loop, in `STEPS` order. */
-export const LOOP_STEPS: readonly LoopStep[] = (Object.keys(STEPS) as StepName[]).filter(
-  (step): step is LoopStep => !(SWEEP_STEPS as readonly StepName[]).includes(step),
-);
-
-/** Entry file and memory of each function, as `functions/steps.ts` declares them. */
-export const FUNCTIONS: Readonly<Record<FunctionName, { entry: string; memoryMb: number }>> = {
-  ...STEPS,
-  trigger: TRIGGER,
-};
-
-/**
- * Lambda timeout per function: training and evaluation fit and score models, a sweep page checks up to a
- * thousand models, a stream batch up to a hundred; the rest are a few reads and writes.
- */
-export const STEP_TIMEOUTS: Record<FunctionName, Duration> = {
-  monitor: Duration.seconds(30),
-  analyze: Duration.seconds(30),
-  train: Duration.minutes(5),
-  evaluate: Duration.minutes(5),
-  deploy: Duration.seconds(30),
-  verify: Duration.seconds(30),
-  rollback: Duration.seconds(30),
-  record: Duration.seconds(30),
-  sweep: Duration.minutes(5),
-  trigger: Duration.minutes(1),
-};
-
-/** Environment every step gets, on top of the `KAIZEN_*` resource names. */
-export const BASE_ENVIRONMENT: Readonly<Record<string, string>> = {
-  POWERTOOLS_SERVICE_NAME: 'kaizen-loop',
-  POWERTOOLS_METRICS_NAMESPACE: 'KaizenLoop',
-  POWERTOOLS_LOG_LEVEL: 'INFO',
-  NODE_OPTIONS: '--enable-source-maps',
-};
 
 // ESM bundles cannot `require`; CJS dependencies bundled by esbuild still call it, so provide one.
 const ESM_REQUIRE_BANNER =
@@ -56,13 +14,8 @@ const ESM_REQUIRE_BANNER =
   'const require = topLevelCreateRequire(import.meta.url);';
 
 export interface StepFunctionProps {
-  /** Which entry of `FUNCTIONS` to build: entry file, memory and default timeout come from it. */
+  /** Which entry of the step registry (`FUNCTIONS`) to build: entry file, description, memory and timeout. */
   readonly step: FunctionName;
-  /**
-   * Description of the function and its role.
-   * @default `Kaizen Loop <step> step`
-   */
-  readonly description?: string;
   /**
    * Extra environment variables (the `KAIZEN_*` resource names).
    * @default - only the Powertools and Node settings of `BASE_ENVIRONMENT`
@@ -79,8 +32,13 @@ export interface StepFunctionProps {
    */
   readonly logRemovalPolicy?: RemovalPolicy;
   /**
+   * Function memory in MB.
+   * @default FUNCTIONS[step].memoryMb
+   */
+  readonly memoryMb?: number;
+  /**
    * Function timeout.
-   * @default STEP_TIMEOUTS[step]
+   * @default FUNCTIONS[step].timeoutSeconds
    */
   readonly timeout?: Duration;
 }
@@ -101,7 +59,7 @@ export class StepFunction extends Construct {
   constructor(scope: Construct, id: string, props: StepFunctionProps) {
     super(scope, id);
     const step = FUNCTIONS[props.step];
-    const description = props.description ?? `Kaizen Loop ${props.step} step`;
+    const { description } = step;
 
     this.logGroup = new LogGroup(this, 'LogGroup', {
       retention: props.logRetention ?? RetentionDays.ONE_MONTH,
@@ -120,8 +78,8 @@ export class StepFunction extends Construct {
       description,
       runtime: Runtime.NODEJS_24_X,
       architecture: Architecture.ARM_64,
-      memorySize: step.memoryMb,
-      timeout: props.timeout ?? STEP_TIMEOUTS[props.step],
+      memorySize: props.memoryMb ?? step.memoryMb,
+      timeout: props.timeout ?? Duration.seconds(step.timeoutSeconds),
       tracing: Tracing.ACTIVE,
       role: this.role,
       logGroup: this.logGroup,

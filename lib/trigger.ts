@@ -5,11 +5,16 @@ import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { type KaizenStores, kaizenFunction } from './access.ts';
+import { type FunctionSettings, type KaizenStores, kaizenFunction } from './access.ts';
 
 export interface MetricsTriggerProps extends KaizenStores {
   /** The improvement loop the trigger starts for models whose policy says `retrain`. */
   readonly improvementLoop: IStateMachine;
+  /**
+   * Memory and timeout of the trigger function.
+   * @default - the step registry's defaults
+   */
+  readonly functionSettings?: FunctionSettings;
   /**
    * Retention of the function's log group.
    * @default RetentionDays.ONE_MONTH
@@ -40,8 +45,8 @@ export class MetricsTrigger extends Construct {
     super(scope, id);
     const { lambdaFunction } = kaizenFunction(this, 'Trigger', {
       name: 'trigger',
-      description: 'Kaizen Loop trigger: checks models on new KPI and drift records',
       stores: props,
+      settings: props.functionSettings,
       loop: props.improvementLoop,
       logRetention: props.logRetention,
       removalPolicy: props.removalPolicy,

@@ -1,31 +1,30 @@
 import { randomUUID } from 'node:crypto';
-import { appendFile, mkdir, readFile } from 'node:fs/promises';
-import { basename, join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import type { Context } from 'aws-lambda';
+import { readFile } from 'node:fs/promises';
+import { basename, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { StateMachine, StateMachineDefinition } from 'aws-local-stepfunctions';
-import { type OTHER_PLACEHOLDERS, STEPS, type StepName } from '../functions/steps.ts';
-import { LOCAL_ACCOUNT_ID, LOCAL_REGION, lambdaContext } from './lambda-context.ts';
+import { STEPS, type StepName } from '#contracts/steps.ts';
+import type { OtherPlaceholder } from '#contracts/workflows.ts';
+import type { KaizenContext } from '#runtime/context.ts';
+import { localIntegrations } from './integrations/index.ts';
+import { localFunctionArn, type StepHandler } from './integrations/lambda.ts';
+import { LOCAL_TOPIC_ARN } from './integrations/sns.ts';
+import type { BeforeTask, LocalIntegration, TaskTarget } from './integrations/types.ts';
+import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from './lambda-context.ts';
 
-/** A Lambda handler as the runtime calls it (middy handlers included). */
-export type StepHandler = (event: unknown, context: Context) => unknown;
-
-/** What a Task state does locally: one of the steps' handlers, or the notifier. */
-export type TaskTarget = StepName | 'notify';
-
-export interface TaskInfo {
-  /** Name of the Task state. */
-  state: string;
-  step: TaskTarget;
-  /** The effective input (after `InputPath`/`Parameters`). */
-  input: unknown;
-}
+export { localFunctionArn, type StepHandler } from './integrations/lambda.ts';
+export { LOCAL_TOPIC_ARN, NOTIFICATIONS_FILE } from './integrations/sns.ts';
+export type { LocalIntegration, TaskInfo, TaskTarget } from './integrations/types.ts';
 
 export interface LocalEngineOptions {
   /** Folder of the local stack; the notifier appends to `<home>/notifications.jsonl`. */
   home: string;
   /** Handlers used instead of the step modules (engine tests). @default the `handler` export of `STEPS[step].entry` */
   handlers?: Partial<Record<StepName, StepHandler>>;
+  /** The context every step runs with (stores, clients, loop starter). @default each handler reads its environment */
+  context?: KaizenContext;
+  /** Integrations tried before the built-in ones (Lambda, SNS), e.g. a callback task or a service job. */
+  integrations?: LocalIntegration[];
   /** Project root that relative definition paths and step entries resolve against. @default the folder above `local/` */
   root?: string;
   /** Timeout of the in-process Lambda functions, seen through `context.getRemainingTimeInMillis()`. @default 900 */
@@ -38,7 +37,7 @@ export interface LocalRunOptions {
   /** How long every Wait state waits, whatever it says. @default 0 */
   waitMs?: number;
   /** Awaited before every Task runs (the demo lets simulated time pass here). */
-  beforeTask?: (info: TaskInfo) => void | Promise<void>;
+  beforeTask?: BeforeTask;
 }
 
 export interface ExecutionEvent {
@@ -66,33 +65,20 @@ export interface LocalExecution {
 export interface PreparedMachine {
   name: string;
   definition: StateMachineDefinition;
-  tasks: Record<string, { resource: string; target: TaskTarget | 'lambda:invoke' }>;
+  tasks: Record<string, { resource: string; target: TaskTarget }>;
   retryStates: string[];
   waitStates: string[];
 }
 
-/** Name of the notifier's output file inside the home folder. */
-export const NOTIFICATIONS_FILE = 'notifications.jsonl';
-export const LOCAL_TOPIC_ARN = `arn:aws:sns:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:kaizen-notifications`;
-
-const SNS_PUBLISH = 'arn:aws:states:::sns:publish';
-const LAMBDA_INVOKE = 'arn:aws:states:::lambda:invoke';
-/** Step Functions' cap on a state's input or output. */
-const MAX_PAYLOAD_BYTES = 256 * 1024;
 // AWS has no default Task timeout; the library's 60 s default would cut long local training runs.
 const NO_TASK_TIMEOUT_SECONDS = 2_147_483;
 
 /** Definitions (after substitution) the library has already validated in this process. */
 const validated = new Set<string>();
 
-const OTHER_LOCAL_VALUES: Record<(typeof OTHER_PLACEHOLDERS)[number], string> = {
+const OTHER_LOCAL_VALUES: Record<OtherPlaceholder, string> = {
   NotificationTopicArn: LOCAL_TOPIC_ARN,
 };
-
-/** ARN of a step's function as the local definitions name it. */
-export function localFunctionArn(step: StepName): string {
-  return `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:function:kaizen-${step}`;
-}
 
 /** The value of every placeholder of the definitions when they run locally. */
 export function localSubstitutions(): Record<string, string> {
@@ -146,36 +132,6 @@ function normalizeResultPaths(state: AnyState): void {
   }
 }
 
-/** The error a Lambda function's failure becomes in Step Functions: same name, runtime JSON as cause. */
-function lambdaError(thrown: unknown): Error {
-  const original = thrown instanceof Error ? thrown : new Error(String(thrown));
-  const error = new Error(
-    JSON.stringify({
-      errorType: original.name,
-      errorMessage: original.message,
-      trace: original.stack?.split('\n') ?? [],
-    }),
-  );
-  error.name = original.name;
-  if (original.stack) error.stack = original.stack;
-  return error;
-}
-
-/** Serializes a result as Lambda does, failing as Step Functions does past its payload cap. */
-function lambdaResult(result: unknown, state: string): unknown {
-  const json = JSON.stringify(result ?? null);
-  if (Buffer.byteLength(json) > MAX_PAYLOAD_BYTES) {
-    // Terminal on AWS too: neither retried nor caught by States.ALL.
-    const error = Object.assign(
-      new Error(`the result of ${state} is ${Buffer.byteLength(json)} bytes, over the 256 KiB state limit`),
-      { isRetryable: false, isCatchable: false },
-    );
-    error.name = 'States.DataLimitExceeded';
-    throw error;
-  }
-  return JSON.parse(json);
-}
-
 function causeText(cause: unknown): string {
   if (typeof cause === 'string') return cause;
   if (cause instanceof Error) return cause.message;
@@ -193,16 +149,27 @@ function toEvent(event: EventLog): ExecutionEvent {
 
 /**
  * Runs the state-machine definitions of `statemachines/` with aws-local-stepfunctions: the same file
- * the CDK app deploys, with local ARNs substituted and every Task state replaced by the step's
- * handler in-process (or the file-based notifier for `sns:publish`). Retries do not wait; Wait states
- * wait `waitMs`. Nothing falls back to calling AWS: a Task without a local implementation is an error.
+ * the CDK app deploys, with local ARNs substituted and every Task state run by the local integration of
+ * its resource (`local/integrations/`: the step's handler in-process, the file-based notifier for
+ * `sns:publish`). Retries do not wait; Wait states wait `waitMs`. Nothing falls back to calling AWS: a
+ * Task without a local integration is an error.
  */
 export class LocalEngine {
   private readonly root: string;
-  private readonly modules = new Map<StepName, Promise<StepHandler>>();
+  private readonly integrations: LocalIntegration[];
 
-  constructor(private readonly options: LocalEngineOptions) {
+  constructor(options: LocalEngineOptions) {
     this.root = options.root ?? fileURLToPath(new URL('..', import.meta.url));
+    this.integrations = [
+      ...(options.integrations ?? []),
+      ...localIntegrations({
+        home: options.home,
+        root: this.root,
+        handlers: options.handlers,
+        context: options.context,
+        lambdaTimeoutSeconds: options.lambdaTimeoutSeconds ?? 900,
+      }),
+    ];
   }
 
   /** Reads, substitutes and checks a definition, and lists how each state will be overridden. */
@@ -210,9 +177,6 @@ export class LocalEngine {
     const path = resolve(this.root, aslPath);
     const text = substitutePlaceholders(await readFile(path, 'utf8'), localSubstitutions(), aslPath);
     const definition = JSON.parse(text) as StateMachineDefinition;
-    const functions = new Map(
-      (Object.keys(STEPS) as StepName[]).map((step) => [localFunctionArn(step), step]),
-    );
     const tasks: PreparedMachine['tasks'] = {};
     const retryStates = new Set<string>();
     const waitStates = new Set<string>();
@@ -223,10 +187,8 @@ export class LocalEngine {
       if (state.Type === 'Wait') waitStates.add(name);
       if (state.Type !== 'Task') return;
       const { Resource: resource } = state;
-      const step = functions.get(resource);
-      const target =
-        step ?? (resource === SNS_PUBLISH ? 'notify' : resource === LAMBDA_INVOKE ? 'lambda:invoke' : null);
-      if (!target)
+      const target = this.targetOf(resource);
+      if (target === undefined)
         throw new Error(`${aslPath}: Task state ${name} uses ${resource}, which has no local implementation`);
       const known = tasks[name];
       // Overrides are keyed by state name, so two Tasks of one name must do the same thing.
@@ -266,9 +228,16 @@ export class LocalEngine {
     const executionArn = `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:execution:kaizen-${machine.name}:${executionName}`;
 
     const taskResourceLocalHandlers = Object.fromEntries(
-      Object.entries(machine.tasks).map(([state, { target }]) => [
+      Object.entries(machine.tasks).map(([state, { resource, target }]) => [
         state,
-        (taskInput: unknown) => this.runTask(state, target, taskInput, options),
+        (input: unknown) =>
+          this.integrationOf(resource).run({
+            state,
+            resource,
+            target,
+            input,
+            beforeTask: options.beforeTask,
+          }),
       ]),
     ) as TaskOverrides;
     const execution = stateMachine.run(input as Parameters<StateMachine['run']>[0], {
@@ -310,90 +279,17 @@ export class LocalEngine {
     return { ...result, events };
   }
 
-  private async runTask(
-    state: string,
-    target: TaskTarget | 'lambda:invoke',
-    taskInput: unknown,
-    options: LocalRunOptions,
-  ): Promise<unknown> {
-    if (target === 'notify') {
-      await options.beforeTask?.({ state, step: 'notify', input: taskInput });
-      return this.notify(taskInput);
+  private targetOf(resource: string): TaskTarget | undefined {
+    for (const integration of this.integrations) {
+      const target = integration.target(resource);
+      if (target !== undefined) return target;
     }
-    if (target === 'lambda:invoke') {
-      const { FunctionName, Payload } = (taskInput ?? {}) as { FunctionName?: string; Payload?: unknown };
-      const step = this.stepOfFunction(FunctionName);
-      const output = await this.invoke(state, step, Payload ?? {}, options);
-      return { ExecutedVersion: '$LATEST', Payload: output, StatusCode: 200 };
-    }
-    return this.invoke(state, target, taskInput, options);
+    return undefined;
   }
 
-  private async invoke(
-    state: string,
-    step: StepName,
-    payload: unknown,
-    options: LocalRunOptions,
-  ): Promise<unknown> {
-    await options.beforeTask?.({ state, step, input: payload });
-    const handler = await this.handler(step);
-    const context = lambdaContext({
-      functionName: `kaizen-${step}`,
-      memoryMb: STEPS[step].memoryMb,
-      timeoutSeconds: this.options.lambdaTimeoutSeconds ?? 900,
-    });
-    let output: unknown;
-    try {
-      // The function gets its own copy, serialized as Lambda would.
-      output = await handler(JSON.parse(JSON.stringify(payload ?? null)), context);
-    } catch (error) {
-      throw lambdaError(error);
-    }
-    return lambdaResult(output, state);
-  }
-
-  private stepOfFunction(functionName: string | undefined): StepName {
-    // Accepts a name, an ARN, or either with a `:qualifier`.
-    const name = functionName?.replace(/^arn:aws:lambda:[^:]*:[^:]*:function:/, '').split(':')[0];
-    const step = (Object.keys(STEPS) as StepName[]).find((s) => `kaizen-${s}` === name);
-    if (!step) {
-      const error = new Error(`Function not found: ${functionName}`);
-      error.name = 'Lambda.ResourceNotFoundException';
-      throw error;
-    }
-    return step;
-  }
-
-  private handler(step: StepName): Promise<StepHandler> {
-    const injected = this.options.handlers?.[step];
-    if (injected) return Promise.resolve(injected);
-    let loading = this.modules.get(step);
-    if (!loading) {
-      const entry = STEPS[step].entry;
-      loading = import(pathToFileURL(resolve(this.root, entry)).href).then(
-        (module: { handler?: unknown }) => {
-          if (typeof module.handler !== 'function')
-            throw new Error(`${entry} does not export a handler function`);
-          return module.handler as StepHandler;
-        },
-      );
-      // A module that failed to load is retried on the next call (the file may have been fixed).
-      loading.catch(() => this.modules.delete(step));
-      this.modules.set(step, loading);
-    }
-    return loading;
-  }
-
-  /** The local SNS: one JSON line per message in `<home>/notifications.jsonl`. */
-  private async notify(taskInput: unknown): Promise<{ MessageId: string }> {
-    const { TopicArn, Subject, Message } = (taskInput ?? {}) as {
-      TopicArn?: string;
-      Subject?: string;
-      Message?: string;
-    };
-    const line = { at: new Date().toISOString(), topicArn: TopicArn, subject: Subject, message: Message };
-    await mkdir(this.options.home, { recursive: true });
-    await appendFile(join(this.options.home, NOTIFICATIONS_FILE), `${JSON.stringify(line)}\n`);
-    return { MessageId: randomUUID() };
+  private integrationOf(resource: string): LocalIntegration {
+    const integration = this.integrations.find((candidate) => candidate.target(resource) !== undefined);
+    if (!integration) throw new Error(`no local integration runs ${resource}`);
+    return integration;
   }
 }

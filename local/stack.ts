@@ -3,10 +3,14 @@ import type { Server } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
-import { CreateTableCommand, DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
-import { resetClients } from '#shared/aws.ts';
-import { ENV, resetConfig } from '#shared/config.ts';
-import { TABLE_KEYS, type TableName } from '#shared/tables.ts';
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  DynamoDBClient,
+  ListTablesCommand,
+} from '@aws-sdk/client-dynamodb';
+import { TABLE_KEYS, type TableName } from '#contracts/tables.ts';
+import { createContext, type KaizenContext, type LoopStarter } from '#runtime/context.ts';
 import { LOCAL_REGION } from './lambda-context.ts';
 
 /** Names of the local resources; the deployed stack names its own. */
@@ -29,7 +33,12 @@ export interface LocalStack {
   readonly endpoints: { readonly dynamodb: string; readonly s3: string };
   readonly tables: Readonly<Record<TableName, string>>;
   readonly bucket: string;
-  /** Closes both servers, releases the home folder and restores the environment. Idempotent. */
+  /**
+   * A context whose clients talk to these servers (loopback endpoints, local credentials, path-style S3
+   * without streamed checksums) and which starts loops with `loops`. Close it before stopping the stack.
+   */
+  context(loops: LoopStarter): KaizenContext;
+  /** Closes both servers, releases the home folder and restores the Powertools settings. Idempotent. */
   stop(): Promise<void>;
 }
 
@@ -59,8 +68,8 @@ function servers() {
   };
 }
 
-/** Variables removed while the stack runs: they would send the SDK elsewhere or break signing. */
-const UNSET_ENV = ['AWS_SESSION_TOKEN', 'AWS_IGNORE_CONFIGURED_ENDPOINT_URLS'] as const;
+/** Credentials of the local servers (s3rver accepts only these). */
+const LOCAL_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
 
 /** Whether the error is LevelDB refusing to open a database another handle holds. */
 function isLockError(error: unknown): boolean {
@@ -111,7 +120,7 @@ async function createMissingTables(endpoint: string): Promise<void> {
   const client = new DynamoDBClient({
     endpoint,
     region: LOCAL_REGION,
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    credentials: LOCAL_CREDENTIALS,
   });
   try {
     const existing = new Set((await client.send(new ListTablesCommand({}))).TableNames ?? []);
@@ -152,8 +161,22 @@ async function createMissingTables(endpoint: string): Promise<void> {
         );
       }),
     );
+    // dynalite answers CreateTable with CREATING and flips to ACTIVE on a timer: a write before that (or a
+    // stop, which loses the flip and leaves the table CREATING on disk) would misbehave.
+    await Promise.all(Object.values(LOCAL_TABLES).map((name) => untilActive(client, name)));
   } finally {
     client.destroy();
+  }
+}
+
+/** Waits until the table and its indexes are ACTIVE (a few milliseconds on dynalite). */
+async function untilActive(client: DynamoDBClient, TableName: string): Promise<void> {
+  for (let attempt = 0; ; attempt += 1) {
+    const { Table } = await client.send(new DescribeTableCommand({ TableName }));
+    const indexes = Table?.GlobalSecondaryIndexes ?? [];
+    if (Table?.TableStatus === 'ACTIVE' && indexes.every((index) => index.IndexStatus === 'ACTIVE')) return;
+    if (attempt >= 500) throw new Error(`local table ${TableName} is still ${Table?.TableStatus} after 5 s`);
+    await new Promise((done) => setTimeout(done, 10));
   }
 }
 
@@ -172,9 +195,10 @@ function applyEnv(values: Record<string, string | undefined>): () => void {
 
 /**
  * Starts DynamoDB (dynalite, LevelDB on disk) and S3 (s3rver, files on disk) in-process on loopback
- * ports, creates the tables and the bucket if missing, and points the AWS SDK, the Kaizen
- * configuration and Powertools at them through `process.env`. One stack per process at a time: the
- * environment is process-wide. Fails if another process uses the same home.
+ * ports and creates the tables and the bucket if missing. Code reaches them through `context()`, never
+ * through the environment; the only variables set while the stack runs are the Powertools settings of the
+ * in-process Lambda handlers (what Lambda's function configuration sets on AWS). Fails if another process
+ * uses the same home.
  */
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
   const home = resolve(options.home);
@@ -186,24 +210,15 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   let dynamo: Server | undefined;
   let s3: S3rverInstance | undefined;
   const shutdown = async () => {
-    // Servers first, then the database lock, then the environment the handlers read.
+    // Servers first, then the database lock, then the handlers' Powertools settings.
     const results = await Promise.allSettled([s3?.close(), dynamo ? closeServer(dynamo) : undefined]);
     await lock.close();
     restoreEnv?.();
-    resetConfig();
-    resetClients();
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
   };
 
   try {
-    // dynalite reads AWS_REGION when it creates its store, so the environment comes first.
-    restoreEnv = applyEnv({
-      AWS_REGION: LOCAL_REGION,
-      AWS_ACCESS_KEY_ID: 'S3RVER',
-      AWS_SECRET_ACCESS_KEY: 'S3RVER',
-      ...Object.fromEntries(UNSET_ENV.map((key) => [key, undefined])),
-    });
     dynamo = dynalite({ path: join(home, 'dynamodb'), createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
     s3 = new S3rver({
       address: '127.0.0.1',
@@ -219,30 +234,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     };
     await createMissingTables(endpoints.dynamodb);
 
-    const restoreBase = restoreEnv;
-    const restoreRest = applyEnv({
-      AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb,
-      AWS_ENDPOINT_URL_S3: endpoints.s3,
-      // Without these the SDK streams uploads with aws-chunked framing, which s3rver stores verbatim.
-      AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED',
-      AWS_RESPONSE_CHECKSUM_VALIDATION: 'WHEN_REQUIRED',
-      [ENV.metricsTable]: LOCAL_TABLES.metrics,
-      [ENV.registryTable]: LOCAL_TABLES.registry,
-      [ENV.runsTable]: LOCAL_TABLES.runs,
-      [ENV.bucket]: LOCAL_BUCKET,
-      [ENV.s3ForcePathStyle]: 'true',
+    restoreEnv = applyEnv({
       POWERTOOLS_SERVICE_NAME: 'kaizen-loop',
       POWERTOOLS_LOG_LEVEL: options.logLevel ?? 'SILENT',
       POWERTOOLS_METRICS_DISABLED: 'true',
       POWERTOOLS_TRACE_ENABLED: 'false',
     });
-    restoreEnv = () => {
-      restoreRest();
-      restoreBase();
-    };
-    // Clients and configuration cached before now point elsewhere (another stack or real AWS).
-    resetConfig();
-    resetClients();
 
     let stopped: Promise<void> | undefined;
     return {
@@ -250,6 +247,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       endpoints,
       tables: { ...LOCAL_TABLES },
       bucket: LOCAL_BUCKET,
+      context: (loops) => localContext(endpoints, loops),
       stop: () => {
         stopped ??= shutdown();
         return stopped;
@@ -259,4 +257,30 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     await shutdown().catch(() => undefined);
     throw error;
   }
+}
+
+/**
+ * A context on local servers at `endpoints` (another process may have started them): explicit endpoints, region
+ * and credentials, so no variable of the shell redirects it.
+ */
+export function localContext(endpoints: LocalStack['endpoints'], loops: LoopStarter): KaizenContext {
+  const common = { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS };
+  return createContext({
+    config: {
+      metricsTable: LOCAL_TABLES.metrics,
+      registryTable: LOCAL_TABLES.registry,
+      runsTable: LOCAL_TABLES.runs,
+      bucket: LOCAL_BUCKET,
+    },
+    dynamodb: { ...common, endpoint: endpoints.dynamodb },
+    s3: {
+      ...common,
+      endpoint: endpoints.s3,
+      forcePathStyle: true,
+      // Without these the SDK streams uploads with aws-chunked framing, which s3rver stores verbatim.
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
+    },
+    loops,
+  });
 }

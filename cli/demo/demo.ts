@@ -1,15 +1,16 @@
 import { readFile, rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { parseNumericTable } from '#datasets/index.ts';
 import { currentDatasetKey } from '#domain/monitoring.ts';
 import type { Observation } from '#domain/observations.ts';
 import { type ModelPolicy, parsePolicy } from '#domain/policy.ts';
 import type { RunRecord } from '#domain/record.ts';
-import { parseNumericTable } from '#domain/table.ts';
 import { type LogisticModel, parseModel, predictTable } from '#domain/trainer.ts';
-import { getText, putText } from '#shared/artifacts.ts';
-import { putObservations } from '#shared/metrics-store.ts';
-import { getChampion, putPolicy } from '#shared/registry.ts';
-import { automatedExecutionName } from '#shared/starter.ts';
+import { getText, putText } from '#stores/artifacts.ts';
+import { getChampion } from '#stores/champion.ts';
+import { putObservations } from '#stores/observations.ts';
+import { putPolicy } from '#stores/policies.ts';
+import { automatedExecutionName } from '#stores/starts.ts';
 import { localBackend } from '../backend.ts';
 import type { Io } from '../io.ts';
 import { type Customers, campaign, customers, FEATURES, LABEL, random, toCsv } from './world.ts';
@@ -78,10 +79,11 @@ export async function runDemo(
 ): Promise<DemoResult> {
   await rm(options.home, { recursive: true, force: true });
   const backend = await localBackend(options.home);
+  const { ctx } = backend;
   try {
     const policyPath = resolve(import.meta.dirname, '../../examples/churn-policy.json');
     const policy: ModelPolicy = parsePolicy(JSON.parse(await readFile(policyPath, 'utf8')), policyPath);
-    await putPolicy(policy);
+    await putPolicy(ctx, policy);
     const modelId = policy.modelId;
     const next = random(options.seed);
     const start = Date.parse(options.start);
@@ -102,15 +104,15 @@ export async function runDemo(
       const shifted = day >= options.shiftDay;
       const traffic = customers(next, options.customersPerDay, shifted);
       world.set(day, traffic);
-      const champion = await getChampion(modelId);
+      const champion = await getChampion(ctx, modelId);
       let scores: Float64Array | undefined;
       if (champion) {
         let model = models.get(champion.version);
         if (!model) {
-          model = parseModel(JSON.parse(await getText(champion.artifactKey)));
+          model = parseModel(JSON.parse(await getText(ctx, champion.artifactKey)));
           models.set(champion.version, model);
         }
-        scores = predictTable(model, parseNumericTable(toCsv([traffic]), [...FEATURES, LABEL]));
+        scores = predictTable(model, await parseNumericTable(toCsv([traffic]), [...FEATURES, LABEL]));
       }
       const result = campaign(traffic, scores, options.targetShare, next);
       const timestamp = new Date(Date.parse(dateOf(day)) + 12 * 3_600_000).toISOString();
@@ -122,10 +124,10 @@ export async function runDemo(
         count: result.targeted,
         timestamp,
       };
-      await putObservations([observation]);
+      await putObservations(ctx, [observation]);
       // The day's traffic lands in the bucket; the loop's Monitor step computes its drift against the champion's training data.
       if (policy.monitoring)
-        await putText(currentDatasetKey(policy.monitoring.current, dateOf(day)), toCsv([traffic]));
+        await putText(ctx, currentDatasetKey(policy.monitoring.current, dateOf(day)), toCsv([traffic]));
       timeline.set(day, {
         day,
         date: dateOf(day).slice(0, 10),
@@ -139,8 +141,13 @@ export async function runDemo(
 
     /** Training data: the week before `day`; holdout: `day` itself, which the candidate never saw. */
     const writeDatasets = async (day: number) => {
-      await putText(policy.training.dataset, toCsv(daysBetween(day - HISTORY_DAYS, day - 1)), 'text/csv');
-      await putText(policy.evaluation.holdout, toCsv(daysBetween(day, day)), 'text/csv');
+      await putText(
+        ctx,
+        policy.training.dataset,
+        toCsv(daysBetween(day - HISTORY_DAYS, day - 1)),
+        'text/csv',
+      );
+      await putText(ctx, policy.evaluation.holdout, toCsv(daysBetween(day, day)), 'text/csv');
     };
 
     for (let day = 1; day <= options.days; day += 1) {

@@ -1,7 +1,9 @@
 import { durationSeconds } from '#domain/duration.ts';
 import type { ModelPolicy } from '#domain/policy.ts';
 import type { Candidate, Champion, Deployment, RunContext } from '#domain/run.ts';
-import { moveChampion, setVersionStatus } from '#shared/registry.ts';
+import type { KaizenContext } from '#runtime/context.ts';
+import { moveChampion } from '#stores/champion.ts';
+import { setVersionStatus } from '#stores/versions.ts';
 
 export interface DeployEvent {
   run: RunContext;
@@ -11,9 +13,9 @@ export interface DeployEvent {
 }
 
 /** Moves the champion alias to the candidate, only if the champion is still the one this run started from. */
-export async function deploy(event: DeployEvent): Promise<Deployment> {
+export async function deploy(ctx: KaizenContext, event: DeployEvent): Promise<Deployment> {
   const { run, policy, champion, candidate } = event;
-  const change = await moveChampion({
+  const change = await moveChampion(ctx, {
     modelId: run.modelId,
     version: candidate.version,
     artifactKey: candidate.artifactKey,
@@ -22,8 +24,8 @@ export async function deploy(event: DeployEvent): Promise<Deployment> {
     executionName: run.executionName,
     since: run.asOf,
   });
-  await setVersionStatus(run.modelId, candidate.version, 'champion');
-  if (champion) await setVersionStatus(run.modelId, champion.version, 'retired');
+  await setVersionStatus(ctx, run.modelId, candidate.version, 'champion');
+  if (champion) await setVersionStatus(ctx, run.modelId, champion.version, 'retired');
   return {
     version: candidate.version,
     previousVersion: champion?.version ?? null,

@@ -3,16 +3,15 @@
  * threshold per feature), dataset drift share and data quality, from a reference and a current dataset.
  * Pure: datasets in, plain results out.
  */
+import { DriftInputError, EmptyDatasetError, EmptySampleError } from '#contracts/errors.ts';
 import {
   type CategoricalDrift,
   chooseMethod,
   compareCategorical,
   compareNumeric,
   DEFAULT_RULES,
-  DriftInputError,
   type DriftMethod,
   datasetDrift,
-  EmptySampleError,
   type FeatureDrift,
   type NumericDrift,
   type Severity,
@@ -26,11 +25,6 @@ import {
   numericColumn,
   type QualityReport,
 } from './quality.ts';
-
-/** A dataset with no row at all: nothing to monitor, which is an input problem, not a statistic. */
-export class EmptyDatasetError extends Error {
-  override readonly name = 'EmptyDatasetError';
-}
 
 /** Drift of one monitored feature. */
 export interface FeatureResult {

@@ -71,3 +71,17 @@ export function parseObservation(row: unknown): RowResult {
   if (result.success) return { ok: true, observation: result.data };
   return { ok: false, reason: formatIssues(result.error).join('; ') };
 }
+
+/**
+ * Sort key of a stored observation (or data-quality record) in the metrics table: timestamp first so a window
+ * is one range query; re-ingesting the same row overwrites it.
+ */
+export function observationKey(observation: Observation | { type: 'quality'; timestamp: string }): string {
+  const name =
+    observation.type === 'kpi'
+      ? observation.metric
+      : observation.type === 'drift'
+        ? observation.feature
+        : 'dataset';
+  return `${observation.timestamp}#${observation.type}#${name}`;
+}

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { PolicyError } from '#contracts/errors.ts';
+import { DRIFT_METHODS, METHODS_BY_KIND } from './drift/index.ts';
 import { parseDuration } from './duration.ts';
 
 /** ISO-8601 duration such as `P1D`, `PT6H`, `PT30M`; stored as text, validated on registration. */
@@ -106,9 +108,7 @@ export const MonitoredFeatureSchema = z
     /** `numeric` (numbers), `categorical` (labels), `binary` (labels with two values). */
     type: z.enum(['numeric', 'categorical', 'binary']),
     /** Drift method; default: chosen by type and reference size (KS/Wasserstein, chi-squared/JS, z-test). */
-    method: z
-      .enum(['ks', 'wasserstein', 'psi', 'jensenshannon', 'hellinger', 'chisquare', 'ztest'])
-      .optional(),
+    method: z.enum(DRIFT_METHODS).optional(),
     /** Drift threshold of the method (a p-value for ks/chisquare/ztest, a distance otherwise). */
     threshold: z.number().finite().nonnegative().optional(),
   })
@@ -153,27 +153,23 @@ export const MonitoringSchema = z
         });
       }
       seen.add(feature.name);
-      const numericOnly = ['ks', 'wasserstein'];
-      const categoricalOnly = ['chisquare', 'ztest'];
-      if (feature.method && feature.type === 'numeric' && categoricalOnly.includes(feature.method)) {
+      const method = feature.method;
+      if (method === undefined || METHODS_BY_KIND[feature.type].includes(method)) return;
+      // A method for binary features only (ztest) on a categorical one just needs the binary type.
+      const binaryOnly =
+        !METHODS_BY_KIND.numeric.includes(method) && !METHODS_BY_KIND.categorical.includes(method);
+      if (!binaryOnly || feature.type === 'numeric') {
         ctx.addIssue({
           code: 'custom',
           path: ['features', index, 'method'],
-          message: `${feature.method} is not a method for numeric features`,
+          message: `${method} is not a method for ${feature.type} features`,
         });
       }
-      if (feature.method && feature.type !== 'numeric' && numericOnly.includes(feature.method)) {
+      if (binaryOnly) {
         ctx.addIssue({
           code: 'custom',
           path: ['features', index, 'method'],
-          message: `${feature.method} is not a method for ${feature.type} features`,
-        });
-      }
-      if (feature.method === 'ztest' && feature.type !== 'binary') {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['features', index, 'method'],
-          message: 'ztest needs a binary feature',
+          message: `${method} needs a binary feature`,
         });
       }
     });
@@ -317,15 +313,6 @@ export type KpiRule = z.infer<typeof KpiRuleSchema>;
 export type DriftRule = z.infer<typeof DriftRuleSchema>;
 
 /** A validation failure that names the field, e.g. `kpis[0].floor: floor 0.5 is above ceiling 0.4`. */
-export class PolicyError extends Error {
-  override readonly name = 'PolicyError';
-  constructor(
-    message: string,
-    readonly issues: string[],
-  ) {
-    super(message);
-  }
-}
 
 /** Formats a zod issue path as `kpis[0].floor`. */
 export function formatPath(path: readonly PropertyKey[]): string {

@@ -11,7 +11,7 @@ export type ColumnType = 'numeric' | 'categorical' | 'binary';
 /** Numeric columns hold NaN for missing or unparseable values; label columns hold null for missing. */
 export type DatasetColumn = Float64Array | (string | null)[];
 
-/** The requested columns of one dataset (see `functions/shared/datasets.ts`), and what was wrong with them. */
+/** The requested columns of one dataset (see `functions/datasets/`), and what was wrong with them. */
 export interface Dataset {
   /** Where it was read from (`s3://bucket/key` or a file path), for messages. */
   source: string;

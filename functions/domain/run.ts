@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { InvalidInputError } from '#contracts/errors.ts';
 import type { MetricName } from './metrics.ts';
 import { formatIssues } from './policy.ts';
 import { TimestampSchema } from './timestamp.ts';
@@ -19,11 +20,6 @@ export const RunInputSchema = z
   .strict();
 
 export type RunInput = z.infer<typeof RunInputSchema>;
-
-/** An execution input that does not match {@link RunInputSchema}; the message names each bad field. */
-export class InvalidInputError extends Error {
-  override readonly name = 'InvalidInputError';
-}
 
 /** Validates an execution input, e.g. `{"modelId": "churn", "force": false}`. */
 export function parseRunInput(input: unknown): RunInput {
@@ -190,3 +186,14 @@ export type Outcome =
   | 'promoted'
   | 'rolled-back'
   | 'failed';
+
+/** The outcome of checking one model outside a loop run (sweep or event): the decision, and whether a loop was started. */
+export interface ModelCheck {
+  modelId: string;
+  asOf: string;
+  action: Action;
+  summary: string;
+  /** Only for `retrain`: `started`, or `duplicate` when this window's loop was already started. */
+  start?: 'started' | 'duplicate';
+  execution?: string;
+}

@@ -1,6 +1,9 @@
 import { z } from 'zod';
+import { DataError } from '#contracts/errors.ts';
+
 import { formatIssues } from './policy.ts';
-import { columnIndexes, DataError, type NumericTable, ProblemList, rowLine } from './table.ts';
+
+import { columnIndexes, type NumericTable, ProblemList, rowLine } from './table.ts';
 
 /** Hyper-parameters of the built-in trainer (the policy's `training.params`). */
 export interface TrainingParams {

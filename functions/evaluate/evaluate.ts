@@ -1,11 +1,12 @@
+import { parseNumericTable } from '#datasets/index.ts';
 import { gate } from '#domain/gate.ts';
 import { scoreAll } from '#domain/metrics.ts';
 import type { ModelPolicy } from '#domain/policy.ts';
 import type { Candidate, Champion, Evaluation, RunContext } from '#domain/run.ts';
-import { column, parseNumericTable } from '#domain/table.ts';
+import { column } from '#domain/table.ts';
 import { parseModel, predictTable } from '#domain/trainer.ts';
-import { getText, sha256 } from '#shared/artifacts.ts';
-import { config } from '#shared/config.ts';
+import type { KaizenContext } from '#runtime/context.ts';
+import { getText, sha256 } from '#stores/artifacts.ts';
 
 export interface EvaluateEvent {
   run: RunContext;
@@ -15,17 +16,17 @@ export interface EvaluateEvent {
 }
 
 /** Scores candidate and champion on the same holdout and applies the promotion gate. */
-export async function evaluate(event: EvaluateEvent): Promise<Evaluation> {
+export async function evaluate(ctx: KaizenContext, event: EvaluateEvent): Promise<Evaluation> {
   const { policy, champion, candidate } = event;
   const { features, label } = policy.training;
   const { holdout, metric } = policy.evaluation;
-  const text = await getText(holdout);
-  const table = parseNumericTable(text, [...features, label], {
-    source: `s3://${config().bucket}/${holdout}`,
+  const text = await getText(ctx, holdout);
+  const table = await parseNumericTable(text, [...features, label], {
+    source: `s3://${ctx.config.bucket}/${holdout}`,
   });
   const labels = column(table, label);
   const scoreOf = async (artifactKey: string) => {
-    const model = parseModel(JSON.parse(await getText(artifactKey)));
+    const model = parseModel(JSON.parse(await getText(ctx, artifactKey)));
     return scoreAll(labels, predictTable(model, table))[metric];
   };
   const candidateScore = await scoreOf(candidate.artifactKey);

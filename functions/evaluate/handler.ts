@@ -1,4 +1,4 @@
-import { stepHandler } from '#shared/handler.ts';
+import { stepHandler } from '#runtime/handler.ts';
 import { evaluate } from './evaluate.ts';
 
 export const handler = stepHandler('evaluate', evaluate);

@@ -1,27 +1,18 @@
 import { analyze } from '#domain/analyze.ts';
 import { durationSeconds, windowBoundary } from '#domain/duration.ts';
 import type { ModelPolicy } from '#domain/policy.ts';
-import type { Action, Champion, Decision } from '#domain/run.ts';
-import { retrainsBetween } from '#shared/registry.ts';
-import { automatedExecutionName, startLoopOnce } from '#shared/starter.ts';
+import type { Champion, Decision, ModelCheck } from '#domain/run.ts';
+import type { KaizenContext } from '#runtime/context.ts';
+import { automatedExecutionName, startLoopOnce } from '#stores/starts.ts';
+import { retrainsBetween } from '#stores/versions.ts';
 import { readBandReference, readRecentWindows, withDatasetMonitoring } from '../monitor/monitor.ts';
-
-/** The outcome of checking one model outside a loop run: the decision, and whether a loop was started. */
-export interface ModelCheck {
-  modelId: string;
-  asOf: string;
-  action: Action;
-  summary: string;
-  /** Only for `retrain`: `started`, or `duplicate` when this window's loop was already started. */
-  start?: 'started' | 'duplicate';
-  execution?: string;
-}
 
 /**
  * Evaluates a model's policy for the window ending at `asOf` exactly as the loop's Analyze step would
  * (without taking the lock: the loop it starts does) and starts the loop when the decision is `retrain`.
  */
 export async function checkModel(
+  ctx: KaizenContext,
   model: { modelId: string; policy: ModelPolicy },
   champion: Champion | null,
   asOf: string,
@@ -33,12 +24,18 @@ export async function checkModel(
     const summary = 'no champion yet: the first version is trained by the scheduled sweep or `kaizen run`';
     return { modelId, asOf, action: 'none', summary };
   }
-  const windows = await readRecentWindows(modelId, policy, asOf);
+  const windows = await readRecentWindows(ctx, modelId, policy, asOf);
   const last = windows.at(-1);
   if (!last) throw new Error(`no window for ${modelId} at ${asOf}`);
-  const observed = await withDatasetMonitoring(modelId, policy, champion, last);
+  const observed = await withDatasetMonitoring(ctx, modelId, policy, champion, last);
   const history = windows.slice(0, -1);
-  const bandReference = await readBandReference(modelId, policy, champion, windows[0]?.window.start ?? asOf);
+  const bandReference = await readBandReference(
+    ctx,
+    modelId,
+    policy,
+    champion,
+    windows[0]?.window.start ?? asOf,
+  );
   const base = { policy, asOf, observed, history, bandReference, champion, force: false };
   let decision: Decision = analyze(base);
   if (decision.action === 'retrain') {
@@ -46,14 +43,14 @@ export async function checkModel(
     const from = new Date(Date.parse(asOf) - durationSeconds(policy.budget.period) * 1000).toISOString();
     decision = analyze({
       ...base,
-      retrains: await retrainsBetween(modelId, from, asOf, policy.budget.maxRetrains),
+      retrains: await retrainsBetween(ctx, modelId, from, asOf, policy.budget.maxRetrains),
     });
   }
   const check: ModelCheck = { modelId, asOf, action: decision.action, summary: decision.summary };
   if (decision.action === 'retrain') {
     const name = automatedExecutionName(modelId, asOf);
     check.execution = name;
-    check.start = await startLoopOnce(name, { modelId, force: false, dryRun: false, asOf }, source);
+    check.start = await startLoopOnce(ctx, name, { modelId, force: false, dryRun: false, asOf }, source);
   }
   return check;
 }

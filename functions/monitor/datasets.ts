@@ -1,21 +1,27 @@
+import { ObjectNotFoundError } from '#contracts/errors.ts';
 import { computeMonitoring, currentDatasetKey } from '#domain/monitoring.ts';
 import type { Observation } from '#domain/observations.ts';
 import type { MonitoringPolicy } from '#domain/policy.ts';
 import type { Champion, Window } from '#domain/run.ts';
 import type { QualityRecord } from '#domain/windows.ts';
-import { readDatasetFromS3 } from '#shared/datasets.ts';
-import { ObjectNotFoundError } from '#shared/errors.ts';
-import { putObservations } from '#shared/metrics-store.ts';
-import { getVersion } from '#shared/registry.ts';
+import type { KaizenContext } from '#runtime/context.ts';
+import { readDatasetFromS3 } from '#stores/datasets.ts';
+import { putObservations } from '#stores/observations.ts';
+import { getVersion } from '#stores/versions.ts';
 
 /** `monitoring.reference` value that means "the data the current champion was trained on". */
 export const CHAMPION_REFERENCE = '@champion';
 
 /** The reference dataset's key: a fixed key, or the champion's training-data snapshot. */
-export async function referenceKey(modelId: string, monitoring: MonitoringPolicy, champion: Champion | null) {
+export async function referenceKey(
+  ctx: KaizenContext,
+  modelId: string,
+  monitoring: MonitoringPolicy,
+  champion: Champion | null,
+) {
   if (monitoring.reference !== CHAMPION_REFERENCE) return monitoring.reference;
   if (!champion) return undefined;
-  return (await getVersion(modelId, champion.version))?.dataset.snapshotKey;
+  return (await getVersion(ctx, modelId, champion.version))?.dataset.snapshotKey;
 }
 
 /**
@@ -24,6 +30,7 @@ export async function referenceKey(modelId: string, monitoring: MonitoringPolicy
  * computed). No current dataset, or no reference yet (no champion), yields nothing: there is nothing to judge.
  */
 export async function monitorDatasets(
+  ctx: KaizenContext,
   modelId: string,
   monitoring: MonitoringPolicy,
   champion: Champion | null,
@@ -33,15 +40,15 @@ export async function monitorDatasets(
   // The window's dataset first: until it arrives, a check costs one GET and nothing else.
   let current: Awaited<ReturnType<typeof readDatasetFromS3>>;
   try {
-    current = await readDatasetFromS3(currentDatasetKey(monitoring.current, window.start), columns);
+    current = await readDatasetFromS3(ctx, currentDatasetKey(monitoring.current, window.start), columns);
   } catch (error) {
     if (error instanceof ObjectNotFoundError) return [];
     throw error;
   }
   if (current.rows === 0) return [];
-  const reference = await referenceKey(modelId, monitoring, champion);
+  const reference = await referenceKey(ctx, modelId, monitoring, champion);
   if (!reference) return [];
-  const result = computeMonitoring(monitoring, await readDatasetFromS3(reference, columns), current);
+  const result = computeMonitoring(monitoring, await readDatasetFromS3(ctx, reference, columns), current);
   const timestamp = window.start;
   const records: (Observation | QualityRecord)[] = result.features
     .filter((feature) => feature.status === 'ok' && feature.value !== null)
@@ -72,6 +79,6 @@ export async function monitorDatasets(
           ),
     timestamp,
   });
-  await putObservations(records);
+  await putObservations(ctx, records);
   return records;
 }

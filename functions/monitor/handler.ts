@@ -1,4 +1,4 @@
-import { stepHandler } from '#shared/handler.ts';
+import { stepHandler } from '#runtime/handler.ts';
 import { monitor } from './monitor.ts';
 
 export const handler = stepHandler('monitor', monitor);

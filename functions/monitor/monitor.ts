@@ -2,8 +2,12 @@ import { durationSeconds } from '#domain/duration.ts';
 import type { ModelPolicy } from '#domain/policy.ts';
 import { type Champion, type LockState, type Observed, parseRunInput, type RunContext } from '#domain/run.ts';
 import { bucketWindows, summarize } from '#domain/windows.ts';
-import { queryObservations } from '#shared/metrics-store.ts';
-import { acquireLock, getChampion, getPolicy, retrainsBetween } from '#shared/registry.ts';
+import type { KaizenContext } from '#runtime/context.ts';
+import { getChampion } from '#stores/champion.ts';
+import { acquireLock } from '#stores/lock.ts';
+import { queryObservations } from '#stores/observations.ts';
+import { getPolicy } from '#stores/policies.ts';
+import { retrainsBetween } from '#stores/versions.ts';
 import { monitorDatasets } from './datasets.ts';
 
 export interface MonitorEvent {
@@ -36,6 +40,7 @@ export function lockLifetimeMs(policy: ModelPolicy): number {
 
 /** Reads the windows needed for persistence and bands: `[asOf - windows * width, asOf)`. */
 export async function readRecentWindows(
+  ctx: KaizenContext,
   modelId: string,
   policy: ModelPolicy,
   asOf: string,
@@ -44,7 +49,7 @@ export async function readRecentWindows(
   const { windows, clearAfter } = policy.persistence;
   const count = Math.max(windows, clearAfter) + Math.min(windows, clearAfter) - 1;
   const start = new Date(Date.parse(asOf) - count * seconds * 1000).toISOString();
-  const observations = await queryObservations(modelId, { start, end: asOf });
+  const observations = await queryObservations(ctx, modelId, { start, end: asOf });
   return bucketWindows(start, seconds, count, observations);
 }
 
@@ -53,19 +58,21 @@ export async function readRecentWindows(
  * (once per window; the quality record marks it done) and returns the window re-read with them.
  */
 export async function withDatasetMonitoring(
+  ctx: KaizenContext,
   modelId: string,
   policy: ModelPolicy,
   champion: Champion | null,
   observed: Observed,
 ): Promise<Observed> {
   if (!policy.monitoring || observed.quality) return observed;
-  const records = await monitorDatasets(modelId, policy.monitoring, champion, observed.window);
+  const records = await monitorDatasets(ctx, modelId, policy.monitoring, champion, observed.window);
   if (records.length === 0) return observed;
-  return summarize(observed.window, await queryObservations(modelId, observed.window));
+  return summarize(observed.window, await queryObservations(ctx, modelId, observed.window));
 }
 
 /** The champion's first `referenceWindows` windows after its deploy that end before `before`. */
 export async function readBandReference(
+  ctx: KaizenContext,
   modelId: string,
   policy: ModelPolicy,
   champion: Champion | null,
@@ -82,7 +89,7 @@ export async function readBandReference(
     champion.since,
     seconds,
     count,
-    await queryObservations(modelId, { start: champion.since, end }),
+    await queryObservations(ctx, modelId, { start: champion.since, end }),
   );
 }
 
@@ -90,28 +97,40 @@ export async function readBandReference(
  * Validates the execution input, takes the model's lock, and reads the policy, champion, the recent windows
  * of KPIs and drift scores, the band reference and the retrains inside the budget period.
  */
-export async function monitor(event: MonitorEvent, now = new Date()): Promise<MonitorOutput> {
+export async function monitor(
+  ctx: KaizenContext,
+  event: MonitorEvent,
+  now = new Date(),
+): Promise<MonitorOutput> {
   const input = parseRunInput(event.input);
-  const policy = await getPolicy(input.modelId);
+  const policy = await getPolicy(ctx, input.modelId);
   const asOf = new Date(input.asOf ?? event.execution.startTime).toISOString();
   const lock = await acquireLock(
+    ctx,
     input.modelId,
     event.execution.name,
     new Date(now.getTime() + lockLifetimeMs(policy)),
     now,
   );
-  const champion = await getChampion(input.modelId);
-  const windows = await readRecentWindows(input.modelId, policy, asOf);
-  const observed = await withDatasetMonitoring(input.modelId, policy, champion, windows.at(-1) as Observed);
+  const champion = await getChampion(ctx, input.modelId);
+  const windows = await readRecentWindows(ctx, input.modelId, policy, asOf);
+  const observed = await withDatasetMonitoring(
+    ctx,
+    input.modelId,
+    policy,
+    champion,
+    windows.at(-1) as Observed,
+  );
   const history = windows.slice(0, -1);
   const bandReference = await readBandReference(
+    ctx,
     input.modelId,
     policy,
     champion,
     history[0]?.window.start ?? observed.window.start,
   );
   const budgetStart = new Date(Date.parse(asOf) - durationSeconds(policy.budget.period) * 1000).toISOString();
-  const retrains = await retrainsBetween(input.modelId, budgetStart, asOf, policy.budget.maxRetrains);
+  const retrains = await retrainsBetween(ctx, input.modelId, budgetStart, asOf, policy.budget.maxRetrains);
   const run: RunContext = {
     modelId: input.modelId,
     force: input.force,

@@ -1,7 +1,10 @@
 import { buildRunRecord, type LoopState, type RunRecord } from '#domain/record.ts';
 import type { KpiSummary, Outcome } from '#domain/run.ts';
-import { releaseLock, setBaseline, setVersionStatus } from '#shared/registry.ts';
-import { putRun } from '#shared/runs.ts';
+import type { KaizenContext } from '#runtime/context.ts';
+import { setBaseline } from '#stores/champion.ts';
+import { releaseLock } from '#stores/lock.ts';
+import { putRun } from '#stores/runs.ts';
+import { setVersionStatus } from '#stores/versions.ts';
 
 export interface RecordEvent {
   state: LoopState;
@@ -21,15 +24,19 @@ function baselineFrom(kpis: KpiSummary[] | undefined): Record<string, number> | 
  * verified champion gets its post-deploy KPIs as baseline, and a champion without a baseline gets one from
  * a healthy window.
  */
-export async function record(event: RecordEvent, now = new Date().toISOString()): Promise<RunRecord> {
+export async function record(
+  ctx: KaizenContext,
+  event: RecordEvent,
+  now = new Date().toISOString(),
+): Promise<RunRecord> {
   const { state, execution } = event;
   const runRecord = buildRunRecord(state, event.outcome, now, execution);
   const { modelId, outcome } = runRecord;
   if (outcome === 'rejected' && state.candidate)
-    await setVersionStatus(modelId, state.candidate.version, 'rejected');
+    await setVersionStatus(ctx, modelId, state.candidate.version, 'rejected');
   if (outcome === 'promoted' && state.deployment) {
     const baseline = baselineFrom(state.verification?.after);
-    if (baseline) await setBaseline(modelId, state.deployment.version, baseline);
+    if (baseline) await setBaseline(ctx, modelId, state.deployment.version, baseline);
   }
   if (
     outcome === 'no-action' &&
@@ -39,12 +46,12 @@ export async function record(event: RecordEvent, now = new Date().toISOString())
   ) {
     const sufficient = !state.decision.reasons.some((reason) => reason.rule === 'kpi-min-count');
     const baseline = sufficient ? baselineFrom(state.observed?.kpis) : undefined;
-    if (baseline) await setBaseline(modelId, state.champion.version, baseline);
+    if (baseline) await setBaseline(ctx, modelId, state.champion.version, baseline);
   }
-  await putRun(runRecord);
+  await putRun(ctx, runRecord);
   // Conditional on the owner, so it is safe even when Monitor failed before saying whether it got the lock.
   if (state.lock?.acquired !== false && runRecord.executionName !== 'unknown') {
-    await releaseLock(modelId, runRecord.executionName);
+    await releaseLock(ctx, modelId, runRecord.executionName);
   }
   return runRecord;
 }

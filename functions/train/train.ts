@@ -1,12 +1,13 @@
 import { extname } from 'node:path';
+import { parseNumericTable } from '#datasets/index.ts';
 import { scoreAll } from '#domain/metrics.ts';
 import type { ModelPolicy } from '#domain/policy.ts';
 import type { Candidate, Champion, RunContext } from '#domain/run.ts';
-import { column, parseNumericTable } from '#domain/table.ts';
+import { column } from '#domain/table.ts';
 import { predictTable, trainLogisticRegression } from '#domain/trainer.ts';
-import { getText, putJson, putText, sha256 } from '#shared/artifacts.ts';
-import { config } from '#shared/config.ts';
-import { registerVersion } from '#shared/registry.ts';
+import type { KaizenContext } from '#runtime/context.ts';
+import { getText, putJson, putText, sha256 } from '#stores/artifacts.ts';
+import { registerVersion } from '#stores/versions.ts';
 
 export interface TrainEvent {
   run: RunContext;
@@ -18,12 +19,12 @@ export interface TrainEvent {
  * Retrains the model on the policy's dataset, writes the artifact, and registers a candidate version
  * with its lineage (dataset key and hash, parent version, parameters, training metrics).
  */
-export async function train(event: TrainEvent): Promise<Candidate> {
+export async function train(ctx: KaizenContext, event: TrainEvent): Promise<Candidate> {
   const { run, policy, champion } = event;
   const { dataset, features, label, params } = policy.training;
-  const text = await getText(dataset);
-  const table = parseNumericTable(text, [...features, label], {
-    source: `s3://${config().bucket}/${dataset}`,
+  const text = await getText(ctx, dataset);
+  const table = await parseNumericTable(text, [...features, label], {
+    source: `s3://${ctx.config.bucket}/${dataset}`,
   });
   const model = trainLogisticRegression(table, features, label, params);
   const trainingMetrics = scoreAll(column(table, label), predictTable(model, table));
@@ -32,9 +33,9 @@ export async function train(event: TrainEvent): Promise<Candidate> {
   const artifactKey = `${prefix}/model.json`;
   // The dataset key is overwritten by producers; the snapshot is the lineage and the drift reference of this version.
   const snapshotKey = `${prefix}/training-data${extname(dataset) || '.csv'}`;
-  await putText(snapshotKey, text, 'text/csv');
-  await putJson(artifactKey, model);
-  const record = await registerVersion(run.modelId, () => ({
+  await putText(ctx, snapshotKey, text, 'text/csv');
+  await putJson(ctx, artifactKey, model);
+  const record = await registerVersion(ctx, run.modelId, () => ({
     artifactKey,
     parentVersion: champion?.version ?? null,
     dataset: { key: dataset, sha256: sha256(text), rows: table.rows, snapshotKey },

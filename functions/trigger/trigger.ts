@@ -1,10 +1,13 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
-import { putChecks } from '#shared/checks.ts';
-import { ModelNotFoundError } from '#shared/errors.ts';
-import { getChampions, getPolicy } from '#shared/registry.ts';
-import { automatedAsOf, checkModel, type ModelCheck } from '../fleet/check.ts';
+import { ModelNotFoundError } from '#contracts/errors.ts';
+import type { ModelCheck } from '#domain/run.ts';
+import type { KaizenContext } from '#runtime/context.ts';
+import { getChampions } from '#stores/champion.ts';
+import { putChecks } from '#stores/checks.ts';
+import { getPolicy } from '#stores/policies.ts';
+import { automatedAsOf, checkModel } from '../fleet/check.ts';
 import { mapLimit } from '../fleet/pool.ts';
 
 /** The newest observation timestamp per model among new KPI and drift records of a stream batch. */
@@ -29,23 +32,24 @@ export function touchedModels(records: readonly DynamoDBRecord[]): Map<string, s
  * execution name the sweep uses, so the schedule and the event never start the same window twice.
  */
 export async function triggerFromRecords(
+  ctx: KaizenContext,
   records: readonly DynamoDBRecord[],
   batchId: string,
 ): Promise<ModelCheck[]> {
   const touched = touchedModels(records);
   const modelIds = [...touched.keys()].sort();
-  const champions = await getChampions(modelIds);
+  const champions = await getChampions(ctx, modelIds);
   const checks = await mapLimit(modelIds, 8, async (modelId): Promise<ModelCheck | undefined> => {
     // Records of a model nobody registered must not fail (and endlessly retry) the whole batch.
-    const policy = await getPolicy(modelId).catch((error: Error) => {
+    const policy = await getPolicy(ctx, modelId).catch((error: Error) => {
       if (error instanceof ModelNotFoundError) return undefined;
       throw error;
     });
     if (!policy) return undefined;
     const asOf = automatedAsOf(policy, touched.get(modelId) as string, 'ceil');
-    return checkModel({ modelId, policy }, champions.get(modelId) ?? null, asOf, 'event');
+    return checkModel(ctx, { modelId, policy }, champions.get(modelId) ?? null, asOf, 'event');
   });
   const done = checks.filter((check): check is ModelCheck => check !== undefined);
-  await putChecks('event', new Date().toISOString(), batchId, done);
+  await putChecks(ctx, 'event', new Date().toISOString(), batchId, done);
   return done;
 }

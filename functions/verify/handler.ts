@@ -1,4 +1,4 @@
-import { stepHandler } from '#shared/handler.ts';
+import { stepHandler } from '#runtime/handler.ts';
 import { verify } from './verify.ts';
 
 export const handler = stepHandler('verify', verify);

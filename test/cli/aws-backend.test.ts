@@ -1,7 +1,6 @@
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ENV } from '#shared/config.ts';
 import { awsBackend } from '../../cli/backend.ts';
 
 // CloudFormation and Step Functions have no local implementation: these clients answer from a table of
@@ -65,10 +64,14 @@ describe('AWS mode', () => {
   it('points the stores at the stack outputs', async () => {
     const backend = await awsBackend('KaizenLoop', { cloudFormation: stackWith(OUTPUTS).client });
     expect(backend.local).toBe(false);
-    expect(process.env[ENV.metricsTable]).toBe('prod-metrics');
-    expect(process.env[ENV.registryTable]).toBe('prod-registry');
-    expect(process.env[ENV.runsTable]).toBe('prod-runs');
-    expect(process.env[ENV.bucket]).toBe('prod-bucket');
+    expect(backend.ctx.config).toEqual({
+      metricsTable: 'prod-metrics',
+      registryTable: 'prod-registry',
+      runsTable: 'prod-runs',
+      bucket: 'prod-bucket',
+    });
+    // Explicit context: the stack's names reach the stores without touching the process environment.
+    expect(process.env).toEqual(saved);
   });
 
   it('refuses a stack without the Kaizen Loop outputs, naming the missing one', async () => {

@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseCsv } from '#datasets/index.ts';
 import type { MonitoringResult } from '#domain/monitoring.ts';
-import { parseCsv } from '#shared/datasets.ts';
-import { registerDriftCommand } from '../../cli/drift.ts';
+import { registerDriftCommand } from '../../cli/commands/drift.ts';
 import { ROOT } from '../support/loop.ts';
 import { parquetBytes } from '../support/parquet.ts';
 

@@ -1,8 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { listChecks } from '#shared/checks.ts';
-import { getChampion, putPolicy } from '#shared/registry.ts';
-import { listRuns } from '#shared/runs.ts';
-import { streamRecords } from '../../cli/ingest.ts';
+import { streamRecords } from '#local/streams.ts';
+import { getChampion } from '#stores/champion.ts';
+import { listChecks } from '#stores/checks.ts';
+import { putPolicy } from '#stores/policies.ts';
+import { listRuns } from '#stores/runs.ts';
 import { triggerFromRecords } from '../../functions/trigger/trigger.ts';
 import { freshStack, observe, precision, type TestStack, writeDatasets } from '../support/loop.ts';
 
@@ -19,10 +20,10 @@ let stack: TestStack;
 
 /** Registers `ids` with the example policy and gives each a verified first champion trained at T0. */
 async function fleet(...ids: string[]) {
-  await writeDatasets(stack.policy, { seed: 1, shifted: false });
+  await writeDatasets(stack.ctx, stack.policy, { seed: 1, shifted: false });
   for (const modelId of ids) {
-    await putPolicy({ ...stack.policy, modelId });
-    await observe(kpi(modelId, hours(T0, 6), 0.3));
+    await putPolicy(stack.ctx, { ...stack.policy, modelId });
+    await observe(stack.ctx, kpi(modelId, hours(T0, 6), 0.3));
     const { record } = await stack.backend.runLoop(
       { modelId, force: false, dryRun: false, asOf: T0 },
       `bootstrap-${modelId}`,
@@ -41,8 +42,9 @@ afterEach(async () => {
 describe('fleet sweep', () => {
   it('checks every model, starts a loop only where the policy says retrain, and records every decision', async () => {
     await fleet('healthy', 'broken', 'quiet');
-    await writeDatasets(stack.policy, { seed: 2, shifted: true });
+    await writeDatasets(stack.ctx, stack.policy, { seed: 2, shifted: true });
     await observe(
+      stack.ctx,
       kpi('healthy', hours(T1, -6), 0.31),
       kpi('broken', hours(T1, -6), 0.2),
       kpi('broken', hours(T1, 6), 0.45),
@@ -55,13 +57,13 @@ describe('fleet sweep', () => {
     expect(sweep.loops.map((loop) => [loop.executionName, loop.record?.outcome])).toEqual([
       ['auto-broken-20261120T000000Z', 'promoted'],
     ]);
-    expect((await getChampion('broken'))?.version).toBe(2);
-    expect((await getChampion('healthy'))?.version).toBe(1);
+    expect((await getChampion(stack.ctx, 'broken'))?.version).toBe(2);
+    expect((await getChampion(stack.ctx, 'healthy'))?.version).toBe(1);
 
-    const [check] = await listChecks('quiet', ['2026-11-20']);
+    const [check] = await listChecks(stack.ctx, 'quiet', ['2026-11-20']);
     expect(check).toMatchObject({ source: 'sweep', action: 'none', asOf: T1 });
     expect(check?.summary).toMatch(/insufficient data/);
-    expect((await listChecks('healthy', ['2026-11-20']))[0]?.summary).toBe(
+    expect((await listChecks(stack.ctx, 'healthy', ['2026-11-20']))[0]?.summary).toBe(
       'healthy: every rule within its threshold',
     );
   });
@@ -69,26 +71,28 @@ describe('fleet sweep', () => {
   it('a second sweep of the same window starts nothing and records the duplicate', async () => {
     await fleet('broken');
     // The candidate is trained on the champion's own data: the gate rejects it and the breach persists.
-    await observe(kpi('broken', hours(T1, -6), 0.2));
+    await observe(stack.ctx, kpi('broken', hours(T1, -6), 0.2));
     const first = await stack.backend.runSweep({ at: hours(T1, 1) }, 'sweep-1');
     expect(first.loops.map((loop) => loop.record?.outcome)).toEqual(['rejected']);
     const second = await stack.backend.runSweep({ at: hours(T1, 2) }, 'sweep-2');
     expect(second.totals).toMatchObject({ retrain: 1, started: 0, duplicates: 1 });
     expect(second.loops).toEqual([]);
-    const checks = await listChecks('broken', ['2026-11-20']);
+    const checks = await listChecks(stack.ctx, 'broken', ['2026-11-20']);
     expect(checks.map((check) => check.start)).toEqual(['duplicate', 'started']);
-    expect((await listRuns('broken')).filter((run) => run.executionName.startsWith('auto-'))).toHaveLength(1);
+    expect(
+      (await listRuns(stack.ctx, 'broken')).filter((run) => run.executionName.startsWith('auto-')),
+    ).toHaveLength(1);
   });
 });
 
 describe('event trigger', () => {
   it('starts the loop from new KPI records without waiting for the schedule', async () => {
     await fleet('broken');
-    await writeDatasets(stack.policy, { seed: 2, shifted: true });
-    await observe(kpi('broken', hours(T1, 6), 0.45));
+    await writeDatasets(stack.ctx, stack.policy, { seed: 2, shifted: true });
+    await observe(stack.ctx, kpi('broken', hours(T1, 6), 0.45));
     const records = [kpi('broken', hours(T1, -6), 0.2)];
-    await observe(...records);
-    const checks = await triggerFromRecords(streamRecords(records), 'batch-1');
+    await observe(stack.ctx, ...records);
+    const checks = await triggerFromRecords(stack.ctx, streamRecords(records), 'batch-1');
     expect(checks).toEqual([
       expect.objectContaining({
         modelId: 'broken',
@@ -103,10 +107,10 @@ describe('event trigger', () => {
   });
 
   it('does not bootstrap a model without a champion; that is the schedule’s or a person’s call', async () => {
-    await putPolicy({ ...stack.policy, modelId: 'fresh' });
+    await putPolicy(stack.ctx, { ...stack.policy, modelId: 'fresh' });
     const records = [kpi('fresh', hours(T1, -6), 0.01)];
-    await observe(...records);
-    const [check] = await triggerFromRecords(streamRecords(records), 'batch-fresh');
+    await observe(stack.ctx, ...records);
+    const [check] = await triggerFromRecords(stack.ctx, streamRecords(records), 'batch-fresh');
     expect(check).toMatchObject({ modelId: 'fresh', action: 'none' });
     expect(check?.start).toBeUndefined();
     expect(await stack.backend.drain()).toEqual([]);
@@ -115,6 +119,7 @@ describe('event trigger', () => {
   it('skips records of models nobody registered instead of failing the batch', async () => {
     await fleet('broken');
     const checks = await triggerFromRecords(
+      stack.ctx,
       streamRecords([kpi('ghost', T1, 0.3), kpi('broken', hours(T1, -6), 0.31)]),
       'b',
     );
@@ -127,30 +132,32 @@ describe('event trigger', () => {
       ...record,
       eventName: 'REMOVE' as const,
     }));
-    expect(await triggerFromRecords(records, 'batch-removed')).toEqual([]);
+    expect(await triggerFromRecords(stack.ctx, records, 'batch-removed')).toEqual([]);
   });
 });
 
 describe('per-model lock and idempotency under contention', () => {
   it('many concurrent triggers for one model and window start exactly one loop', async () => {
     await fleet('broken');
-    await writeDatasets(stack.policy, { seed: 2, shifted: true });
+    await writeDatasets(stack.ctx, stack.policy, { seed: 2, shifted: true });
     const records = [kpi('broken', hours(T1, -6), 0.2)];
-    await observe(...records, kpi('broken', hours(T1, 6), 0.45));
+    await observe(stack.ctx, ...records, kpi('broken', hours(T1, 6), 0.45));
     const results = await Promise.all(
-      Array.from({ length: 8 }, (_, i) => triggerFromRecords(streamRecords(records), `batch-${i}`)),
+      Array.from({ length: 8 }, (_, i) =>
+        triggerFromRecords(stack.ctx, streamRecords(records), `batch-${i}`),
+      ),
     );
     const starts = results.flat().map((check) => check.start);
     expect(starts.filter((start) => start === 'started')).toHaveLength(1);
     expect(starts.filter((start) => start === 'duplicate')).toHaveLength(7);
     expect(await stack.backend.drain()).toHaveLength(1);
-    expect((await getChampion('broken'))?.version).toBe(2);
+    expect((await getChampion(stack.ctx, 'broken'))?.version).toBe(2);
   });
 
   it('two concurrent runs with different names: one works, the other records "blocked: lock held"', async () => {
     await fleet('broken');
-    await writeDatasets(stack.policy, { seed: 2, shifted: true });
-    await observe(kpi('broken', hours(T1, -6), 0.2), kpi('broken', hours(T1, 6), 0.45));
+    await writeDatasets(stack.ctx, stack.policy, { seed: 2, shifted: true });
+    await observe(stack.ctx, kpi('broken', hours(T1, -6), 0.2), kpi('broken', hours(T1, 6), 0.45));
     const input = { modelId: 'broken', force: false, dryRun: false, asOf: T1 };
     const [a, b] = await Promise.all([
       stack.backend.runLoop(input, 'manual-a'),

@@ -1,9 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { getText } from '#shared/artifacts.ts';
-import { aliasHistory, getChampion, listVersions, putPolicy } from '#shared/registry.ts';
-import { listRuns } from '#shared/runs.ts';
+import { getText } from '#stores/artifacts.ts';
+import { aliasHistory, getChampion } from '#stores/champion.ts';
+import { putPolicy } from '#stores/policies.ts';
+import { listRuns } from '#stores/runs.ts';
+import { listVersions } from '#stores/versions.ts';
 import { freshStack, observe, precision, type TestStack, writeDatasets } from '../support/loop.ts';
 
 // Real ASL, real handlers, dynalite and s3rver: the scenarios of the improvement loop end to end.
@@ -32,14 +34,14 @@ describe('improvement loop on the local stack', () => {
       candidate: { version: 1, parentVersion: null },
     });
     expect(record?.decision?.reasons[0]).toMatchObject({ rule: 'no-champion', breached: true });
-    const champion = await getChampion('churn');
+    const champion = await getChampion(stack.ctx, 'churn');
     expect(champion).toMatchObject({ version: 1, baseline: { campaign_precision: 0.3 } });
-    const model = JSON.parse(await getText(champion?.artifactKey ?? ''));
+    const model = JSON.parse(await getText(stack.ctx, champion?.artifactKey ?? ''));
     expect(model).toMatchObject({
       kind: 'logistic-regression',
       features: ['tenure', 'monthly_charges', 'support_calls'],
     });
-    const [version] = await listVersions('churn');
+    const [version] = await listVersions(stack.ctx, 'churn');
     expect(version).toMatchObject({
       version: 1,
       status: 'champion',
@@ -54,20 +56,20 @@ describe('improvement loop on the local stack', () => {
 
   it('records a healthy run and changes nothing', async () => {
     await bootstrap();
-    await observe(precision(earlier(T1), 0.31));
+    await observe(stack.ctx, precision(earlier(T1), 0.31));
     const { status, record } = await stack.run({ asOf: T1 });
     expect(status).toBe('SUCCEEDED');
     expect(record).toMatchObject({ outcome: 'no-action', championBefore: 1, championAfter: 1 });
     expect(record?.decision?.reasons.every((reason) => !reason.breached)).toBe(true);
-    expect((await listVersions('churn')).length).toBe(1);
-    const runs = await listRuns('churn');
+    expect((await listVersions(stack.ctx, 'churn')).length).toBe(1);
+    const runs = await listRuns(stack.ctx, 'churn');
     expect(runs.map((run) => run.outcome)).toEqual(['no-action', 'promoted']);
   });
 
   it('retrains on a KPI breach, promotes the better candidate and verifies it', async () => {
     await bootstrap();
-    await writeDatasets(stack.policy, { seed: 2, shifted: true });
-    await observe(precision(earlier(T1), 0.22), precision(later(T1), 0.45));
+    await writeDatasets(stack.ctx, stack.policy, { seed: 2, shifted: true });
+    await observe(stack.ctx, precision(earlier(T1), 0.22), precision(later(T1), 0.45));
     const { record } = await stack.run({ asOf: T1 });
     expect(record).toMatchObject({ outcome: 'promoted', championBefore: 1, championAfter: 2 });
     expect(record?.decision?.reasons).toContainEqual(
@@ -78,8 +80,11 @@ describe('improvement loop on the local stack', () => {
       (record?.evaluation?.championScore ?? 1) + 0.005,
     );
     expect(record?.verification).toMatchObject({ verdict: 'pass', checks: 1 });
-    expect(await getChampion('churn')).toMatchObject({ version: 2, baseline: { campaign_precision: 0.45 } });
-    const versions = await listVersions('churn');
+    expect(await getChampion(stack.ctx, 'churn')).toMatchObject({
+      version: 2,
+      baseline: { campaign_precision: 0.45 },
+    });
+    const versions = await listVersions(stack.ctx, 'churn');
     expect(versions.map((v) => [v.version, v.status, v.parentVersion])).toEqual([
       [2, 'champion', 1],
       [1, 'retired', null],
@@ -89,25 +94,28 @@ describe('improvement loop on the local stack', () => {
   it('keeps the champion when the gate rejects the candidate', async () => {
     await bootstrap();
     // Same data as v1 was trained on: the candidate cannot beat the champion by the margin.
-    await writeDatasets(stack.policy, { seed: 1, shifted: false });
-    await observe(precision(earlier(T1), 0.1));
+    await writeDatasets(stack.ctx, stack.policy, { seed: 1, shifted: false });
+    await observe(stack.ctx, precision(earlier(T1), 0.1));
     const { record } = await stack.run({ asOf: T1 });
     expect(record).toMatchObject({ outcome: 'rejected', championBefore: 1, championAfter: 1 });
     expect(record?.evaluation?.promote).toBe(false);
     expect(record?.summary).toMatch(/v2 rejected by the gate: .*below the required margin/);
-    expect((await getChampion('churn'))?.version).toBe(1);
-    expect((await listVersions('churn'))[0]).toMatchObject({ version: 2, status: 'rejected' });
+    expect((await getChampion(stack.ctx, 'churn'))?.version).toBe(1);
+    expect((await listVersions(stack.ctx, 'churn'))[0]).toMatchObject({ version: 2, status: 'rejected' });
   });
 
   it('records a training failure, notifies, fails the execution and leaves the champion alone', async () => {
     await bootstrap();
     const { training } = stack.policy;
-    await putPolicy({ ...stack.policy, training: { ...training, dataset: 'datasets/churn/missing.csv' } });
-    await observe(precision(earlier(T1), 0.1));
+    await putPolicy(stack.ctx, {
+      ...stack.policy,
+      training: { ...training, dataset: 'datasets/churn/missing.csv' },
+    });
+    await observe(stack.ctx, precision(earlier(T1), 0.1));
     const result = await stack.run({ asOf: T1 });
     expect(result.status).toBe('FAILED');
     expect(result.error?.name).toBe('ImprovementLoopFailed');
-    const [last] = await listRuns('churn');
+    const [last] = await listRuns(stack.ctx, 'churn');
     expect(last).toMatchObject({
       outcome: 'failed',
       championBefore: 1,
@@ -115,7 +123,7 @@ describe('improvement loop on the local stack', () => {
       error: { name: 'ObjectNotFoundError' },
     });
     expect(last?.summary).toMatch(/datasets\/churn\/missing\.csv does not exist; champion unchanged/);
-    expect((await getChampion('churn'))?.version).toBe(1);
+    expect((await getChampion(stack.ctx, 'churn'))?.version).toBe(1);
     const notifications = (await readFile(join(stack.home, 'notifications.jsonl'), 'utf8'))
       .trim()
       .split('\n');
@@ -125,26 +133,26 @@ describe('improvement loop on the local stack', () => {
 
   it('rolls back when the KPIs get worse after the deploy', async () => {
     await bootstrap();
-    await writeDatasets(stack.policy, { seed: 2, shifted: true });
-    await observe(precision(earlier(T1), 0.22), precision(later(T1), 0.12));
+    await writeDatasets(stack.ctx, stack.policy, { seed: 2, shifted: true });
+    await observe(stack.ctx, precision(earlier(T1), 0.22), precision(later(T1), 0.12));
     const { record } = await stack.run({ asOf: T1 });
     expect(record).toMatchObject({ outcome: 'rolled-back', championBefore: 1, championAfter: 1 });
     expect(record?.verification).toMatchObject({ verdict: 'fail' });
     expect(record?.summary).toMatch(/v2 rolled back to v1: campaign_precision 0\.22 -> 0\.12/);
-    expect((await getChampion('churn'))?.version).toBe(1);
-    const history = await aliasHistory('churn');
+    expect((await getChampion(stack.ctx, 'churn'))?.version).toBe(1);
+    const history = await aliasHistory(stack.ctx, 'churn');
     expect(history.map((change) => [change.version, change.previousVersion])).toEqual([
       [1, 2],
       [2, 1],
       [1, null],
     ]);
-    expect((await listVersions('churn'))[0]).toMatchObject({ version: 2, status: 'rolled-back' });
+    expect((await listVersions(stack.ctx, 'churn'))[0]).toMatchObject({ version: 2, status: 'rolled-back' });
   });
 
   it('rolls back when no post-deploy data arrives by the last check', async () => {
     await bootstrap();
-    await writeDatasets(stack.policy, { seed: 2, shifted: true });
-    await observe(precision(earlier(T1), 0.22));
+    await writeDatasets(stack.ctx, stack.policy, { seed: 2, shifted: true });
+    await observe(stack.ctx, precision(earlier(T1), 0.22));
     const { record } = await stack.run({ asOf: T1 });
     expect(record).toMatchObject({ outcome: 'rolled-back', championAfter: 1 });
     expect(record?.verification).toMatchObject({ verdict: 'fail', checks: 3 });
@@ -153,10 +161,10 @@ describe('improvement loop on the local stack', () => {
 
   it('decides but does not retrain on a dry run', async () => {
     await bootstrap();
-    await observe(precision(earlier(T1), 0.1));
+    await observe(stack.ctx, precision(earlier(T1), 0.1));
     const { record } = await stack.run({ asOf: T1, dryRun: true });
     expect(record).toMatchObject({ outcome: 'dry-run', dryRun: true, decision: { action: 'retrain' } });
-    expect((await listVersions('churn')).length).toBe(1);
+    expect((await listVersions(stack.ctx, 'churn')).length).toBe(1);
   });
 
   it('rejects an invalid execution input with a failed execution naming the field', async () => {
@@ -166,6 +174,6 @@ describe('improvement loop on the local stack', () => {
     );
     expect(result.status).toBe('FAILED');
     expect(result.error?.name).toBe('InvalidInput');
-    expect(await listRuns('Not Valid')).toEqual([]);
+    expect(await listRuns(stack.ctx, 'Not Valid')).toEqual([]);
   });
 });

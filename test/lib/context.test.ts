@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { contextString } from '#lib/context.ts';
+import { contextString, functionSettingsFromContext } from '#lib/context.ts';
 
 describe('contextString', () => {
   it.each<[unknown, string | undefined]>([
@@ -13,5 +13,42 @@ describe('contextString', () => {
 
   it('rejects a non-string and names the context key', () => {
     expect(() => contextString(42, 'kaizen:schedule')).toThrow(/kaizen:schedule/);
+  });
+});
+
+describe('functionSettingsFromContext', () => {
+  it('reads memory (MB) and timeout (s) per function, from strings (-c) or numbers (cdk.json)', () => {
+    const settings = functionSettingsFromContext({
+      'kaizen:memory:train': '3008',
+      'kaizen:timeout:train': 900,
+      'kaizen:memory:sweep': 2048,
+      'kaizen:schedule': 'rate(1 hour)',
+    });
+    expect(Object.keys(settings).sort()).toEqual(['sweep', 'train']);
+    expect(settings.train?.memoryMb).toBe(3008);
+    expect(settings.train?.timeout?.toSeconds()).toBe(900);
+    expect(settings.sweep).toEqual({ memoryMb: 2048 });
+  });
+
+  it('keeps the defaults when nothing is set', () => {
+    expect(functionSettingsFromContext({ 'kaizen:memory:train': ' ' })).toEqual({});
+  });
+
+  it.each([
+    [
+      { 'kaizen:memory:train': '64' },
+      /kaizen:memory:train must be a whole number of MB from 128 to 10240, got "64"/,
+    ],
+    [
+      { 'kaizen:timeout:train': '901' },
+      /kaizen:timeout:train must be a whole number of seconds from 1 to 900/,
+    ],
+    [{ 'kaizen:timeout:train': '1.5' }, /got "1.5"/],
+    [
+      { 'kaizen:memory:trainer': '512' },
+      /kaizen:memory:trainer: no function "trainer" \(functions: monitor, /,
+    ],
+  ])('rejects %j, naming the key and the limits', (context, message) => {
+    expect(() => functionSettingsFromContext(context)).toThrow(message);
   });
 });

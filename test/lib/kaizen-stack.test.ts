@@ -1,19 +1,20 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { type CfnElement, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { type CfnElement, Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { KaizenStack, STACK_OUTPUTS } from '#lib/kaizen-stack.ts';
+import { ENV } from '#contracts/env.ts';
+import { STACK_OUTPUTS } from '#contracts/outputs.ts';
+import { FUNCTIONS, type FunctionName, LOOP_STEPS, STEPS, SWEEP_STEPS } from '#contracts/steps.ts';
+import { BY_KIND_INDEX } from '#contracts/tables.ts';
+import { FLEET_SWEEP_ASL, IMPROVEMENT_LOOP_ASL } from '#contracts/workflows.ts';
+import { KaizenStack } from '#lib/kaizen-stack.ts';
 import { addNagChecks, nagFindings } from '#lib/nag.ts';
 import { PROJECT_ROOT, readDefinition } from '#lib/project.ts';
-import { FUNCTIONS, type FunctionName, LOOP_STEPS, SWEEP_STEPS } from '#lib/step-function.ts';
-import { BY_KIND_INDEX } from '#shared/registry.ts';
-import { LOOP_ARN_VARIABLE } from '#shared/starter.ts';
-import { FLEET_SWEEP_ASL, IMPROVEMENT_LOOP_ASL, STEPS } from '../../functions/steps.ts';
 import { testApp } from './cdk-app.ts';
 
 // The one bundling synthesis of this file. Its cloud assembly lives under node_modules so the
@@ -141,7 +142,7 @@ describe('Lambda functions', () => {
           KAIZEN_REGISTRY_TABLE: { Ref: ids.registry },
           KAIZEN_RUNS_TABLE: { Ref: ids.runs },
           KAIZEN_BUCKET: { Ref: ids.bucket },
-          ...(starters.includes(name) ? { [LOOP_ARN_VARIABLE]: { Ref: ids.stateMachine } } : {}),
+          ...(starters.includes(name) ? { [ENV.loopArn]: { Ref: ids.stateMachine } } : {}),
         },
       });
     },
@@ -655,8 +656,28 @@ describe('stack props', () => {
   const variant = new KaizenStack(testApp({ bundle: false }), 'Variant', {
     logRetention: RetentionDays.ONE_WEEK,
     removalPolicy: RemovalPolicy.DESTROY,
+    functionSettings: {
+      train: { memoryMb: 3008, timeout: Duration.minutes(15) },
+      trigger: { memoryMb: 1024 },
+    },
   });
   const variantTemplate = Template.fromStack(variant);
+  const variantFunction = (name: FunctionName) =>
+    variantTemplate.toJSON().Resources[
+      variant.getLogicalId(variant.functions[name].node.defaultChild as CfnElement)
+    ].Properties as { MemorySize: number; Timeout: number };
+
+  it('takes memory and timeout per function from functionSettings, the registry defaults elsewhere', () => {
+    expect(variantFunction('train')).toMatchObject({ MemorySize: 3008, Timeout: 900 });
+    expect(variantFunction('trigger')).toMatchObject({
+      MemorySize: 1024,
+      Timeout: FUNCTIONS.trigger.timeoutSeconds,
+    });
+    expect(variantFunction('evaluate')).toMatchObject({
+      MemorySize: FUNCTIONS.evaluate.memoryMb,
+      Timeout: FUNCTIONS.evaluate.timeoutSeconds,
+    });
+  });
 
   it('sweeps the fleet hourly by default', () => {
     variantTemplate.hasResourceProperties('AWS::Scheduler::Schedule', { ScheduleExpression: 'rate(1 hour)' });

@@ -3,13 +3,8 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { describe, expect, it } from 'vitest';
-import {
-  FleetSchedule,
-  isScheduleExpression,
-  parseScheduleExpression,
-  SCHEDULED_SWEEP_INPUT,
-} from '#lib/schedule.ts';
-import { SweepInputSchema } from '../../functions/sweep/sweep.ts';
+import { SCHEDULED_SWEEP_INPUT, SweepInputSchema } from '#domain/sweep.ts';
+import { FleetSchedule, isScheduleExpression, parseScheduleExpression } from '#lib/schedule.ts';
 import { testApp } from './cdk-app.ts';
 
 const ARN = 'arn:aws:states:us-east-1:123456789012:stateMachine:sweep';

@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Context } from 'aws-lambda';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { STEPS, type StepName } from '#contracts/steps.ts';
+import { IMPROVEMENT_LOOP_ASL } from '#contracts/workflows.ts';
 import {
   LOCAL_TOPIC_ARN,
   LocalEngine,
@@ -11,7 +13,6 @@ import {
   NOTIFICATIONS_FILE,
   type StepHandler,
 } from '#local/engine.ts';
-import { IMPROVEMENT_LOOP_ASL, STEPS, type StepName } from '../../functions/steps.ts';
 
 const MECHANICS = 'test/fixtures/asl/mechanics.asl.json';
 

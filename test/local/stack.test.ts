@@ -5,14 +5,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { GetObjectCommand, HeadBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
+import { GetObjectCommand, HeadBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { TABLE_KEYS, type TableName } from '#contracts/tables.ts';
 import { LOCAL_BUCKET, LOCAL_TABLES, type LocalStack, startLocalStack } from '#local/stack.ts';
-import { ddb, s3 } from '#shared/aws.ts';
-import { config, ENV } from '#shared/config.ts';
-import { TABLE_KEYS, type TableName } from '#shared/tables.ts';
+import type { KaizenContext } from '#runtime/context.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -33,14 +32,29 @@ afterEach(async () => {
   await rm(home, { recursive: true, force: true });
 });
 
+/** A loop starter that must not be called: these tests start no loops. */
+const NO_LOOPS = {
+  start: () => Promise.reject(new Error('no loop expected')),
+};
+
+const contexts: KaizenContext[] = [];
+/** The stack's context (its clients are destroyed after the test). */
+function contextOf(stack: LocalStack): KaizenContext {
+  const ctx = stack.context(NO_LOOPS);
+  contexts.push(ctx);
+  return ctx;
+}
+afterEach(() => {
+  for (const ctx of contexts.splice(0)) ctx.close();
+});
+
 describe('startLocalStack', () => {
   it.each(Object.keys(TABLE_KEYS) as TableName[])(
     'creates the %s table with the shared key schema',
     async (table) => {
       const stack = await start();
-      const client = new DynamoDBClient({});
+      const client = contextOf(stack).ddb;
       const { Table } = await client.send(new DescribeTableCommand({ TableName: stack.tables[table] }));
-      client.destroy();
 
       expect(Table?.TableName).toBe(LOCAL_TABLES[table]);
       expect(Table?.KeySchema).toEqual([
@@ -54,9 +68,7 @@ describe('startLocalStack', () => {
 
   it('creates the artifacts bucket and reports loopback endpoints', async () => {
     const stack = await start();
-    const client = new S3Client({ forcePathStyle: true });
-    const head = await client.send(new HeadBucketCommand({ Bucket: stack.bucket }));
-    client.destroy();
+    const head = await contextOf(stack).s3.send(new HeadBucketCommand({ Bucket: stack.bucket }));
 
     expect(head.$metadata.httpStatusCode).toBe(200);
     expect(stack.bucket).toBe(LOCAL_BUCKET);
@@ -64,9 +76,9 @@ describe('startLocalStack', () => {
     expect(stack.endpoints.s3).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
   });
 
-  it('serves DynamoDB puts and window queries to a client built with no endpoint', async () => {
+  it("serves DynamoDB puts and window queries to the context's client", async () => {
     const stack = await start();
-    const client = DynamoDBDocumentClient.from(new DynamoDBClient({}));
+    const client = contextOf(stack).ddb;
     const sks = [
       '2026-01-01T00:00:00Z#kpi#ctr',
       '2026-01-02T00:00:00Z#kpi#ctr',
@@ -84,14 +96,13 @@ describe('startLocalStack', () => {
         ExpressionAttributeValues: { ':pk': 'churn', ':from': '2026-01-02', ':to': '2026-01-03T99' },
       }),
     );
-    client.destroy();
 
     expect(Items?.map((item) => item.value)).toEqual([1, 2]);
   });
 
-  it('stores a streamed multi-KB upload byte for byte', async () => {
+  it("stores a streamed multi-KB upload byte for byte through the context's S3 client", async () => {
     const stack = await start();
-    const client = new S3Client({ forcePathStyle: true });
+    const client = contextOf(stack).s3;
     const body = randomBytes(200 * 1024);
     const chunks = Array.from({ length: 25 }, (_, i) => body.subarray(i * 8192, (i + 1) * 8192));
     await client.send(
@@ -106,39 +117,52 @@ describe('startLocalStack', () => {
       new GetObjectCommand({ Bucket: stack.bucket, Key: 'models/churn/v1/model.bin' }),
     );
     const bytes = Buffer.from((await got.Body?.transformToByteArray()) ?? []);
-    client.destroy();
 
     expect(bytes.length).toBe(body.length);
     expect(bytes.equals(body)).toBe(true);
   });
 
-  it('keeps data across a stop and a start on the same home, through the shared clients', async () => {
+  it('keeps data across a stop and a start on the same home', async () => {
     const first = await start();
-    await ddb().send(
+    const before = contextOf(first);
+    await before.ddb.send(
       new PutCommand({ TableName: first.tables.registry, Item: { pk: 'churn', sk: 'POLICY', v: 1 } }),
     );
-    await s3().send(new PutObjectCommand({ Bucket: first.bucket, Key: 'kept.txt', Body: 'still here' }));
+    await before.s3.send(new PutObjectCommand({ Bucket: first.bucket, Key: 'kept.txt', Body: 'still here' }));
     await first.stop();
 
     const second = await start();
-    const item = await ddb().send(
+    const after = contextOf(second);
+    const item = await after.ddb.send(
       new GetCommand({ TableName: second.tables.registry, Key: { pk: 'churn', sk: 'POLICY' } }),
     );
-    const object = await s3().send(new GetObjectCommand({ Bucket: second.bucket, Key: 'kept.txt' }));
+    const object = await after.s3.send(new GetObjectCommand({ Bucket: second.bucket, Key: 'kept.txt' }));
 
     expect(item.Item).toEqual({ pk: 'churn', sk: 'POLICY', v: 1 });
     expect(await object.Body?.transformToString()).toBe('still here');
   });
 
   it('points the Kaizen configuration at the local resources', async () => {
-    await start();
-    expect(config()).toEqual({
+    const stack = await start();
+    expect(contextOf(stack).config).toEqual({
       metricsTable: 'kaizen-metrics',
       registryTable: 'kaizen-registry',
       runsTable: 'kaizen-runs',
       bucket: 'kaizen-artifacts',
-      s3ForcePathStyle: true,
     });
+  });
+
+  it('gives the context the loop starter it is built with', async () => {
+    const stack = await start();
+    const started: string[] = [];
+    const ctx = stack.context({
+      async start(name) {
+        started.push(name);
+      },
+    });
+    contexts.push(ctx);
+    await ctx.loops.start('auto-churn-1', { modelId: 'churn', force: false, dryRun: false });
+    expect(started).toEqual(['auto-churn-1']);
   });
 });
 
@@ -147,16 +171,17 @@ describe('the environment of a local stack', () => {
   const touched = [
     'AWS_REGION',
     'AWS_ENDPOINT_URL_S3',
+    'AWS_ENDPOINT_URL_DYNAMODB',
     'AWS_SESSION_TOKEN',
     'POWERTOOLS_LOG_LEVEL',
-    ENV.bucket,
   ];
   beforeEach(() => {
     for (const key of touched) saved[key] = process.env[key];
+    // A shell set up for real AWS: none of it may redirect or break the local clients.
     process.env.AWS_REGION = 'eu-west-3';
     process.env.AWS_SESSION_TOKEN = 'a-real-session';
-    delete process.env.AWS_ENDPOINT_URL_S3;
-    delete process.env[ENV.bucket];
+    process.env.AWS_ENDPOINT_URL_S3 = 'http://127.0.0.1:9';
+    process.env.AWS_ENDPOINT_URL_DYNAMODB = 'http://127.0.0.1:9';
   });
   afterEach(() => {
     for (const key of touched) {
@@ -165,31 +190,32 @@ describe('the environment of a local stack', () => {
     }
   });
 
+  it("reaches the local servers whatever the shell's AWS settings say", async () => {
+    const stack = await start();
+    const ctx = contextOf(stack);
+    await ctx.s3.send(new PutObjectCommand({ Bucket: stack.bucket, Key: 'here.txt', Body: 'local' }));
+    await ctx.ddb.send(new PutCommand({ TableName: stack.tables.runs, Item: { pk: 'm', sk: 'x' } }));
+    const object = await ctx.s3.send(new GetObjectCommand({ Bucket: stack.bucket, Key: 'here.txt' }));
+    expect(await object.Body?.transformToString()).toBe('local');
+  });
+
   it.each([
-    ['AWS_REGION', 'us-east-1'],
-    ['AWS_ACCESS_KEY_ID', 'S3RVER'],
-    ['AWS_SECRET_ACCESS_KEY', 'S3RVER'],
-    ['AWS_SESSION_TOKEN', undefined],
-    ['AWS_REQUEST_CHECKSUM_CALCULATION', 'WHEN_REQUIRED'],
-    ['AWS_RESPONSE_CHECKSUM_VALIDATION', 'WHEN_REQUIRED'],
-    [ENV.metricsTable, 'kaizen-metrics'],
-    [ENV.registryTable, 'kaizen-registry'],
-    [ENV.runsTable, 'kaizen-runs'],
-    [ENV.bucket, 'kaizen-artifacts'],
-    [ENV.s3ForcePathStyle, 'true'],
     ['POWERTOOLS_SERVICE_NAME', 'kaizen-loop'],
     ['POWERTOOLS_LOG_LEVEL', 'SILENT'],
     ['POWERTOOLS_METRICS_DISABLED', 'true'],
     ['POWERTOOLS_TRACE_ENABLED', 'false'],
-  ])('sets %s to %s while running', async (name, value) => {
+  ])("sets the in-process handlers' %s to %s while running", async (name, value) => {
     await start();
     expect(process.env[name]).toBe(value);
   });
 
-  it('sets the service endpoints to the servers it started', async () => {
-    const stack = await start();
-    expect(process.env.AWS_ENDPOINT_URL_DYNAMODB).toBe(stack.endpoints.dynamodb);
-    expect(process.env.AWS_ENDPOINT_URL_S3).toBe(stack.endpoints.s3);
+  it('sets no AWS or Kaizen variable: the context carries endpoints, credentials and names', async () => {
+    const before = { ...process.env };
+    await start();
+    const changed = Object.keys({ ...before, ...process.env }).filter(
+      (key) => before[key] !== process.env[key],
+    );
+    expect(changed.filter((key) => !key.startsWith('POWERTOOLS_'))).toEqual([]);
   });
 
   it('passes the log level to Powertools', async () => {
@@ -204,7 +230,6 @@ describe('the environment of a local stack', () => {
 
     expect(process.env).toEqual(before);
     expect(process.env.AWS_SESSION_TOKEN).toBe('a-real-session');
-    expect(process.env.AWS_ENDPOINT_URL_S3).toBeUndefined();
   });
 });
 

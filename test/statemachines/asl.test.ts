@@ -5,10 +5,11 @@ import { join } from 'node:path';
 import { Template } from 'aws-cdk-lib/assertions';
 import { StateMachine as LocalStateMachine } from 'aws-local-stepfunctions';
 import { afterAll, describe, expect, it } from 'vitest';
+import { STEPS } from '#contracts/steps.ts';
+import { FLEET_SWEEP_ASL, IMPROVEMENT_LOOP_ASL, OTHER_PLACEHOLDERS } from '#contracts/workflows.ts';
 import { KaizenStack } from '#lib/kaizen-stack.ts';
 import { projectPath, readDefinition } from '#lib/project.ts';
 import { LocalEngine } from '#local/engine.ts';
-import { FLEET_SWEEP_ASL, IMPROVEMENT_LOOP_ASL, OTHER_PLACEHOLDERS, STEPS } from '../../functions/steps.ts';
 import { testApp } from '../lib/cdk-app.ts';
 
 type AslValidator = (

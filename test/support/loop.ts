@@ -4,9 +4,10 @@ import { join, resolve } from 'node:path';
 import type { Observation } from '#domain/observations.ts';
 import { type ModelPolicy, parsePolicy } from '#domain/policy.ts';
 import type { RunInput } from '#domain/run.ts';
-import { putText } from '#shared/artifacts.ts';
-import { putObservations } from '#shared/metrics-store.ts';
-import { putPolicy } from '#shared/registry.ts';
+import type { KaizenContext } from '#runtime/context.ts';
+import { putText } from '#stores/artifacts.ts';
+import { putObservations } from '#stores/observations.ts';
+import { putPolicy } from '#stores/policies.ts';
 import { type Backend, localBackend } from '../../cli/backend.ts';
 import { customers, random, toCsv } from '../../cli/demo/world.ts';
 import { executionName } from '../../cli/names.ts';
@@ -19,7 +20,8 @@ export async function freshStack(overrides: Partial<ModelPolicy> = {}, options: 
   const backend = await localBackend(home);
   const example = JSON.parse(await readFile(join(ROOT, 'examples/churn-policy.json'), 'utf8'));
   const policy = parsePolicy({ ...example, ...overrides });
-  if (options.register ?? true) await putPolicy(policy);
+  const { ctx } = backend;
+  if (options.register ?? true) await putPolicy(ctx, policy);
   const run = (input: Partial<RunInput> & { asOf: string }) =>
     backend.runLoop(
       { modelId: policy.modelId, force: false, dryRun: false, ...input },
@@ -28,6 +30,8 @@ export async function freshStack(overrides: Partial<ModelPolicy> = {}, options: 
   return {
     home,
     backend,
+    /** The stores' context on this stack. */
+    ctx,
     policy,
     run,
     /**
@@ -35,8 +39,8 @@ export async function freshStack(overrides: Partial<ModelPolicy> = {}, options: 
      * post-deploy KPIs (campaign precision 0.3 six hours later).
      */
     async bootstrap(asOf: string) {
-      await writeDatasets(policy, { seed: 1, shifted: false });
-      await observe(precision(new Date(Date.parse(asOf) + 6 * 3_600_000).toISOString(), 0.3));
+      await writeDatasets(ctx, policy, { seed: 1, shifted: false });
+      await observe(ctx, precision(new Date(Date.parse(asOf) + 6 * 3_600_000).toISOString(), 0.3));
       const result = await run({ asOf });
       if (result.record?.outcome !== 'promoted') {
         throw new Error(`bootstrap ended ${result.record?.outcome ?? result.status}, not promoted`);
@@ -51,11 +55,15 @@ export async function freshStack(overrides: Partial<ModelPolicy> = {}, options: 
 }
 
 /** Writes a week of training data and a holdout day from the demo world (`shifted`: after the market change). */
-export async function writeDatasets(policy: ModelPolicy, options: { seed: number; shifted: boolean }) {
+export async function writeDatasets(
+  ctx: KaizenContext,
+  policy: ModelPolicy,
+  options: { seed: number; shifted: boolean },
+) {
   const next = random(options.seed);
   const train = Array.from({ length: 7 }, () => customers(next, 1000, options.shifted));
-  await putText(policy.training.dataset, toCsv(train));
-  await putText(policy.evaluation.holdout, toCsv([customers(next, 1000, options.shifted)]));
+  await putText(ctx, policy.training.dataset, toCsv(train));
+  await putText(ctx, policy.evaluation.holdout, toCsv([customers(next, 1000, options.shifted)]));
 }
 
 /** One KPI observation of the example policy's campaign precision. */
@@ -63,8 +71,8 @@ export function precision(timestamp: string, value: number, count = 400): Observ
   return { type: 'kpi', modelId: 'churn', metric: 'campaign_precision', value, count, timestamp };
 }
 
-export async function observe(...observations: Observation[]) {
-  await putObservations(observations);
+export async function observe(ctx: KaizenContext, ...observations: Observation[]) {
+  await putObservations(ctx, observations);
 }
 
 export type TestStack = Awaited<ReturnType<typeof freshStack>>;

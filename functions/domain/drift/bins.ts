@@ -1,4 +1,4 @@
-import { EmptySampleError } from './errors.ts';
+import { EmptySampleError } from '#contracts/errors.ts';
 import { lowerBound, type NumericInput, quantileSorted, sortSample, upperBound } from './sample.ts';
 
 /** Default number of quantile bins fixed on the reference. */

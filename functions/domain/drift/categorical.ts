@@ -1,4 +1,4 @@
-import { EmptySampleError } from './errors.ts';
+import { EmptySampleError } from '#contracts/errors.ts';
 import type { SampleCounts } from './sample.ts';
 import { chiSquaredSf, normalTwoSidedP } from './special.ts';
 

@@ -1,4 +1,6 @@
+import { DriftInputError, EmptySampleError } from '#contracts/errors.ts';
 import { type Bins, binCountsSorted, buildBinsSorted, DEFAULT_BIN_COUNT } from './bins.ts';
+
 import {
   type AlignedCategories,
   alignCategories,
@@ -10,9 +12,11 @@ import {
   twoProportionZTest,
   type ZTestResult,
 } from './categorical.ts';
+
 import { DEFAULT_PSI_EPSILON, hellinger, jensenShannon, psi, wassersteinSorted } from './distances.ts';
-import { DriftInputError, EmptySampleError } from './errors.ts';
+
 import { type KsResult, ksTestSorted } from './ks.ts';
+
 import {
   assertMethodFits,
   chooseMethod,
@@ -21,9 +25,11 @@ import {
   type FeatureKind,
   judge,
   type MethodRule,
+  methodDefinition,
   ruleFor,
   type Severity,
-} from './methods.ts';
+} from './methods/index.ts';
+
 import { meanAndStd, type NumericInput, type SampleCounts, type SortedSample, sortSample } from './sample.ts';
 
 /** Default minimum of usable rows in a window (and in the reference) below which drift is not judged. */
@@ -212,20 +218,11 @@ export function numericScores(
 }
 
 function numericValue(method: DriftMethod, scores: NumericScores): number {
-  switch (method) {
-    case 'ks':
-      return scores.ks.pValue;
-    case 'wasserstein':
-      return scores.wassersteinNormed;
-    case 'psi':
-      return scores.psi;
-    case 'jensenshannon':
-      return scores.jensenShannon;
-    case 'hellinger':
-      return scores.hellinger;
-    default:
-      throw new DriftInputError(`method "${method}" does not apply to a numeric feature`);
+  const value = methodDefinition(method)?.numeric;
+  if (value === undefined) {
+    throw new DriftInputError(`method "${method}" does not apply to a numeric feature`);
   }
+  return value(scores);
 }
 
 function resolveMethod(kind: FeatureKind, referenceSize: number, options: CompareOptions): DriftMethod {
@@ -390,21 +387,11 @@ export function categoricalScores(
 }
 
 function categoricalValue(method: DriftMethod, scores: CategoricalScores): number {
-  switch (method) {
-    // No current row in a known category: as far from the reference as it gets.
-    case 'chisquare':
-      return scores.chiSquared?.pValue ?? 0;
-    case 'ztest':
-      return scores.zTest?.pValue ?? 0;
-    case 'jensenshannon':
-      return scores.jensenShannon;
-    case 'psi':
-      return scores.psi;
-    case 'hellinger':
-      return scores.hellinger;
-    default:
-      throw new DriftInputError(`method "${method}" does not apply to a categorical feature`);
+  const value = methodDefinition(method)?.categorical;
+  if (value === undefined) {
+    throw new DriftInputError(`method "${method}" does not apply to a categorical feature`);
   }
+  return value(scores);
 }
 
 /**

@@ -1,4 +1,4 @@
-import { EmptySampleError } from './errors.ts';
+import { EmptySampleError } from '#contracts/errors.ts';
 
 /** Added to every bin proportion before PSI's logarithm, then renormalised (see {@link psi}). */
 export const DEFAULT_PSI_EPSILON = 1e-4;

@@ -1,3 +1,4 @@
+export { DriftInputError, EmptySampleError } from '#contracts/errors.ts';
 /**
  * Drift engine: pure functions comparing a current window of feature values with a reference sample.
  *
@@ -8,8 +9,10 @@
  * - Categorical features (`compareCategorical`): chi-squared goodness of fit, Jensen-Shannon, PSI and
  *   Hellinger over the reference categories plus an unseen bucket; binary features add the
  *   two-proportion z-test. Unseen categories are counted, never crash.
- * - `chooseMethod` picks Evidently's default per kind and reference size; thresholds and severity bands
- *   per method are in `DEFAULT_RULES`; `datasetDrift` gives the dataset-level drift share.
+ * - Each drift method is one module under `methods/` (kinds it fits, default rule, how its value is read
+ *   from the scores), listed in `methods/index.ts`. `chooseMethod` picks Evidently's default per kind and
+ *   reference size; thresholds and severity bands per method are in `DEFAULT_RULES`; `datasetDrift` gives
+ *   the dataset-level drift share.
  * - Guards: missing and infinite values are counted and dropped; too few rows yields
  *   `insufficient-data`; an empty reference (or an empty sample given to a score function) throws
  *   `EmptySampleError`.
@@ -22,6 +25,7 @@ export {
   buildBinsSorted,
   DEFAULT_BIN_COUNT,
 } from './bins.ts';
+
 export {
   type AlignedCategories,
   alignCategories,
@@ -33,6 +37,7 @@ export {
   twoProportionZTest,
   type ZTestResult,
 } from './categorical.ts';
+
 export {
   type CategoricalDrift,
   type CategoricalOptions,
@@ -60,21 +65,29 @@ export {
   prepareNumericReference,
   UNSEEN_BUCKET,
 } from './compare.ts';
+
 export { DEFAULT_PSI_EPSILON, hellinger, jensenShannon, psi, wassersteinSorted } from './distances.ts';
-export { DriftInputError, EmptySampleError } from './errors.ts';
+
 export { KS_EXACT_MAX_N, type KsResult, ksPValue, ksStatisticSorted, ksTestSorted } from './ks.ts';
+
 export {
+  assertMethodFits,
   chooseMethod,
   DEFAULT_RULES,
   DEFAULT_SMALL_REFERENCE,
+  DRIFT_METHOD_DEFINITIONS,
   DRIFT_METHODS,
   type DriftMethod,
+  type DriftMethodDefinition,
   type FeatureKind,
   judge,
   METHODS_BY_KIND,
   type MethodRule,
+  methodDefinition,
   ruleFor,
   type Severity,
-} from './methods.ts';
+} from './methods/index.ts';
+
 export { type NumericInput, type SampleCounts, type SortedSample, sortSample } from './sample.ts';
+
 export { chiSquaredSf, kolmogorovSf, normalSf, normalTwoSidedP, smirnovSf } from './special.ts';

@@ -1,4 +1,4 @@
-import { EmptySampleError } from './errors.ts';
+import { EmptySampleError } from '#contracts/errors.ts';
 import { kolmogorovSf } from './special.ts';
 
 /** Largest sample size for which the two-sample KS p-value is exact (scipy's `MAX_AUTO_N`). */

@@ -1,4 +1,4 @@
-import { DriftInputError, EmptySampleError } from './errors.ts';
+import { DriftInputError, EmptySampleError } from '#contracts/errors.ts';
 
 /** Values a numeric column may hold; `null`/`undefined`/`NaN` are missing, +-Infinity are dropped. */
 export type NumericInput = Float64Array | Float32Array | ArrayLike<number | null | undefined>;

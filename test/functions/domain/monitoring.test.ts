@@ -1,11 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import {
-  computeMonitoring,
-  currentDatasetKey,
-  EmptyDatasetError,
-  type FeatureResult,
-} from '#domain/monitoring.ts';
+import { EmptyDatasetError } from '#contracts/errors.ts';
+
+import { computeMonitoring, currentDatasetKey, type FeatureResult } from '#domain/monitoring.ts';
 import { MonitoringSchema } from '#domain/policy.ts';
+
 import type { Dataset, DatasetColumn } from '#domain/quality.ts';
 
 /** i * golden ratio mod 1: an evenly spread sequence, so two windows of one distribution match closely. */

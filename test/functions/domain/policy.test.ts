@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { PolicyError } from '#contracts/errors.ts';
 import { parseDuration } from '#domain/duration.ts';
-import { PolicyError, parsePolicy } from '#domain/policy.ts';
+import { parsePolicy } from '#domain/policy.ts';
 import { thrownBy } from '../../support/errors.ts';
 
 const valid = {

@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
+import { DataError } from '#contracts/errors.ts';
+
+import { parseNumericTable } from '#datasets/index.ts';
+
 import { rocAuc } from '#domain/metrics.ts';
+
 import { mulberry32 as prng } from '#domain/random.ts';
-import { DataError, type NumericTable, parseNumericTable } from '#domain/table.ts';
+
+import type { NumericTable } from '#domain/table.ts';
 import {
   type LogisticModel,
   parseModel,
@@ -11,6 +17,7 @@ import {
   type TrainingParams,
   trainLogisticRegression,
 } from '#domain/trainer.ts';
+
 import { thrownBy } from '../../support/errors.ts';
 
 const PARAMS: TrainingParams = { learningRate: 0.5, epochs: 300, l2: 0.001 };
@@ -93,8 +100,8 @@ describe('trainLogisticRegression', () => {
     },
   );
 
-  it('records the training mean and population standard deviation of each feature', () => {
-    const table = parseNumericTable('a,b,y\n1,10,0\n2,10,1\n3,40,0\n6,20,1\n', ['a', 'b', 'y']);
+  it('records the training mean and population standard deviation of each feature', async () => {
+    const table = await parseNumericTable('a,b,y\n1,10,0\n2,10,1\n3,40,0\n6,20,1\n', ['a', 'b', 'y']);
     const model = trainLogisticRegression(table, ['b', 'a'], 'y', PARAMS);
     expect(model.features).toEqual(['b', 'a']);
     expect(model.means).toEqual([20, 3]);
@@ -182,13 +189,13 @@ describe('trainLogisticRegression', () => {
       'data.csv: label "y" is 0 on all 2 rows; training needs both 0 and 1',
     ],
     ['only class 1', 'x,y\n1,1\n', 'data.csv: label "y" is 1 on all 1 rows; training needs both 0 and 1'],
-  ])('rejects %s with a DataError naming the line', (_, csv, message) => {
-    const table = parseNumericTable(csv, ['x', 'y'], { source: 'data.csv' });
+  ])('rejects %s with a DataError naming the line', async (_, csv, message) => {
+    const table = await parseNumericTable(csv, ['x', 'y'], { source: 'data.csv' });
     expect(dataError(() => trainLogisticRegression(table, ['x'], 'y', PARAMS)).message).toBe(message);
   });
 
-  it('lists every bad label line (up to 10) in one error', () => {
-    const table = parseNumericTable('x,y\n1,2\n2,1\n3,3\n4,0\n', ['x', 'y'], { source: 'd.csv' });
+  it('lists every bad label line (up to 10) in one error', async () => {
+    const table = await parseNumericTable('x,y\n1,2\n2,1\n3,3\n4,0\n', ['x', 'y'], { source: 'd.csv' });
     const error = dataError(() => trainLogisticRegression(table, ['x'], 'y', PARAMS));
     expect(error.problems).toEqual([
       'd.csv:2: label "y" is 2, expected 0 or 1',
@@ -209,8 +216,8 @@ describe('trainLogisticRegression', () => {
     ['a missing label column', ['x'], 'label', 'd.csv: missing label column "label" (columns: x, w, y)'],
     ['the label as a feature', ['x', 'y'], 'y', 'd.csv: label "y" is also a feature'],
     ['no features', [], 'y', 'd.csv: no features to train on'],
-  ])('rejects %s with a DataError', (_, features, label, message) => {
-    const table = parseNumericTable('x,w,y\n1,2,0\n2,1,1\n', ['x', 'w', 'y'], { source: 'd.csv' });
+  ])('rejects %s with a DataError', async (_, features, label, message) => {
+    const table = await parseNumericTable('x,w,y\n1,2,0\n2,1,1\n', ['x', 'w', 'y'], { source: 'd.csv' });
     expect(dataError(() => trainLogisticRegression(table, features, label, PARAMS)).message).toBe(message);
   });
 
@@ -251,12 +258,12 @@ describe('predictTable and predictOne', () => {
     expect(predictOne(model, record)).toBeCloseTo(1 / (1 + Math.exp(-z)), 14);
   });
 
-  it('predictTable agrees with predictOne on every row, whatever the column order and extra columns', () => {
+  it('predictTable agrees with predictOne on every row, whatever the column order and extra columns', async () => {
     const csv = [
       'extra,x2,y,x1,x0',
       ...Array.from({ length: 50 }, (_, i) => `${i},${(i % 7) - 3},0,${i / 10},${3 - i / 20}`),
     ].join('\n');
-    const table = parseNumericTable(csv, ['extra', 'x2', 'y', 'x1', 'x0']);
+    const table = await parseNumericTable(csv, ['extra', 'x2', 'y', 'x1', 'x0']);
     const probs = predictTable(model, table);
     expect(probs).toHaveLength(50);
     for (let i = 0; i < 50; i++) {
@@ -265,8 +272,8 @@ describe('predictTable and predictOne', () => {
     }
   });
 
-  it('throws a DataError when the table lacks a model feature', () => {
-    const table = parseNumericTable('x0,x2\n1,2\n', ['x0', 'x2'], { source: 'holdout.csv' });
+  it('throws a DataError when the table lacks a model feature', async () => {
+    const table = await parseNumericTable('x0,x2\n1,2\n', ['x0', 'x2'], { source: 'holdout.csv' });
     expect(dataError(() => predictTable(model, table)).message).toBe(
       'holdout.csv: missing feature "x1" (columns: x0, x2)',
     );

@@ -1,12 +1,15 @@
 import { describe, expect, it } from 'vitest';
+import { EmptySampleError } from '#contracts/errors.ts';
+
 import {
   alignCategories,
   chiSquared,
   countCategories,
   twoProportionZTest,
 } from '#domain/drift/categorical.ts';
+
 import { compareCategorical, UNSEEN_BUCKET } from '#domain/drift/compare.ts';
-import { EmptySampleError } from '#domain/drift/errors.ts';
+
 import { categoricalFixture, expand, expectClose } from './reference.ts';
 
 describe('categorical scores agree with scipy/numpy on the committed fixtures', () => {

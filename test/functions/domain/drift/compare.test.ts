@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
+import { DriftInputError, EmptySampleError } from '#contracts/errors.ts';
+
 import {
   chooseMethod,
   compareCategorical,
   compareNumeric,
   DEFAULT_RULES,
-  DriftInputError,
   type DriftMethod,
   datasetDrift,
-  EmptySampleError,
   type FeatureDrift,
   judge,
   prepareNumericReference,

@@ -1,10 +1,16 @@
 import { describe, expect, it } from 'vitest';
+import { EmptySampleError } from '#contracts/errors.ts';
+
 import { binCounts, binCountsSorted, buildBins } from '#domain/drift/bins.ts';
+
 import { numericScores, prepareNumericReference } from '#domain/drift/compare.ts';
+
 import { hellinger, jensenShannon, psi, wassersteinSorted } from '#domain/drift/distances.ts';
-import { EmptySampleError } from '#domain/drift/errors.ts';
+
 import { ksPValue, ksTestSorted } from '#domain/drift/ks.ts';
+
 import { sortSample } from '#domain/drift/sample.ts';
+
 import { expectClose, numericFixture, samples } from './reference.ts';
 
 const cases = numericFixture.cases.map((c) => ({ ...c, ...samples(c) }));

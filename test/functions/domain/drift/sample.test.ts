@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { DriftInputError } from '#domain/drift/errors.ts';
+import { DriftInputError } from '#contracts/errors.ts';
+
 import {
   lowerBound,
   meanAndStd,

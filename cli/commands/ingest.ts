@@ -1,0 +1,46 @@
+import { access } from 'node:fs/promises';
+import type { Command } from 'commander';
+import type { Observation } from '#domain/observations.ts';
+import { putObservations } from '#stores/observations.ts';
+import { listModels } from '#stores/policies.ts';
+import { ingestRows, readRows } from '../ingest.ts';
+import { type Io, UsageError } from '../io.ts';
+import { globalOptions, withBackend } from '../options.ts';
+import { printLoop } from '../render.ts';
+
+/** Registers `kaizen ingest <file>`; rejected rows make the exit code 1 (`fail`). */
+export function registerIngestCommand(program: Command, io: Io, fail: () => void): void {
+  program
+    .command('ingest')
+    .argument('<file>', 'JSON Lines (.jsonl) or CSV (.csv) of KPI observations and drift scores')
+    .description('load observations; bad rows are reported with their line and nothing valid is lost')
+    .action(async (path: string) => {
+      const globals = globalOptions(program);
+      await access(path).catch((error: Error) => {
+        throw new UsageError(`${path}: ${error.message}`);
+      });
+      const result = await withBackend(globals, async (backend) => {
+        const known = new Set((await listModels(backend.ctx)).map((model) => model.modelId));
+        const stored: Observation[] = [];
+        const ingest = await ingestRows(readRows(path), known, async (batch) => {
+          await putObservations(backend.ctx, batch);
+          stored.push(...batch);
+        });
+        // Locally the stored records go to the trigger's code, as the metrics table's stream does on AWS.
+        const checks = await backend.stored(stored);
+        return { ...ingest, checks, loops: await backend.drain() };
+      });
+      if (globals.json) io.out(JSON.stringify({ file: path, ...result }));
+      else {
+        io.out(`${path}: stored ${result.stored} rows, rejected ${result.rejected.length}`);
+        for (const row of result.rejected) io.err(`${path}:${row.line}: ${row.reason}`);
+        for (const check of result.checks.filter((c) => c.action !== 'none')) {
+          io.out(
+            `${check.modelId}: ${check.summary}${check.start ? ` [loop ${check.start}: ${check.execution}]` : ''}`,
+          );
+        }
+        for (const loop of result.loops) printLoop(io, loop);
+      }
+      if (result.rejected.length > 0) fail();
+    });
+}

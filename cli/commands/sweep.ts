@@ -1,0 +1,41 @@
+import type { Command } from 'commander';
+import { formatIssues } from '#domain/policy.ts';
+import { SweepInputSchema } from '#domain/sweep.ts';
+import { type Io, UsageError } from '../io.ts';
+import { executionName } from '../names.ts';
+import { globalOptions, positiveInteger, withBackend } from '../options.ts';
+import { printLoop } from '../render.ts';
+
+/** Registers `kaizen sweep`; a failed sweep or loop makes the exit code 1 (`fail`). */
+export function registerSweepCommand(program: Command, io: Io, fail: () => void): void {
+  program
+    .command('sweep')
+    .description(
+      'check every registered model against its policy and start loops where needed (what the schedule runs)',
+    )
+    .option('--at <timestamp>', 'sweep as of this ISO-8601 instant (default: now)')
+    .option('--page-size <n>', 'models per page (one Lambda call each)', '100')
+    .action(async (options: { at?: string; pageSize: string }) => {
+      const globals = globalOptions(program);
+      const input = {
+        pageSize: positiveInteger('--page-size', options.pageSize),
+        ...(options.at ? { at: options.at } : {}),
+      };
+      const checked = SweepInputSchema.safeParse(input);
+      if (!checked.success)
+        throw new UsageError(`invalid sweep input: ${formatIssues(checked.error).join('; ')}`);
+      const result = await withBackend(globals, (backend) =>
+        backend.runSweep(input, executionName('sweep', 'fleet')),
+      );
+      if (globals.json) io.out(JSON.stringify(result));
+      else if (result.totals) {
+        const t = result.totals;
+        io.out(
+          `swept ${t.models} models in ${result.pages} pages: ${t.none} healthy, ${t.watch} watch, ${t.retrain} retrain ` +
+            `(${t.started} loops started, ${t.duplicates} already started for their window), ${t.blocked} blocked`,
+        );
+        for (const loop of result.loops) printLoop(io, loop);
+      } else io.err(`sweep ${result.executionName} failed: ${result.error?.name}: ${result.error?.cause}`);
+      if (result.status !== 'SUCCEEDED' || result.loops.some((loop) => loop.status !== 'SUCCEEDED')) fail();
+    });
+}

@@ -1,0 +1,69 @@
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import { awsBackend, type Backend, localBackend } from './backend.ts';
+import { UsageError } from './io.ts';
+
+/** The root command's options, shared by every command. */
+export interface GlobalOptions {
+  json?: boolean;
+  stack?: string;
+  home?: string;
+  verbose?: boolean;
+}
+
+/** The global options as parsed by the root command `program` (read them inside an action). */
+export function globalOptions(program: Command): GlobalOptions {
+  return program.opts<GlobalOptions>();
+}
+
+/** The local state folder: `--home`, else `KAIZEN_HOME`, else `.kaizen` in the working directory. */
+export function kaizenHome(option?: string): string {
+  return resolve(option ?? process.env.KAIZEN_HOME ?? '.kaizen');
+}
+
+/** The last `count` UTC dates (YYYY-MM-DD), today first: the partitions of recorded checks. */
+export function recentDays(count: number): string[] {
+  return Array.from({ length: count }, (_, i) =>
+    new Date(Date.now() - i * 86_400_000).toISOString().slice(0, 10),
+  );
+}
+
+export function wholeNumber(option: string, text: string): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 0)
+    throw new UsageError(`${option} must be a whole number, got "${text}"`);
+  return value;
+}
+
+export function positiveInteger(option: string, text: string): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 1)
+    throw new UsageError(`${option} must be a positive integer, got "${text}"`);
+  return value;
+}
+
+/** Line and column of a JSON.parse error position, for messages that say where. */
+export function jsonError(path: string, text: string, error: Error): string {
+  const position = /position (\d+)/.exec(error.message);
+  if (!position) return `${path}: invalid JSON: ${error.message}`;
+  const before = text.slice(0, Number(position[1]));
+  const line = before.split('\n').length;
+  const column = before.length - before.lastIndexOf('\n');
+  return `${path}:${line}:${column}: invalid JSON: ${error.message}`;
+}
+
+/** Runs `work` on the backend the global options select (`--stack`/`KAIZEN_STACK`, else local), then closes it. */
+export async function withBackend<T>(
+  options: GlobalOptions,
+  work: (backend: Backend) => Promise<T>,
+): Promise<T> {
+  const stack = options.stack ?? process.env.KAIZEN_STACK;
+  const backend = stack
+    ? await awsBackend(stack)
+    : await localBackend(kaizenHome(options.home), options.verbose ? 'INFO' : 'SILENT');
+  try {
+    return await work(backend);
+  } finally {
+    await backend.close();
+  }
+}

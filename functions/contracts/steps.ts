@@ -1,0 +1,182 @@
+/**
+ * The step registry: one record per Lambda function of Kaizen Loop. The CDK app builds each function,
+ * its grants and its state-machine substitution from here; the local engine maps the same placeholder to
+ * the same handler module; the workflow builder names Task resources from it; tests iterate over it.
+ * Adding a step is one record here, its folder in `functions/<step>/` and its state in the builder.
+ *
+ * Pure data: no AWS SDK, no handler code (the CDK app imports it at synth time).
+ */
+
+/** What a function may do with one table or the bucket. */
+export type Access = 'read' | 'readWrite';
+
+/** The stores and actions one function may use; anything not listed is denied. */
+export interface StepAccess {
+  readonly metrics?: Access;
+  readonly registry?: Access;
+  readonly runs?: Access;
+  readonly bucket?: Access;
+  /** `start`: may start executions of the improvement loop (and gets its ARN in the environment). */
+  readonly loop?: 'start';
+}
+
+/** The two workflows; `null` for a function started by an event source instead. */
+export type Workflow = 'improvement-loop' | 'fleet-sweep';
+
+/**
+ * How Step Functions calls a step: `lambda` is a Task whose Resource is the function's ARN (placeholder
+ * `${<Step>FunctionArn}`); `stream` is not called by a workflow but by the DynamoDB Streams mapping.
+ * Callback tasks and `.sync` service jobs will be further kinds.
+ */
+export type Invocation = 'lambda' | 'stream';
+
+export interface StepSpec {
+  /** Handler module (exports `handler`), relative to the project root. */
+  readonly entry: string;
+  /** Function description. */
+  readonly description: string;
+  /** Default memory (MB); CDK context `kaizen:memory:<step>` overrides it. */
+  readonly memoryMb: number;
+  /** Default timeout (s); CDK context `kaizen:timeout:<step>` overrides it. */
+  readonly timeoutSeconds: number;
+  readonly access: StepAccess;
+  /** The workflow whose Task states call it. */
+  readonly workflow: Workflow | null;
+  readonly invocation: Invocation;
+}
+
+/**
+ * Every function. Memory: 1,769 MB is one full vCPU; Monitor and the sweep may compute drift over datasets
+ * (1M x 50 peaks at ~1.2 GB). Timeouts: training and evaluation fit and score models, a sweep page checks up
+ * to a thousand models, a stream batch up to a hundred; the rest are a few reads and writes.
+ */
+export const FUNCTIONS = {
+  monitor: {
+    entry: 'functions/monitor/handler.ts',
+    description: 'Kaizen Loop monitor step',
+    memoryMb: 1769,
+    timeoutSeconds: 30,
+    // Monitor takes the per-model lock (a registry item) that Record releases.
+    access: { metrics: 'read', registry: 'readWrite' },
+    workflow: 'improvement-loop',
+    invocation: 'lambda',
+  },
+  analyze: {
+    entry: 'functions/analyze/handler.ts',
+    description: 'Kaizen Loop analyze step',
+    memoryMb: 256,
+    timeoutSeconds: 30,
+    access: {},
+    workflow: 'improvement-loop',
+    invocation: 'lambda',
+  },
+  train: {
+    entry: 'functions/train/handler.ts',
+    description: 'Kaizen Loop train step',
+    memoryMb: 1769,
+    timeoutSeconds: 300,
+    access: { bucket: 'readWrite', registry: 'readWrite' },
+    workflow: 'improvement-loop',
+    invocation: 'lambda',
+  },
+  evaluate: {
+    entry: 'functions/evaluate/handler.ts',
+    description: 'Kaizen Loop evaluate step',
+    memoryMb: 1024,
+    timeoutSeconds: 300,
+    access: { bucket: 'read', registry: 'read' },
+    workflow: 'improvement-loop',
+    invocation: 'lambda',
+  },
+  deploy: {
+    entry: 'functions/deploy/handler.ts',
+    description: 'Kaizen Loop deploy step',
+    memoryMb: 256,
+    timeoutSeconds: 30,
+    access: { registry: 'readWrite' },
+    workflow: 'improvement-loop',
+    invocation: 'lambda',
+  },
+  verify: {
+    entry: 'functions/verify/handler.ts',
+    description: 'Kaizen Loop verify step',
+    memoryMb: 256,
+    timeoutSeconds: 30,
+    access: { metrics: 'read' },
+    workflow: 'improvement-loop',
+    invocation: 'lambda',
+  },
+  rollback: {
+    entry: 'functions/rollback/handler.ts',
+    description: 'Kaizen Loop rollback step',
+    memoryMb: 256,
+    timeoutSeconds: 30,
+    access: { registry: 'readWrite' },
+    workflow: 'improvement-loop',
+    invocation: 'lambda',
+  },
+  record: {
+    entry: 'functions/record/handler.ts',
+    description: 'Kaizen Loop record step',
+    memoryMb: 256,
+    timeoutSeconds: 30,
+    access: { runs: 'readWrite', registry: 'readWrite' },
+    workflow: 'improvement-loop',
+    invocation: 'lambda',
+  },
+  sweep: {
+    entry: 'functions/sweep/handler.ts',
+    description: 'Kaizen Loop sweep step',
+    memoryMb: 1769,
+    timeoutSeconds: 300,
+    // Sweep and trigger record their checks and start markers in the runs table.
+    access: { metrics: 'read', registry: 'read', runs: 'readWrite', loop: 'start' },
+    workflow: 'fleet-sweep',
+    invocation: 'lambda',
+  },
+  trigger: {
+    entry: 'functions/trigger/handler.ts',
+    description: 'Kaizen Loop trigger: checks models on new KPI and drift records',
+    memoryMb: 512,
+    timeoutSeconds: 60,
+    access: { metrics: 'read', registry: 'read', runs: 'readWrite', loop: 'start' },
+    workflow: null,
+    invocation: 'stream',
+  },
+} as const satisfies Record<string, StepSpec>;
+
+/** Every Lambda function of the app: the workflow steps and the DynamoDB Streams trigger. */
+export type FunctionName = keyof typeof FUNCTIONS;
+
+type StepOf<W extends Workflow> = {
+  [K in FunctionName]: (typeof FUNCTIONS)[K]['workflow'] extends W ? K : never;
+}[FunctionName];
+/** Steps of the improvement loop. */
+export type LoopStep = StepOf<'improvement-loop'>;
+/** Steps of the fleet sweep. */
+export type SweepStep = StepOf<'fleet-sweep'>;
+/** Functions that a workflow's Task states call. */
+export type StepName = LoopStep | SweepStep;
+
+const NAMES = Object.keys(FUNCTIONS) as FunctionName[];
+
+/** The functions a workflow calls, in registry order. */
+export function stepsOf<W extends Workflow>(workflow: W): StepOf<W>[] {
+  return NAMES.filter((name) => FUNCTIONS[name].workflow === workflow) as StepOf<W>[];
+}
+
+export const LOOP_STEPS: readonly LoopStep[] = stepsOf('improvement-loop');
+export const SWEEP_STEPS: readonly SweepStep[] = stepsOf('fleet-sweep');
+
+/** `monitor` -> `Monitor`: construct ids and placeholder names from step names. */
+export function pascal(name: string): string {
+  return name.charAt(0).toUpperCase() + name.slice(1);
+}
+
+/** The workflow steps with the placeholder their Task states use for the function ARN. */
+export const STEPS = Object.fromEntries(
+  NAMES.filter((name) => FUNCTIONS[name].workflow !== null).map((name) => [
+    name,
+    { ...FUNCTIONS[name], placeholder: `${pascal(name)}FunctionArn` },
+  ]),
+) as { readonly [K in StepName]: (typeof FUNCTIONS)[K] & { readonly placeholder: string } };

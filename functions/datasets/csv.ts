@@ -1,0 +1,88 @@
+/**
+ * The one CSV reader of the project ({@link readCsvRecords}) and the dataset reader built on it
+ * ({@link parseCsv}); the trainer's numeric tables are read with it too (`numeric-table.ts`).
+ */
+
+import { pipeline } from 'node:stream/promises';
+import { parse as csvParser } from 'csv-parse';
+import { DatasetError } from '#contracts/errors.ts';
+
+import type { Dataset } from '#domain/quality.ts';
+import {
+  assertUniqueSpecs,
+  builderFor,
+  type ColumnBuilder,
+  type ColumnSpec,
+  finishDataset,
+} from './columns.ts';
+import { type DatasetInput, inputStream } from './input.ts';
+
+/** Called with each record (the header row is the first) and the 1-based file line it ends on. */
+export type CsvRecordHandler = (record: string[], line: number) => void;
+
+/**
+ * Streams the records of a CSV file to `onRecord`, one at a time, keeping none: a UTF-8 byte-order mark is
+ * dropped, cells are trimmed, blank and whitespace-only lines are skipped, quoted cells may hold commas,
+ * quotes and line breaks, and every record must have as many fields as the first.
+ * @throws CsvError (csv-parse's, with the file line in `lines`) for a malformed file: an unclosed quote, a
+ * record with the wrong number of fields. Errors of the input and of `onRecord` are thrown as they are.
+ */
+export async function readCsvRecords(input: DatasetInput, onRecord: CsvRecordHandler): Promise<void> {
+  const parser = csvParser({
+    bom: true,
+    trim: true,
+    skip_empty_lines: true,
+    on_record: (record: string[], context: { lines: number }) => {
+      onRecord(record, context.lines);
+      // Nothing is buffered: every record goes straight to the handler.
+      return null;
+    },
+  });
+  await pipeline(inputStream(input), parser, async (records: AsyncIterable<unknown>) => {
+    for await (const _ of records);
+  });
+}
+
+/**
+ * Reads CSV with a header row; only the requested columns are kept (all of them, as labels, when
+ * `columns` is omitted). Cells are trimmed; empty cells and NA/N/A/NaN/null are missing.
+ * @throws DatasetError naming the source and line of a malformed file (unclosed quote, wrong field count).
+ */
+export async function parseCsv(
+  input: DatasetInput,
+  columns?: readonly ColumnSpec[],
+  source = 'dataset',
+): Promise<Dataset> {
+  if (columns) assertUniqueSpecs(columns);
+  let specs = columns;
+  const bound: [number, ColumnBuilder][] = [];
+  const builders = new Map<string, ColumnBuilder>();
+  let header: string[] | undefined;
+  let rows = 0;
+  try {
+    await readCsvRecords(input, (record, line) => {
+      if (header === undefined) {
+        header = record;
+        specs ??= record.map((name) => ({ name, type: 'categorical' as const }));
+        for (const spec of specs) {
+          const index = record.indexOf(spec.name);
+          if (index < 0) continue;
+          const builder = builderFor(spec.type, 1024);
+          builders.set(spec.name, builder);
+          bound.push([index, builder]);
+        }
+        return;
+      }
+      for (const [index, builder] of bound) builder.put(rows, record[index], line);
+      rows++;
+    });
+  } catch (error) {
+    throw new DatasetError(`${source}: ${(error as Error).message}`, { cause: error });
+  }
+  if (header) {
+    const duplicate = header.find((name, index) => header?.indexOf(name) !== index && builders.has(name));
+    if (duplicate !== undefined)
+      throw new DatasetError(`${source}: column "${duplicate}" appears twice in the header`);
+  }
+  return finishDataset(source, rows, specs ?? [], builders);
+}

@@ -1,0 +1,36 @@
+import { z } from 'zod';
+import { TimestampSchema } from './timestamp.ts';
+
+const Totals = z.object({
+  models: z.number().int(),
+  none: z.number().int(),
+  watch: z.number().int(),
+  retrain: z.number().int(),
+  blocked: z.number().int(),
+  started: z.number().int(),
+  duplicates: z.number().int(),
+});
+
+/** Input of one sweep page: the fleet sweep passes each page's output to the next page. */
+export const SweepInputSchema = z
+  .object({
+    cursor: z.string().nullable().optional(),
+    /** Models per page (one Lambda call). */
+    pageSize: z.number().int().min(1).max(1000).default(100),
+    /** Sweep as of this instant (ISO); default: the execution's start. Each model checks its last complete window. */
+    at: TimestampSchema.optional(),
+    pages: z.number().int().nonnegative().default(0),
+    totals: Totals.optional(),
+  })
+  .strict();
+
+export type SweepInput = z.infer<typeof SweepInputSchema>;
+
+export type SweepState = Omit<SweepInput, 'cursor' | 'at' | 'totals'> & {
+  cursor: string | null;
+  at: string;
+  totals: z.infer<typeof Totals>;
+};
+
+/** Input of every scheduled sweep: models per page (one sweep-function call). */
+export const SCHEDULED_SWEEP_INPUT = { pageSize: 100 } as const;

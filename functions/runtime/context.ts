@@ -1,0 +1,89 @@
+import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
+import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { ENV } from '#contracts/env.ts';
+import type { RunInput } from '#domain/run.ts';
+import { stepFunctionsStarter } from './loops.ts';
+
+/** Names of the stores one deployment (or the local stack) uses. */
+export interface KaizenConfig {
+  readonly metricsTable: string;
+  readonly registryTable: string;
+  readonly runsTable: string;
+  readonly bucket: string;
+}
+
+/** Starts an improvement-loop execution by name (Step Functions on AWS, the in-process engine locally). */
+export interface LoopStarter {
+  start(name: string, input: RunInput): Promise<void>;
+}
+
+/**
+ * Everything the stores and steps need from the outside world, built once per Lambda (from its
+ * environment), once per CLI backend (from stack outputs or the local stack) and passed explicitly: no
+ * step reads `process.env` or a module-wide client.
+ */
+export interface KaizenContext {
+  readonly config: KaizenConfig;
+  /** DynamoDB document client (undefined attributes removed on write). */
+  readonly ddb: DynamoDBDocumentClient;
+  readonly s3: S3Client;
+  readonly loops: LoopStarter;
+  /** Destroys the clients (CLI backends; a Lambda's context lives as long as its process). */
+  close(): void;
+}
+
+export interface ContextOptions {
+  config: KaizenConfig;
+  /** Settings of the DynamoDB client (endpoint, region, credentials); default: the SDK's provider chain. */
+  dynamodb?: DynamoDBClientConfig;
+  /** Settings of the S3 client. */
+  s3?: S3ClientConfig;
+  loops: LoopStarter;
+}
+
+/** A context whose clients are built from explicit settings. */
+export function createContext(options: ContextOptions): KaizenContext {
+  const ddb = DynamoDBDocumentClient.from(new DynamoDBClient(options.dynamodb ?? {}), {
+    marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
+  });
+  const s3 = new S3Client(options.s3 ?? {});
+  return {
+    config: { ...options.config },
+    ddb,
+    s3,
+    loops: options.loops,
+    close() {
+      ddb.destroy();
+      s3.destroy();
+    },
+  };
+}
+
+function required(env: NodeJS.ProcessEnv, name: string): string {
+  const value = env[name];
+  if (!value) throw new Error(`environment variable ${name} is not set`);
+  return value;
+}
+
+/** A function that has no loop to start (only `access.loop: 'start'` functions get its ARN). */
+const noLoops: LoopStarter = {
+  start() {
+    return Promise.reject(new Error(`environment variable ${ENV.loopArn} is not set`));
+  },
+};
+
+/** The context of a Lambda function, from the environment the CDK app gives it (read once, at first use). */
+export function contextFromEnv(env: NodeJS.ProcessEnv = process.env): KaizenContext {
+  const loopArn = env[ENV.loopArn];
+  return createContext({
+    config: {
+      metricsTable: required(env, ENV.metricsTable),
+      registryTable: required(env, ENV.registryTable),
+      runsTable: required(env, ENV.runsTable),
+      bucket: required(env, ENV.bucket),
+    },
+    s3: { forcePathStyle: env[ENV.s3ForcePathStyle] === 'true' },
+    loops: loopArn ? stepFunctionsStarter(loopArn) : noLoops,
+  });
+}

@@ -1,0 +1,94 @@
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import type { ModelCheck } from '#domain/run.ts';
+import type { KaizenContext } from '#runtime/context.ts';
+import { queryItems } from './dynamo.ts';
+
+/** Compact form of a check, so a page of a hundred fits one small item. */
+interface CompactCheck {
+  m: string;
+  a: ModelCheck['action'];
+  s: string;
+  asOf: string;
+  st?: ModelCheck['start'];
+  x?: string;
+}
+
+/**
+ * Records the decisions of one batch of checks (a sweep page or a stream batch) as one item in the runs
+ * table under `CHECKS#<day>`, so recording every healthy decision costs a few write units per hundred models.
+ */
+export async function putChecks(
+  ctx: KaizenContext,
+  source: string,
+  checkedAt: string,
+  batchId: string,
+  checks: ModelCheck[],
+): Promise<void> {
+  if (checks.length === 0) return;
+  const items: CompactCheck[] = checks.map((check) => ({
+    m: check.modelId,
+    a: check.action,
+    s: check.summary,
+    asOf: check.asOf,
+    ...(check.start ? { st: check.start } : {}),
+    ...(check.execution ? { x: check.execution } : {}),
+  }));
+  await ctx.ddb.send(
+    new PutCommand({
+      TableName: ctx.config.runsTable,
+      Item: {
+        pk: `CHECKS#${checkedAt.slice(0, 10)}`,
+        sk: `${checkedAt}#${source}#${batchId}`,
+        source,
+        checkedAt,
+        checks: items,
+      },
+    }),
+  );
+}
+
+export type RecordedCheck = ModelCheck & { checkedAt: string; source: string };
+
+/** A model's recorded checks on the given days (YYYY-MM-DD), newest first. */
+export async function listChecks(
+  ctx: KaizenContext,
+  modelId: string,
+  days: string[],
+): Promise<RecordedCheck[]> {
+  return (await readChecks(ctx, days)).filter((check) => check.modelId === modelId);
+}
+
+/** The newest recorded check of every model on the given days. */
+export async function latestChecks(ctx: KaizenContext, days: string[]): Promise<Map<string, RecordedCheck>> {
+  const latest = new Map<string, RecordedCheck>();
+  for (const check of await readChecks(ctx, days))
+    if (!latest.has(check.modelId)) latest.set(check.modelId, check);
+  return latest;
+}
+
+/** Every check recorded on the given days, newest first. */
+async function readChecks(ctx: KaizenContext, days: string[]): Promise<RecordedCheck[]> {
+  const found: RecordedCheck[] = [];
+  for (const day of days) {
+    const items = await queryItems(ctx, {
+      TableName: ctx.config.runsTable,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': `CHECKS#${day}` },
+    });
+    for (const item of items) {
+      for (const check of (item.checks as CompactCheck[]) ?? []) {
+        found.push({
+          modelId: check.m,
+          action: check.a,
+          summary: check.s,
+          asOf: check.asOf,
+          checkedAt: item.checkedAt as string,
+          source: item.source as string,
+          ...(check.st ? { start: check.st } : {}),
+          ...(check.x ? { execution: check.x } : {}),
+        });
+      }
+    }
+  }
+  return found.sort((a, b) => b.checkedAt.localeCompare(a.checkedAt));
+}

@@ -1,0 +1,117 @@
+/**
+ * Reading datasets from the artifacts bucket: CSV and JSON Lines streamed from one GET, Parquet with ranged
+ * GETs of the requested columns only. The parsing itself is `#datasets/index.ts`, free of any storage.
+ */
+
+import { GetObjectCommand, HeadObjectCommand, NoSuchKey } from '@aws-sdk/client-s3';
+import { DatasetError, ObjectNotFoundError } from '#contracts/errors.ts';
+import {
+  type AsyncBuffer,
+  type ColumnSpec,
+  type Dataset,
+  datasetFormat,
+  type ParquetReadOptions,
+  parseDataset,
+  parseParquet,
+} from '#datasets/index.ts';
+
+import type { KaizenContext } from '#runtime/context.ts';
+
+/** Counters of an S3 read, for benchmarks and logs. */
+export interface ReadStats {
+  requests: number;
+  bytes: number;
+}
+
+function isNotFound(error: unknown): boolean {
+  const name = (error as Error | undefined)?.name;
+  return error instanceof NoSuchKey || name === 'NoSuchKey' || name === 'NotFound';
+}
+
+/**
+ * An AsyncBuffer over an object of the artifacts bucket: one HEAD for the size, then one ranged GET
+ * per slice, pinned to the object's ETag so a file replaced mid-read fails instead of mixing versions.
+ * Ranges are always explicit (`bytes=a-b`): s3rver ignores suffix ranges (`bytes=-n`) and `If-Match`.
+ * @throws ObjectNotFoundError when the key does not exist.
+ */
+export async function s3ObjectBuffer(
+  ctx: KaizenContext,
+  key: string,
+  stats?: ReadStats,
+): Promise<AsyncBuffer> {
+  const bucket = ctx.config.bucket;
+  let head: { ContentLength?: number | undefined; ETag?: string | undefined };
+  try {
+    head = await ctx.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+  } catch (error) {
+    if (isNotFound(error)) throw new ObjectNotFoundError(`s3://${bucket}/${key} does not exist`);
+    throw error;
+  }
+  const byteLength = head.ContentLength ?? 0;
+  return {
+    byteLength,
+    slice: async (start, end = byteLength) => {
+      if (end <= start) return new ArrayBuffer(0);
+      const range = `bytes=${start}-${end - 1}`;
+      const output = await ctx.s3
+        .send(new GetObjectCommand({ Bucket: bucket, Key: key, Range: range, IfMatch: head.ETag }))
+        .catch((error: Error) => {
+          if (error.name !== 'PreconditionFailed') throw error;
+          throw new DatasetError(`s3://${bucket}/${key} changed while it was being read`, { cause: error });
+        });
+      const bytes = await output.Body?.transformToByteArray();
+      if (!bytes || bytes.byteLength !== end - start) {
+        throw new DatasetError(
+          `s3://${bucket}/${key}: asked for bytes ${start}-${end - 1}, got ${bytes?.byteLength ?? 0} bytes`,
+        );
+      }
+      if (stats) {
+        stats.requests++;
+        stats.bytes += bytes.byteLength;
+      }
+      const exact = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
+      return (
+        exact ? bytes.buffer : bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength)
+      ) as ArrayBuffer;
+    },
+  };
+}
+
+/**
+ * Reads the requested columns of a dataset in the artifacts bucket; the format comes from the key's
+ * extension. CSV and JSON Lines are streamed from one GET; Parquet is read with ranged GETs of the
+ * requested columns only.
+ * @throws ObjectNotFoundError when the key does not exist.
+ * @throws DatasetError for an unknown extension or a malformed file (the message names the key and line).
+ */
+export async function readDatasetFromS3(
+  ctx: KaizenContext,
+  key: string,
+  columns: readonly ColumnSpec[],
+  options: ParquetReadOptions & { stats?: ReadStats } = {},
+): Promise<Dataset> {
+  const format = datasetFormat(key);
+  const bucket = ctx.config.bucket;
+  const source = `s3://${bucket}/${key}`;
+  if (format === 'parquet')
+    return parseParquet(await s3ObjectBuffer(ctx, key, options.stats), columns, source, options);
+  let body: AsyncIterable<Uint8Array>;
+  try {
+    const output = await ctx.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    if (!output.Body) throw new ObjectNotFoundError(`${source} has no body`);
+    body = output.Body as AsyncIterable<Uint8Array>;
+  } catch (error) {
+    if (isNotFound(error)) throw new ObjectNotFoundError(`${source} does not exist`);
+    throw error;
+  }
+  const counted = options.stats ? countBytes(body, options.stats) : body;
+  return parseDataset(counted, format, columns, source);
+}
+
+async function* countBytes(body: AsyncIterable<Uint8Array>, stats: ReadStats): AsyncGenerator<Uint8Array> {
+  stats.requests++;
+  for await (const chunk of body) {
+    stats.bytes += chunk.byteLength;
+    yield chunk;
+  }
+}

@@ -1,0 +1,65 @@
+import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import type { KaizenContext } from '#runtime/context.ts';
+import { isConditionFailure } from './dynamo.ts';
+import { REGISTRY_KEYS } from './keys.ts';
+
+/**
+ * Takes the model's lock for `owner` until `expiresAt` unless another live owner holds it; re-entrant for
+ * the same owner (a retried step). Returns who holds it.
+ */
+export async function acquireLock(
+  ctx: KaizenContext,
+  modelId: string,
+  owner: string,
+  expiresAt: Date,
+  now = new Date(),
+): Promise<{ acquired: boolean; owner: string; expiresAt: string }> {
+  const TableName = ctx.config.registryTable;
+  try {
+    await ctx.ddb.send(
+      new PutCommand({
+        TableName,
+        Item: {
+          pk: modelId,
+          sk: REGISTRY_KEYS.lock,
+          owner,
+          expiresAt: expiresAt.toISOString(),
+          acquiredAt: now.toISOString(),
+        },
+        ConditionExpression: 'attribute_not_exists(sk) OR expiresAt < :now OR #owner = :owner',
+        ExpressionAttributeNames: { '#owner': 'owner' },
+        ExpressionAttributeValues: { ':now': now.toISOString(), ':owner': owner },
+      }),
+    );
+    return { acquired: true, owner, expiresAt: expiresAt.toISOString() };
+  } catch (error) {
+    if (!isConditionFailure(error)) throw error;
+    const { Item } = await ctx.ddb.send(
+      new GetCommand({ TableName, Key: { pk: modelId, sk: REGISTRY_KEYS.lock }, ConsistentRead: true }),
+    );
+    return {
+      acquired: false,
+      owner: (Item?.owner as string) ?? 'unknown',
+      expiresAt: (Item?.expiresAt as string) ?? '',
+    };
+  }
+}
+
+/** Releases the model's lock if `owner` still holds it. */
+export async function releaseLock(ctx: KaizenContext, modelId: string, owner: string): Promise<boolean> {
+  try {
+    await ctx.ddb.send(
+      new DeleteCommand({
+        TableName: ctx.config.registryTable,
+        Key: { pk: modelId, sk: REGISTRY_KEYS.lock },
+        ConditionExpression: '#owner = :owner',
+        ExpressionAttributeNames: { '#owner': 'owner' },
+        ExpressionAttributeValues: { ':owner': owner },
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (isConditionFailure(error)) return false;
+    throw error;
+  }
+}

@@ -1,0 +1,77 @@
+import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { ModelNotFoundError } from '#contracts/errors.ts';
+import { BY_KIND_INDEX, MODEL_KIND } from '#contracts/tables.ts';
+import { type ModelPolicy, parsePolicy } from '#domain/policy.ts';
+import type { KaizenContext } from '#runtime/context.ts';
+import { REGISTRY_KEYS } from './keys.ts';
+
+export interface ModelEntry {
+  modelId: string;
+  policy: ModelPolicy;
+  registeredAt: string;
+  updatedAt: string;
+}
+
+/** Registers a model or replaces its policy (the policy must already be validated). */
+export async function putPolicy(
+  ctx: KaizenContext,
+  policy: ModelPolicy,
+  now = new Date().toISOString(),
+): Promise<void> {
+  await ctx.ddb.send(
+    new UpdateCommand({
+      TableName: ctx.config.registryTable,
+      Key: { pk: policy.modelId, sk: REGISTRY_KEYS.policy },
+      UpdateExpression:
+        'SET policy = :policy, kind = :kind, updatedAt = :now, registeredAt = if_not_exists(registeredAt, :now)',
+      ExpressionAttributeValues: { ':policy': policy, ':now': now, ':kind': MODEL_KIND },
+    }),
+  );
+}
+
+/** The model's policy; throws {@link ModelNotFoundError} for an unregistered id. */
+export async function getPolicy(ctx: KaizenContext, modelId: string): Promise<ModelPolicy> {
+  const { Item } = await ctx.ddb.send(
+    new GetCommand({ TableName: ctx.config.registryTable, Key: { pk: modelId, sk: REGISTRY_KEYS.policy } }),
+  );
+  if (!Item)
+    throw new ModelNotFoundError(`model "${modelId}" is not registered (kaizen models put <policy.json>)`);
+  return parsePolicy(Item.policy, `stored policy of ${modelId}`);
+}
+
+/** Every registered model, ordered by id (pages of the `byKind` index). */
+export async function listModels(ctx: KaizenContext): Promise<ModelEntry[]> {
+  const models: ModelEntry[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await pageModels(ctx, 500, cursor);
+    models.push(...page.models);
+    cursor = page.next ?? undefined;
+  } while (cursor);
+  return models;
+}
+
+/** One page of registered models in id order, from the `byKind` index. */
+export async function pageModels(
+  ctx: KaizenContext,
+  limit: number,
+  cursor?: string,
+): Promise<{ models: ModelEntry[]; next: string | null }> {
+  const page = await ctx.ddb.send(
+    new QueryCommand({
+      TableName: ctx.config.registryTable,
+      IndexName: BY_KIND_INDEX,
+      KeyConditionExpression: 'kind = :kind',
+      ExpressionAttributeValues: { ':kind': MODEL_KIND },
+      Limit: limit,
+      ...(cursor ? { ExclusiveStartKey: { kind: MODEL_KIND, pk: cursor, sk: REGISTRY_KEYS.policy } } : {}),
+    }),
+  );
+  const models = (page.Items ?? []).map((item) => ({
+    modelId: item.pk as string,
+    policy: parsePolicy(item.policy, `stored policy of ${item.pk}`),
+    registeredAt: item.registeredAt as string,
+    updatedAt: item.updatedAt as string,
+  }));
+  return { models, next: page.LastEvaluatedKey ? (page.LastEvaluatedKey.pk as string) : null };
+}

@@ -1,0 +1,60 @@
+import type { RemovalPolicy } from 'aws-cdk-lib';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { IStateMachine, StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
+import type { Construct } from 'constructs';
+import { pascal, STEPS, type StepName, stepsOf, type Workflow } from '#contracts/steps.ts';
+import { type FunctionSettingsMap, type KaizenStores, kaizenFunction } from './access.ts';
+
+export interface WorkflowFunctionsProps {
+  readonly stores: KaizenStores;
+  /** The improvement loop, for steps that start it. */
+  readonly loop?: IStateMachine;
+  readonly settings?: FunctionSettingsMap;
+  readonly logRetention: RetentionDays;
+  readonly removalPolicy: RemovalPolicy;
+}
+
+/** One function per step of `workflow` in the step registry, each with exactly its registry grants. */
+export function workflowFunctions<W extends Workflow>(
+  scope: Construct,
+  workflow: W,
+  props: WorkflowFunctionsProps,
+): Record<ReturnType<typeof stepsOf<W>>[number], IFunction> {
+  const functions: Partial<Record<StepName, IFunction>> = {};
+  for (const step of stepsOf(workflow) as StepName[]) {
+    functions[step] = kaizenFunction(scope, pascal(step), {
+      name: step,
+      stores: props.stores,
+      loop: props.loop,
+      settings: props.settings?.[step],
+      logRetention: props.logRetention,
+      removalPolicy: props.removalPolicy,
+    }).lambdaFunction;
+  }
+  return functions as Record<ReturnType<typeof stepsOf<W>>[number], IFunction>;
+}
+
+/** `definitionSubstitutions` of the steps' placeholders: `${<Step>FunctionArn}` -> the function's ARN. */
+export function stepSubstitutions(functions: Partial<Record<StepName, IFunction>>): Record<string, string> {
+  return Object.fromEntries(
+    (Object.entries(functions) as [StepName, IFunction][]).map(([step, fn]) => [
+      STEPS[step].placeholder,
+      fn.functionArn,
+    ]),
+  );
+}
+
+/** The definition is a string, so CDK cannot infer what it calls: grant exactly these functions. */
+export function grantInvokeSteps(
+  stateMachine: StateMachine,
+  functions: Partial<Record<StepName, IFunction>>,
+) {
+  stateMachine.addToRolePolicy(
+    new PolicyStatement({
+      actions: ['lambda:InvokeFunction'],
+      resources: Object.values(functions).map((fn) => fn.functionArn),
+    }),
+  );
+}

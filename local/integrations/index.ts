@@ -1,0 +1,29 @@
+import type { StepName } from '#contracts/steps.ts';
+import type { KaizenContext } from '#runtime/context.ts';
+import { lambdaIntegration, type StepHandler } from './lambda.ts';
+import { snsIntegration } from './sns.ts';
+import type { LocalIntegration } from './types.ts';
+
+export interface LocalIntegrationsOptions {
+  home: string;
+  root: string;
+  handlers?: Partial<Record<StepName, StepHandler>>;
+  context?: KaizenContext;
+  lambdaTimeoutSeconds: number;
+}
+
+/**
+ * The built-in local integrations, one per kind of Task resource the workflows use. A new kind (a callback
+ * task, a SageMaker job) is one module beside these and one line here.
+ */
+export function localIntegrations(options: LocalIntegrationsOptions): LocalIntegration[] {
+  return [
+    lambdaIntegration({
+      root: options.root,
+      handlers: options.handlers,
+      context: options.context,
+      timeoutSeconds: options.lambdaTimeoutSeconds,
+    }),
+    snsIntegration(options.home),
+  ];
+}

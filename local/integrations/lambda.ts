@@ -1,0 +1,132 @@
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Context } from 'aws-lambda';
+import { STEPS, type StepName } from '#contracts/steps.ts';
+import { LAMBDA_INVOKE } from '#contracts/workflows.ts';
+import type { KaizenContext } from '#runtime/context.ts';
+import { LOCAL_ACCOUNT_ID, LOCAL_REGION, lambdaContext } from '../lambda-context.ts';
+import type { BeforeTask, LocalIntegration } from './types.ts';
+
+/** A Lambda handler as the runtime calls it (middy handlers included). */
+export type StepHandler = (event: unknown, context: Context) => unknown;
+
+/** Step Functions' cap on a state's input or output. */
+const MAX_PAYLOAD_BYTES = 256 * 1024;
+
+/** ARN of a step's function as the local definitions name it. */
+export function localFunctionArn(step: StepName): string {
+  return `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:function:kaizen-${step}`;
+}
+
+export interface LambdaIntegrationOptions {
+  /** Project root that step entries resolve against. */
+  root: string;
+  /** Handlers used instead of the step modules (engine tests). */
+  handlers?: Partial<Record<StepName, StepHandler>>;
+  /** The context every step module's handler is bound to (`withContext`); without it, handlers read the environment. */
+  context?: KaizenContext;
+  /** Function timeout seen through `context.getRemainingTimeInMillis()`. */
+  timeoutSeconds: number;
+}
+
+/** The error a Lambda function's failure becomes in Step Functions: same name, runtime JSON as cause. */
+function lambdaError(thrown: unknown): Error {
+  const original = thrown instanceof Error ? thrown : new Error(String(thrown));
+  const error = new Error(
+    JSON.stringify({
+      errorType: original.name,
+      errorMessage: original.message,
+      trace: original.stack?.split('\n') ?? [],
+    }),
+  );
+  error.name = original.name;
+  if (original.stack) error.stack = original.stack;
+  return error;
+}
+
+/** Serializes a result as Lambda does, failing as Step Functions does past its payload cap. */
+function lambdaResult(result: unknown, state: string): unknown {
+  const json = JSON.stringify(result ?? null);
+  if (Buffer.byteLength(json) > MAX_PAYLOAD_BYTES) {
+    // Terminal on AWS too: neither retried nor caught by States.ALL.
+    const error = Object.assign(
+      new Error(`the result of ${state} is ${Buffer.byteLength(json)} bytes, over the 256 KiB state limit`),
+      { isRetryable: false, isCatchable: false },
+    );
+    error.name = 'States.DataLimitExceeded';
+    throw error;
+  }
+  return JSON.parse(json);
+}
+
+/**
+ * The local Lambda service: a Task whose Resource is a step's function ARN, or `lambda:invoke` with its
+ * `FunctionName`, runs the step's handler module in-process with a Lambda context, a serialized copy of its
+ * input, errors shaped as the runtime reports them and the 256 KiB result limit.
+ */
+export function lambdaIntegration(options: LambdaIntegrationOptions): LocalIntegration {
+  const steps = Object.keys(STEPS) as StepName[];
+  const byArn = new Map(steps.map((step) => [localFunctionArn(step), step]));
+  const modules = new Map<StepName, Promise<StepHandler>>();
+
+  const handler = (step: StepName): Promise<StepHandler> => {
+    const injected = options.handlers?.[step];
+    if (injected) return Promise.resolve(injected);
+    let loading = modules.get(step);
+    if (!loading) {
+      const entry = STEPS[step].entry;
+      loading = import(pathToFileURL(resolve(options.root, entry)).href).then(
+        (module: { handler?: unknown }) => {
+          const loaded = module.handler as (StepHandler & { withContext?: unknown }) | undefined;
+          if (typeof loaded !== 'function') throw new Error(`${entry} does not export a handler function`);
+          const bind = loaded.withContext as ((ctx: KaizenContext) => StepHandler) | undefined;
+          return options.context && bind ? bind(options.context) : loaded;
+        },
+      );
+      // A module that failed to load is retried on the next call (the file may have been fixed).
+      loading.catch(() => modules.delete(step));
+      modules.set(step, loading);
+    }
+    return loading;
+  };
+
+  const invoke = async (state: string, step: StepName, payload: unknown, beforeTask?: BeforeTask) => {
+    await beforeTask?.({ state, step, input: payload });
+    const run = await handler(step);
+    const context = lambdaContext({
+      functionName: `kaizen-${step}`,
+      memoryMb: STEPS[step].memoryMb,
+      timeoutSeconds: options.timeoutSeconds,
+    });
+    let output: unknown;
+    try {
+      // The function gets its own copy, serialized as Lambda would.
+      output = await run(JSON.parse(JSON.stringify(payload ?? null)), context);
+    } catch (error) {
+      throw lambdaError(error);
+    }
+    return lambdaResult(output, state);
+  };
+
+  const stepOfFunction = (functionName: string | undefined): StepName => {
+    // Accepts a name, an ARN, or either with a `:qualifier`.
+    const name = functionName?.replace(/^arn:aws:lambda:[^:]*:[^:]*:function:/, '').split(':')[0];
+    const step = steps.find((s) => `kaizen-${s}` === name);
+    if (!step) {
+      const error = new Error(`Function not found: ${functionName}`);
+      error.name = 'Lambda.ResourceNotFoundException';
+      throw error;
+    }
+    return step;
+  };
+
+  return {
+    target: (resource) => byArn.get(resource) ?? (resource === LAMBDA_INVOKE ? 'lambda:invoke' : undefined),
+    async run({ state, target, input, beforeTask }) {
+      if (target !== 'lambda:invoke') return invoke(state, target as StepName, input, beforeTask);
+      const { FunctionName, Payload } = (input ?? {}) as { FunctionName?: string; Payload?: unknown };
+      const output = await invoke(state, stepOfFunction(FunctionName), Payload ?? {}, beforeTask);
+      return { ExecutedVersion: '$LATEST', Payload: output, StatusCode: 200 };
+    },
+  };
+}

@@ -1,0 +1,89 @@
+/**
+ * A small builder for the workflows' Amazon States Language, with the house Retry and Catch policy in one
+ * place. `npm run asl` writes `statemachines/*.asl.json` from the definitions in this folder; the JSON
+ * stays committed (CDK and the local engine both read it) and a test fails when it is stale.
+ */
+import { RETRYABLE_ERRORS } from '#contracts/errors.ts';
+import { STEPS, type StepName } from '#contracts/steps.ts';
+
+export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
+export type State = { [key: string]: Json };
+
+export interface Definition {
+  Comment: string;
+  StartAt: string;
+  States: Record<string, State>;
+}
+
+/** Errors of the Lambda service itself, which Step Functions recommends retrying. */
+const LAMBDA_SERVICE_ERRORS = [
+  'Lambda.ServiceException',
+  'Lambda.AWSLambdaException',
+  'Lambda.SdkClientException',
+  'Lambda.TooManyRequestsException',
+];
+
+/** The house Retry of every Lambda step: service errors and the catalogue's retryable errors, with jitter. */
+export const HOUSE_RETRY: State[] = [
+  {
+    ErrorEquals: [...LAMBDA_SERVICE_ERRORS, ...RETRYABLE_ERRORS],
+    IntervalSeconds: 2,
+    MaxAttempts: 4,
+    BackoffRate: 2,
+    JitterStrategy: 'FULL',
+  },
+];
+
+/** `${Name}`: a placeholder each engine substitutes (CDK `definitionSubstitutions`, the local engine its own ARNs). */
+export function placeholder(name: string): string {
+  return `\${${name}}`;
+}
+
+/** A Catch clause: the error (name and cause) goes to `$.error` and the run continues at `next`. */
+export function catchTo(
+  next: string,
+  errors: readonly string[] = ['States.ALL'],
+  resultPath = '$.error',
+): State {
+  return { ErrorEquals: [...errors], ResultPath: resultPath, Next: next };
+}
+
+/** Parameters that pass the execution's name and start time to a step. */
+export const EXECUTION: State = { 'name.$': '$$.Execution.Name', 'startTime.$': '$$.Execution.StartTime' };
+
+/** `{"run.$": "$.run", ...}`: pass these fields of the state to a step. */
+export function fields(...names: string[]): State {
+  return Object.fromEntries(names.map((name) => [`${name}.$`, `$.${name}`]));
+}
+
+export interface LambdaTaskOptions {
+  comment?: string;
+  parameters: State;
+  /** Where the step's result goes; `$` replaces the state. */
+  resultPath: string;
+  /** Catch clauses, first match wins; the house policy catches everything else at the failure path. */
+  catch?: State[];
+  next: string;
+}
+
+/**
+ * A Task that calls a step's function (`${<Step>FunctionArn}`), with the house Retry policy and the
+ * given Catch clauses.
+ */
+export function lambdaTask(step: StepName, options: LambdaTaskOptions): State {
+  return {
+    ...(options.comment ? { Comment: options.comment } : {}),
+    Type: 'Task',
+    Resource: placeholder(STEPS[step].placeholder),
+    Parameters: options.parameters,
+    ResultPath: options.resultPath,
+    Retry: HOUSE_RETRY,
+    ...(options.catch ? { Catch: options.catch } : {}),
+    Next: options.next,
+  };
+}
+
+/** A Choice state: the first matching rule's `Next`, else `otherwise`. */
+export function choice(rules: State[], otherwise: string): State {
+  return { Type: 'Choice', Choices: rules, Default: otherwise };
+}
