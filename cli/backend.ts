@@ -12,7 +12,7 @@ import type { Observation } from '#domain/observations.ts';
 import type { RunRecord } from '#domain/record.ts';
 import type { ModelCheck, RunInput } from '#domain/run.ts';
 import type { SweepState } from '#domain/sweep.ts';
-import { LocalEngine, type LocalRunOptions } from '#local/engine.ts';
+import { LocalEngine, type LocalEngineOptions, type LocalRunOptions } from '#local/engine.ts';
 import { type LocalStack, startLocalStack } from '#local/stack.ts';
 import { streamRecords } from '#local/streams.ts';
 import { createContext, type KaizenConfig, type KaizenContext } from '#runtime/context.ts';
@@ -63,6 +63,7 @@ const PROJECT_ROOT = resolve(import.meta.dirname, '..');
 export async function localBackend(
   home: string,
   logLevel = 'SILENT',
+  engineOptions: Pick<LocalEngineOptions, 'wrapHandler'> = {},
 ): Promise<Backend & { stack: LocalStack }> {
   const stack = await startLocalStack({ home, logLevel });
   // Loops started by sweeps and triggers run in the background, as StartExecution would; drain() awaits them.
@@ -72,7 +73,7 @@ export async function localBackend(
       started.push(runLoop(input, name));
     },
   });
-  const engine = new LocalEngine({ home, root: PROJECT_ROOT, context: ctx });
+  const engine = new LocalEngine({ home, root: PROJECT_ROOT, context: ctx, ...engineOptions });
   const runLoop = async (
     input: RunInput,
     executionName: string,

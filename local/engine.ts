@@ -7,12 +7,12 @@ import { STEPS, type StepName } from '#contracts/steps.ts';
 import type { OtherPlaceholder } from '#contracts/workflows.ts';
 import type { KaizenContext } from '#runtime/context.ts';
 import { localIntegrations } from './integrations/index.ts';
-import { localFunctionArn, type StepHandler } from './integrations/lambda.ts';
+import { type HandlerWrapper, localFunctionArn, type StepHandler } from './integrations/lambda.ts';
 import { LOCAL_TOPIC_ARN } from './integrations/sns.ts';
 import type { BeforeTask, LocalIntegration, TaskTarget } from './integrations/types.ts';
 import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from './lambda-context.ts';
 
-export { localFunctionArn, type StepHandler } from './integrations/lambda.ts';
+export { type HandlerWrapper, localFunctionArn, type StepHandler } from './integrations/lambda.ts';
 export { LOCAL_TOPIC_ARN, NOTIFICATIONS_FILE } from './integrations/sns.ts';
 export type { LocalIntegration, TaskInfo, TaskTarget } from './integrations/types.ts';
 
@@ -25,6 +25,8 @@ export interface LocalEngineOptions {
   context?: KaizenContext;
   /** Integrations tried before the built-in ones (Lambda, SNS), e.g. a callback task or a service job. */
   integrations?: LocalIntegration[];
+  /** Wraps every step's handler (fault injection in tests). */
+  wrapHandler?: HandlerWrapper;
   /** Project root that relative definition paths and step entries resolve against. @default the folder above `local/` */
   root?: string;
   /** Timeout of the in-process Lambda functions, seen through `context.getRemainingTimeInMillis()`. @default 900 */
@@ -168,6 +170,7 @@ export class LocalEngine {
         handlers: options.handlers,
         context: options.context,
         lambdaTimeoutSeconds: options.lambdaTimeoutSeconds ?? 900,
+        wrapHandler: options.wrapHandler,
       }),
     ];
   }

@@ -56,8 +56,9 @@ export const FUNCTIONS = {
     description: 'Kaizen Loop monitor step',
     memoryMb: 1769,
     timeoutSeconds: 30,
-    // Monitor takes the per-model lock (a registry item) that Record releases.
-    access: { metrics: 'read', registry: 'readWrite' },
+    // Monitor takes the per-model lock (a registry item) that Record releases, reads the window's dataset and
+    // the reference from the bucket and writes the drift and quality rows it computes to the metrics table.
+    access: { metrics: 'readWrite', registry: 'readWrite', bucket: 'read' },
     workflow: 'improvement-loop',
     invocation: 'lambda',
   },
@@ -84,7 +85,8 @@ export const FUNCTIONS = {
     description: 'Kaizen Loop evaluate step',
     memoryMb: 1024,
     timeoutSeconds: 300,
-    access: { bucket: 'read', registry: 'read' },
+    // Scores the candidate and the champion from their artifact keys in the state: no registry read.
+    access: { bucket: 'read' },
     workflow: 'improvement-loop',
     invocation: 'lambda',
   },
@@ -129,8 +131,9 @@ export const FUNCTIONS = {
     description: 'Kaizen Loop sweep step',
     memoryMb: 1769,
     timeoutSeconds: 300,
-    // Sweep and trigger record their checks and start markers in the runs table.
-    access: { metrics: 'read', registry: 'read', runs: 'readWrite', loop: 'start' },
+    // Sweep and trigger check models as Monitor does (datasets read, drift rows written) and record their
+    // checks and start markers in the runs table.
+    access: { metrics: 'readWrite', registry: 'read', runs: 'readWrite', bucket: 'read', loop: 'start' },
     workflow: 'fleet-sweep',
     invocation: 'lambda',
   },
@@ -139,7 +142,7 @@ export const FUNCTIONS = {
     description: 'Kaizen Loop trigger: checks models on new KPI and drift records',
     memoryMb: 512,
     timeoutSeconds: 60,
-    access: { metrics: 'read', registry: 'read', runs: 'readWrite', loop: 'start' },
+    access: { metrics: 'readWrite', registry: 'read', runs: 'readWrite', bucket: 'read', loop: 'start' },
     workflow: null,
     invocation: 'stream',
   },

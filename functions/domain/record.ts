@@ -25,7 +25,8 @@ export interface LoopState {
   evaluation?: Evaluation;
   deployment?: Deployment;
   verification?: Verification;
-  rollback?: { restoredVersion: number | null; removedVersion: number; at: string };
+  /** What Rollback took back; null when a failed Deploy had not moved the alias (nothing to undo). */
+  rollback?: { restoredVersion: number | null; removedVersion: number; at: string } | null;
   /** Step Functions' Catch output: the error name and its cause (often a JSON string from Lambda). */
   error?: { Error?: string; Cause?: string };
 }
@@ -67,7 +68,12 @@ export function describeError(error: LoopState['error']): { name: string; messag
   return { name, message };
 }
 
-function summarize(outcome: Outcome, state: LoopState, error: RunRecord['error']): string {
+function summarize(
+  outcome: Outcome,
+  state: LoopState,
+  error: RunRecord['error'],
+  championAfter: number | null,
+): string {
   const candidate = state.candidate ? `v${state.candidate.version}` : 'the candidate';
   switch (outcome) {
     case 'no-action':
@@ -91,8 +97,9 @@ function summarize(outcome: Outcome, state: LoopState, error: RunRecord['error']
     case 'failed': {
       const cause = `failed: ${error?.name ?? 'Error'}: ${error?.message ?? ''}`;
       // A failure after the deploy whose rollback did not complete leaves the candidate serving.
-      if (state.deployment && !state.rollback)
-        return `${cause}; champion left at v${state.deployment.version}`;
+      const before = state.champion?.version ?? null;
+      if (championAfter !== before)
+        return `${cause}; champion left at ${championAfter === null ? 'none' : `v${championAfter}`}`;
       return `${cause}; champion unchanged`;
     }
   }
@@ -106,12 +113,17 @@ export function decidedOutcome(state: LoopState): Outcome {
   return 'no-action';
 }
 
-/** Builds the run record of a finished run from the loop state; `decided` derives the outcome from the decision. */
+/**
+ * Builds the run record of a finished run from the loop state; `decided` derives the outcome from the decision.
+ * `championNow` is the registry's champion when the run failed: the record states it rather than what the
+ * state suggests (a step may have failed after its write).
+ */
 export function buildRunRecord(
   state: LoopState,
   requested: Outcome | 'decided',
   finishedAt: string,
   execution?: { name: string; startTime: string },
+  championNow?: number | null,
 ): RunRecord {
   const outcome = requested === 'decided' ? decidedOutcome(state) : requested;
   const run = state.run;
@@ -121,7 +133,10 @@ export function buildRunRecord(
   let championAfter = championBefore;
   if (outcome === 'promoted' && state.deployment) championAfter = state.deployment.version;
   if (outcome === 'rolled-back') championAfter = state.rollback?.restoredVersion ?? championBefore;
-  if (outcome === 'failed' && state.deployment && !state.rollback) championAfter = state.deployment.version;
+  if (outcome === 'failed') {
+    if (championNow !== undefined) championAfter = championNow;
+    else if (state.deployment && !state.rollback) championAfter = state.deployment.version;
+  }
   const record: RunRecord = {
     modelId,
     executionName: run?.executionName ?? execution?.name ?? 'unknown',
@@ -129,7 +144,7 @@ export function buildRunRecord(
     finishedAt,
     asOf: run?.asOf ?? finishedAt,
     outcome,
-    summary: summarize(outcome, state, error),
+    summary: summarize(outcome, state, error, championAfter),
     championBefore,
     championAfter,
     force: run?.force ?? false,

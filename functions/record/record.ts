@@ -1,10 +1,10 @@
 import { buildRunRecord, type LoopState, type RunRecord } from '#domain/record.ts';
 import type { KpiSummary, Outcome } from '#domain/run.ts';
 import type { KaizenContext } from '#runtime/context.ts';
-import { setBaseline } from '#stores/champion.ts';
+import { getChampion, setBaseline } from '#stores/champion.ts';
 import { releaseLock } from '#stores/lock.ts';
 import { putRun } from '#stores/runs.ts';
-import { setVersionStatus } from '#stores/versions.ts';
+import { listVersions, setVersionStatus } from '#stores/versions.ts';
 
 export interface RecordEvent {
   state: LoopState;
@@ -30,13 +30,25 @@ export async function record(
   now = new Date().toISOString(),
 ): Promise<RunRecord> {
   const { state, execution } = event;
-  const runRecord = buildRunRecord(state, event.outcome, now, execution);
-  const { modelId, outcome } = runRecord;
+  const modelId = state.run?.modelId ?? state.modelId;
+  // A failed run records the registry's champion, not the state's guess: a step may have failed after its write.
+  const championNow =
+    event.outcome === 'failed' && modelId ? ((await getChampion(ctx, modelId))?.version ?? null) : undefined;
+  const runRecord = buildRunRecord(state, event.outcome, now, execution, championNow);
+  const { outcome } = runRecord;
   if (outcome === 'rejected' && state.candidate)
-    await setVersionStatus(ctx, modelId, state.candidate.version, 'rejected');
+    await setVersionStatus(ctx, runRecord.modelId, state.candidate.version, 'rejected');
+  // Candidates of a failed run that are not serving and were not rolled back are never judged: mark them
+  // failed. Read from the registry: Train may have registered one before it failed (no candidate in the state).
+  if (outcome === 'failed' && modelId) {
+    const unjudged = (await listVersions(ctx, modelId, 3)).filter(
+      (v) => v.executionName === runRecord.executionName && v.status === 'candidate' && v.version !== championNow,
+    );
+    for (const version of unjudged) await setVersionStatus(ctx, modelId, version.version, 'failed');
+  }
   if (outcome === 'promoted' && state.deployment) {
     const baseline = baselineFrom(state.verification?.after);
-    if (baseline) await setBaseline(ctx, modelId, state.deployment.version, baseline);
+    if (baseline) await setBaseline(ctx, runRecord.modelId, state.deployment.version, baseline);
   }
   if (
     outcome === 'no-action' &&
@@ -46,12 +58,12 @@ export async function record(
   ) {
     const sufficient = !state.decision.reasons.some((reason) => reason.rule === 'kpi-min-count');
     const baseline = sufficient ? baselineFrom(state.observed?.kpis) : undefined;
-    if (baseline) await setBaseline(ctx, modelId, state.champion.version, baseline);
+    if (baseline) await setBaseline(ctx, runRecord.modelId, state.champion.version, baseline);
   }
   await putRun(ctx, runRecord);
   // Conditional on the owner, so it is safe even when Monitor failed before saying whether it got the lock.
   if (state.lock?.acquired !== false && runRecord.executionName !== 'unknown') {
-    await releaseLock(ctx, modelId, runRecord.executionName);
+    await releaseLock(ctx, runRecord.modelId, runRecord.executionName);
   }
   return runRecord;
 }

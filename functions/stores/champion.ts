@@ -21,6 +21,26 @@ export interface AliasChange {
 
 const CHAMPION = REGISTRY_KEYS.champion;
 
+/** The champion alias as stored: the champion, and which execution moved it when. */
+export interface ChampionAlias extends Champion {
+  /** Absent on aliases moved before executions were recorded on them. */
+  executionName?: string;
+  updatedAt?: string;
+}
+
+/** The champion alias with who moved it (a strongly consistent read: failure paths decide on it). */
+export async function getChampionAlias(ctx: KaizenContext, modelId: string): Promise<ChampionAlias | null> {
+  const { Item } = await ctx.ddb.send(
+    new GetCommand({
+      TableName: ctx.config.registryTable,
+      Key: { pk: modelId, sk: CHAMPION },
+      ConsistentRead: true,
+    }),
+  );
+  if (!Item) return null;
+  return { ...championOf(Item), executionName: Item.executionName, updatedAt: Item.updatedAt };
+}
+
 /** The version behind the `champion` alias, or null before the first deploy. */
 export async function getChampion(ctx: KaizenContext, modelId: string): Promise<Champion | null> {
   const { Item } = await ctx.ddb.send(
@@ -63,7 +83,9 @@ function championOf(item: Record<string, unknown>): Champion {
 
 /**
  * Moves the champion alias to `version` only if it still points at `expected` (null: no champion yet),
- * and logs the move. A conflicting move throws {@link ConflictError} and changes nothing.
+ * and logs the move. Idempotent per execution: a retry of a move this execution already made (a step retried
+ * after the write, e.g. on a lost Lambda response) returns the recorded change. Any other conflicting move
+ * throws {@link ConflictError} and changes nothing.
  */
 export async function moveChampion(
   ctx: KaizenContext,
@@ -92,6 +114,7 @@ export async function moveChampion(
           previousVersion: input.expected,
           since: input.since,
           updatedAt: at,
+          executionName: input.executionName,
         },
         ...(input.expected === null
           ? { ConditionExpression: 'attribute_not_exists(sk)' }
@@ -103,7 +126,19 @@ export async function moveChampion(
     );
   } catch (error) {
     if (!isConditionFailure(error)) throw error;
-    const current = await getChampion(ctx, input.modelId);
+    const current = await getChampionAlias(ctx, input.modelId);
+    if (current?.version === input.version && current.executionName === input.executionName) {
+      // Same key as the first attempt's log entry (same `at`), so the retry writes nothing new.
+      return logAliasChange(ctx, input.modelId, {
+        alias: 'champion',
+        version: input.version,
+        previousVersion: input.expected,
+        at: current.updatedAt ?? at,
+        since: input.since,
+        reason: input.reason,
+        executionName: input.executionName,
+      });
+    }
     throw new ConflictError(
       `champion of ${input.modelId} is ${current ? `v${current.version}` : 'unset'}, expected ` +
         `${input.expected === null ? 'unset' : `v${input.expected}`}; not moving it to v${input.version}`,
@@ -120,7 +155,11 @@ export async function moveChampion(
   });
 }
 
-/** Removes the champion alias if it still points at `expected` (rollback of a first version). */
+/**
+ * Removes the champion alias if it still points at `expected` (rollback of a first version). Idempotent per
+ * execution: when the alias is already gone, a removal this execution logged is returned (or logged now, if
+ * the earlier attempt stopped between the two writes).
+ */
 export async function clearChampion(
   ctx: KaizenContext,
   input: { modelId: string; expected: number; reason: string; executionName: string; now?: string },
@@ -136,7 +175,12 @@ export async function clearChampion(
     );
   } catch (error) {
     if (!isConditionFailure(error)) throw error;
-    throw new ConflictError(`champion of ${input.modelId} is no longer v${input.expected}; not removing it`);
+    if (await getChampionAlias(ctx, input.modelId))
+      throw new ConflictError(`champion of ${input.modelId} is no longer v${input.expected}; not removing it`);
+    const done = (await aliasHistory(ctx, input.modelId)).find(
+      (change) => change.executionName === input.executionName && change.version === null,
+    );
+    if (done) return done;
   }
   return logAliasChange(ctx, input.modelId, {
     alias: 'champion',

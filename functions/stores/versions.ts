@@ -5,7 +5,8 @@ import type { KaizenContext } from '#runtime/context.ts';
 import { isConditionFailure, queryItems } from './dynamo.ts';
 import { REGISTRY_KEYS } from './keys.ts';
 
-export type VersionStatus = 'candidate' | 'champion' | 'retired' | 'rejected' | 'rolled-back';
+/** `failed`: its run failed before the candidate could be judged or after it was taken back. */
+export type VersionStatus = 'candidate' | 'champion' | 'retired' | 'rejected' | 'rolled-back' | 'failed';
 
 /** A registered model version with its lineage. */
 export interface VersionRecord extends Candidate {
@@ -17,7 +18,10 @@ export interface VersionRecord extends Candidate {
   executionName: string;
 }
 
-/** Registers a new version numbered one above the latest (monotonic per model; retried on a race). */
+/**
+ * Registers a new version numbered one above the latest (monotonic per model; retried on a race). Idempotent
+ * per execution: when the latest version was registered by the same execution (a retried step), it is returned.
+ */
 export async function registerVersion(
   ctx: KaizenContext,
   modelId: string,
@@ -35,9 +39,15 @@ export async function registerVersion(
         Limit: 1,
       }),
     );
-    const version = ((Items?.[0]?.version as number | undefined) ?? 0) + 1;
+    const latest = Items?.[0] as VersionRecord | undefined;
+    const built = build((latest?.version ?? 0) + 1);
+    if (latest && latest.executionName === built.executionName) {
+      const { pk: _pk, sk: _sk, ...existing } = latest as VersionRecord & { pk?: string; sk?: string };
+      return existing;
+    }
+    const version = (latest?.version ?? 0) + 1;
     const record: VersionRecord = {
-      ...build(version),
+      ...built,
       modelId,
       version,
       status: 'candidate',
@@ -75,14 +85,22 @@ export async function getVersion(
   return record as VersionRecord;
 }
 
-/** All versions of a model, newest first. */
-export async function listVersions(ctx: KaizenContext, modelId: string): Promise<VersionRecord[]> {
-  const items = await queryItems(ctx, {
-    TableName: ctx.config.registryTable,
-    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-    ExpressionAttributeValues: { ':pk': modelId, ':prefix': REGISTRY_KEYS.versionPrefix },
-    ScanIndexForward: false,
-  });
+/** The versions of a model, newest first (the newest `limit` with a limit). */
+export async function listVersions(
+  ctx: KaizenContext,
+  modelId: string,
+  limit?: number,
+): Promise<VersionRecord[]> {
+  const items = await queryItems(
+    ctx,
+    {
+      TableName: ctx.config.registryTable,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      ExpressionAttributeValues: { ':pk': modelId, ':prefix': REGISTRY_KEYS.versionPrefix },
+      ScanIndexForward: false,
+    },
+    limit,
+  );
   return items as unknown as VersionRecord[];
 }
 

@@ -1,6 +1,6 @@
 import type { StepName } from '#contracts/steps.ts';
 import type { KaizenContext } from '#runtime/context.ts';
-import { lambdaIntegration, type StepHandler } from './lambda.ts';
+import { type HandlerWrapper, lambdaIntegration, type StepHandler } from './lambda.ts';
 import { snsIntegration } from './sns.ts';
 import type { LocalIntegration } from './types.ts';
 
@@ -10,6 +10,7 @@ export interface LocalIntegrationsOptions {
   handlers?: Partial<Record<StepName, StepHandler>>;
   context?: KaizenContext;
   lambdaTimeoutSeconds: number;
+  wrapHandler?: HandlerWrapper;
 }
 
 /**
@@ -23,6 +24,7 @@ export function localIntegrations(options: LocalIntegrationsOptions): LocalInteg
       handlers: options.handlers,
       context: options.context,
       timeoutSeconds: options.lambdaTimeoutSeconds,
+      wrapHandler: options.wrapHandler,
     }),
     snsIntegration(options.home),
   ];

@@ -27,7 +27,12 @@ export interface LambdaIntegrationOptions {
   context?: KaizenContext;
   /** Function timeout seen through `context.getRemainingTimeInMillis()`. */
   timeoutSeconds: number;
+  /** Wraps every step's handler (fault injection: fail before or after the real step runs). */
+  wrapHandler?: HandlerWrapper;
 }
+
+/** Wraps a step's handler, e.g. to make it fail after its real work as a lost Lambda response would. */
+export type HandlerWrapper = (step: StepName, handler: StepHandler) => StepHandler;
 
 /** The error a Lambda function's failure becomes in Step Functions: same name, runtime JSON as cause. */
 function lambdaError(thrown: unknown): Error {
@@ -69,7 +74,12 @@ export function lambdaIntegration(options: LambdaIntegrationOptions): LocalInteg
   const byArn = new Map(steps.map((step) => [localFunctionArn(step), step]));
   const modules = new Map<StepName, Promise<StepHandler>>();
 
-  const handler = (step: StepName): Promise<StepHandler> => {
+  const handler = async (step: StepName): Promise<StepHandler> => {
+    const loaded = await load(step);
+    return options.wrapHandler ? options.wrapHandler(step, loaded) : loaded;
+  };
+
+  const load = (step: StepName): Promise<StepHandler> => {
     const injected = options.handlers?.[step];
     if (injected) return Promise.resolve(injected);
     let loading = modules.get(step);

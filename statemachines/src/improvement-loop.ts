@@ -95,8 +95,16 @@ export const improvementLoop: Definition = {
       comment: 'Move the champion alias to the candidate; keep the previous champion for rollback.',
       parameters: fields('run', 'policy', 'champion', 'candidate'),
       resultPath: '$.deployment',
-      catch: FAILURE,
+      // Deploy may fail after its write: an unverified candidate must not keep serving.
+      catch: [catchTo('UndoDeploy')],
       next: 'StartVerification',
+    }),
+    UndoDeploy: lambdaTask('rollback', {
+      comment: 'Deploy failed: if it had moved the alias (the registry says), move it back; then record the failure.',
+      parameters: fields('run', 'champion', 'candidate'),
+      resultPath: '$.rollback',
+      catch: [catchTo('RecordFailure', ['States.ALL'], '$.undoError')],
+      next: 'RecordFailure',
     }),
     StartVerification: {
       Type: 'Pass',

@@ -9,7 +9,14 @@ import type { IConstruct } from 'constructs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ENV } from '#contracts/env.ts';
 import { STACK_OUTPUTS } from '#contracts/outputs.ts';
-import { FUNCTIONS, type FunctionName, LOOP_STEPS, STEPS, SWEEP_STEPS } from '#contracts/steps.ts';
+import {
+  FUNCTIONS,
+  type FunctionName,
+  LOOP_STEPS,
+  STEPS,
+  type StepAccess,
+  SWEEP_STEPS,
+} from '#contracts/steps.ts';
 import { BY_KIND_INDEX } from '#contracts/tables.ts';
 import { FLEET_SWEEP_ASL, IMPROVEMENT_LOOP_ASL } from '#contracts/workflows.ts';
 import { KaizenStack } from '#lib/kaizen-stack.ts';
@@ -504,20 +511,44 @@ describe('least privilege per function', () => {
   }
 
   it.each<[FunctionName, Store[], Store[]]>([
-    ['monitor', ['metrics', 'registry'], ['registry']],
+    // Monitor, sweep and trigger compute drift from datasets in the bucket and write it to the metrics table.
+    ['monitor', ['bucket', 'metrics', 'registry'], ['metrics', 'registry']],
     ['analyze', [], []],
     ['train', ['bucket', 'registry'], ['bucket', 'registry']],
-    ['evaluate', ['bucket', 'registry'], []],
+    ['evaluate', ['bucket'], []],
     ['deploy', ['registry'], ['registry']],
     ['verify', ['metrics'], []],
     ['rollback', ['registry'], ['registry']],
     ['record', ['registry', 'runs'], ['registry', 'runs']],
-    ['sweep', ['metrics', 'registry', 'runs'], ['runs']],
-    ['trigger', ['metrics', 'registry', 'runs'], ['runs']],
+    ['sweep', ['bucket', 'metrics', 'registry', 'runs'], ['metrics', 'runs']],
+    ['trigger', ['bucket', 'metrics', 'registry', 'runs'], ['metrics', 'runs']],
   ])('%s reads %j and writes %j', (step, read, write) => {
     const access = accessOf(step);
     expect({ read: access.read, write: access.write }).toEqual({ read, write });
   });
+
+  /** Whether the function's role allows `action` on exactly `resource`. */
+  function allows(step: FunctionName, action: string, resource: unknown): boolean {
+    return statementsOfRole(roleIdOf(fnId(step), 'Role')).some(
+      (s) =>
+        [s.Action].flat().includes(action) &&
+        [s.Resource].flat().some((r) => JSON.stringify(r) === JSON.stringify(resource)),
+    );
+  }
+
+  it.each<FunctionName>(['monitor', 'sweep', 'trigger'])(
+    '%s may batch-write computed drift rows to the metrics table',
+    (step) => {
+      expect(allows(step, 'dynamodb:BatchWriteItem', getAtt(ids.metrics))).toBe(true);
+    },
+  );
+
+  it.each(functionNames.filter((name) => (FUNCTIONS[name].access as StepAccess).bucket))(
+    '%s, which reads the bucket, may list it, so a missing key is NoSuchKey rather than AccessDenied',
+    (step) => {
+      expect(allows(step, 's3:ListBucket', getAtt(ids.bucket))).toBe(true);
+    },
+  );
 
   it('covers every function in the table above', () => {
     expect(functionNames).toHaveLength(10);

@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import type { Observation } from '#domain/observations.ts';
 import { type ModelPolicy, parsePolicy } from '#domain/policy.ts';
 import type { RunInput } from '#domain/run.ts';
+import type { HandlerWrapper } from '#local/engine.ts';
 import type { KaizenContext } from '#runtime/context.ts';
 import { putText } from '#stores/artifacts.ts';
 import { putObservations } from '#stores/observations.ts';
@@ -15,9 +16,12 @@ import { executionName } from '../../cli/names.ts';
 export const ROOT = resolve(import.meta.dirname, '../..');
 
 /** A fresh local stack in a temp folder with the example churn policy registered. */
-export async function freshStack(overrides: Partial<ModelPolicy> = {}, options: { register?: boolean } = {}) {
+export async function freshStack(
+  overrides: Partial<ModelPolicy> = {},
+  options: { register?: boolean; wrapHandler?: HandlerWrapper } = {},
+) {
   const home = await mkdtemp(join(tmpdir(), 'kaizen-test-'));
-  const backend = await localBackend(home);
+  const backend = await localBackend(home, 'SILENT', { wrapHandler: options.wrapHandler });
   const example = JSON.parse(await readFile(join(ROOT, 'examples/churn-policy.json'), 'utf8'));
   const policy = parsePolicy({ ...example, ...overrides });
   const { ctx } = backend;

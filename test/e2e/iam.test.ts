@@ -1,0 +1,370 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { FUNCTIONS, type FunctionName } from '#contracts/steps.ts';
+import { FLEET_SWEEP_ASL, IMPROVEMENT_LOOP_ASL } from '#contracts/workflows.ts';
+import { type ModelPolicy, parsePolicy } from '#domain/policy.ts';
+import type { RunRecord } from '#domain/record.ts';
+import type { RunInput } from '#domain/run.ts';
+import type { SweepState } from '#domain/sweep.ts';
+import { LocalEngine } from '#local/engine.ts';
+import {
+  type IamProxy,
+  localBucketArn,
+  localTableArn,
+  type PolicyStatement,
+  RecordedExecutions,
+  startIamProxy,
+} from '#local/iam-proxy.ts';
+import { ProcessLambdas } from '#local/integrations/process-lambda.ts';
+import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from '#local/lambda-context.ts';
+import { LOCAL_BUCKET, LOCAL_TABLES, type LocalStack, startLocalStack } from '#local/stack.ts';
+import { streamRecords } from '#local/streams.ts';
+import type { KaizenContext } from '#runtime/context.ts';
+import { putText } from '#stores/artifacts.ts';
+import { getChampion } from '#stores/champion.ts';
+import { listChecks } from '#stores/checks.ts';
+import { queryObservations } from '#stores/observations.ts';
+import { putPolicy } from '#stores/policies.ts';
+import { listRuns } from '#stores/runs.ts';
+import { customers, random, toCsv } from '../../cli/demo/world.ts';
+import { observe, precision, ROOT, writeDatasets } from '../support/loop.ts';
+import { type SynthesizedFunction, synthesizeFunctions } from '../support/synthesized.ts';
+
+// Every function runs as what CDK deploys: its synthesized bundle, in its own Node.js process, with the
+// environment of the template and only the grants of its role (enforced by a loopback proxy in front of the
+// local DynamoDB, S3 and Step Functions), driven by the real state-machine files. A grant the code needs and
+// the role lacks fails the run with AccessDenied, as it would on AWS.
+
+const LOOP_ARN = `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:stateMachine:kaizen-improvement-loop`;
+const T0 = '2026-11-10T00:00:00.000Z';
+const T1 = '2026-11-20T00:00:00.000Z';
+const hours = (iso: string, h: number) => new Date(Date.parse(iso) + h * 3_600_000).toISOString();
+const LOOP_STEPS_OF_A_PROMOTION = ['monitor', 'analyze', 'train', 'evaluate', 'deploy', 'verify', 'record'];
+
+let home: string;
+let stack: LocalStack;
+/** The test's own view of the stores, to prepare data and read results (never used by a step). */
+let ctx: KaizenContext;
+let synthesized: ReturnType<typeof synthesizeFunctions>;
+let executions: RecordedExecutions;
+let proxies: Record<FunctionName, IamProxy>;
+let lambdas: ProcessLambdas;
+let engine: LocalEngine;
+
+const functionNames = Object.keys(FUNCTIONS) as FunctionName[];
+const fn = (name: FunctionName): SynthesizedFunction => synthesized.functions[name];
+
+/** What the Lambda service adds to a function's own environment, here pointing every client at its proxy. */
+function sandboxEnvironment(function_: SynthesizedFunction, proxy: IamProxy): Record<string, string> {
+  return {
+    ...function_.environment,
+    TZ: 'UTC',
+    AWS_REGION: LOCAL_REGION,
+    AWS_DEFAULT_REGION: LOCAL_REGION,
+    // s3rver accepts only these credentials.
+    AWS_ACCESS_KEY_ID: 'S3RVER',
+    AWS_SECRET_ACCESS_KEY: 'S3RVER',
+    AWS_EC2_METADATA_DISABLED: 'true',
+    AWS_ENDPOINT_URL_DYNAMODB: proxy.endpoint,
+    AWS_ENDPOINT_URL_S3: proxy.endpoint,
+    AWS_ENDPOINT_URL_SFN: proxy.endpoint,
+    KAIZEN_S3_FORCE_PATH_STYLE: 'true',
+    // Without these the SDK streams uploads with aws-chunked framing, which s3rver stores verbatim.
+    AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED',
+    AWS_RESPONSE_CHECKSUM_VALIDATION: 'WHEN_REQUIRED',
+    POWERTOOLS_LOG_LEVEL: 'SILENT',
+    POWERTOOLS_METRICS_DISABLED: 'true',
+    POWERTOOLS_TRACE_ENABLED: 'false',
+  };
+}
+
+beforeAll(async () => {
+  synthesized = synthesizeFunctions(LOOP_ARN);
+  home = await mkdtemp(join(tmpdir(), 'kaizen-iam-'));
+  stack = await startLocalStack({ home });
+  ctx = stack.context({
+    start: () => Promise.reject(new Error('the test itself starts no loop')),
+  });
+  executions = new RecordedExecutions([LOOP_ARN]);
+  const started = await Promise.all(
+    functionNames.map(async (name) => {
+      const proxy = await startIamProxy({
+        principal: fn(name).principal,
+        statements: fn(name).statements,
+        upstream: stack.endpoints,
+        executions,
+      });
+      return [name, proxy] as const;
+    }),
+  );
+  proxies = Object.fromEntries(started) as Record<FunctionName, IamProxy>;
+  lambdas = new ProcessLambdas(
+    Object.fromEntries(
+      functionNames.map((name) => [
+        name,
+        {
+          module: fn(name).bundle,
+          environment: sandboxEnvironment(fn(name), proxies[name]),
+          memoryMb: fn(name).memoryMb,
+          timeoutSeconds: fn(name).timeoutSeconds,
+        },
+      ]),
+    ),
+  );
+  // The Lambda Tasks go to the processes; only the SNS Task stays on the built-in (file) integration.
+  engine = new LocalEngine({ home, root: ROOT, integrations: [lambdas] });
+}, 180_000);
+
+afterAll(async () => {
+  await lambdas?.close();
+  await Promise.all(Object.values(proxies ?? {}).map((proxy) => proxy.close()));
+  ctx?.close();
+  await stack?.stop();
+  if (home) await rm(home, { recursive: true, force: true });
+  synthesized?.cleanup();
+});
+
+beforeEach(() => {
+  for (const name of functionNames) {
+    proxies[name].denials.length = 0;
+    proxies[name].statements = fn(name).statements;
+  }
+  lambdas.invocations.length = 0;
+  executions.take();
+});
+
+/** Every call any function's role did not allow, as `function: action on resource`. */
+function denials(): string[] {
+  return functionNames.flatMap((name) =>
+    proxies[name].denials.map((d) => `${name}: ${d.action} on ${d.resource}${d.reason ? ` (${d.reason})` : ''}`),
+  );
+}
+
+/** The example churn policy under another model id, with datasets of its own. */
+async function register(modelId: string): Promise<ModelPolicy> {
+  const example = JSON.parse(await readFile(join(ROOT, 'examples/churn-policy.json'), 'utf8'));
+  const policy = parsePolicy({
+    ...example,
+    modelId,
+    training: { ...example.training, dataset: `datasets/${modelId}/train.csv` },
+    evaluation: { ...example.evaluation, holdout: `datasets/${modelId}/holdout.csv` },
+    monitoring: { ...example.monitoring, current: `datasets/${modelId}/traffic/{date}.csv` },
+  });
+  await putPolicy(ctx, policy);
+  return policy;
+}
+
+const kpi = (modelId: string, timestamp: string, value: number) => ({
+  ...precision(timestamp, value),
+  modelId,
+});
+/** The key of the traffic dataset of the window ending at `windowEnd` (named by its start date). */
+const trafficKey = (modelId: string, windowEnd: string) =>
+  `datasets/${modelId}/traffic/${hours(windowEnd, -24).slice(0, 10)}.csv`;
+
+async function runLoop(modelId: string, asOf: string, executionName: string) {
+  const input: RunInput = { modelId, force: false, dryRun: false, asOf };
+  const execution = await engine.run(IMPROVEMENT_LOOP_ASL, input, { executionName });
+  return { ...execution, record: execution.output as RunRecord | undefined };
+}
+
+/** A registered model whose first run (no champion) trained, deployed and verified v1 at T0. */
+async function modelWithChampion(modelId: string): Promise<ModelPolicy> {
+  const policy = await register(modelId);
+  await writeDatasets(ctx, policy, { seed: 1, shifted: false });
+  await observe(ctx, kpi(modelId, hours(T0, 6), 0.3));
+  const { status, record } = await runLoop(modelId, T0, `bootstrap-${modelId}`);
+  expect({ status, outcome: record?.outcome }).toEqual({ status: 'SUCCEEDED', outcome: 'promoted' });
+  return policy;
+}
+
+describe('deployed bundles under their own IAM roles', () => {
+  it('reads each function’s bundle, environment and role from the synthesized template', () => {
+    const tableArn = localTableArn(LOCAL_TABLES.metrics);
+    expect(fn('monitor').environment).toMatchObject({
+      KAIZEN_METRICS_TABLE: LOCAL_TABLES.metrics,
+      KAIZEN_BUCKET: LOCAL_BUCKET,
+    });
+    expect(fn('sweep').environment.KAIZEN_IMPROVEMENT_LOOP_ARN).toBe(LOOP_ARN);
+    expect(fn('monitor').statements).toContainEqual(
+      expect.objectContaining({ actions: expect.arrayContaining(['dynamodb:Query']), resources: [tableArn] }),
+    );
+    // Analyze touches no store: nothing of its role reaches a table or the bucket.
+    expect(fn('analyze').statements.flatMap((s) => s.actions).filter((a) => /^(dynamodb|s3):/.test(a))).toEqual(
+      [],
+    );
+  });
+
+  it('retrain and promote: a first run trains, evaluates, deploys and verifies v1, each step in its own process, nothing denied', async () => {
+    const policy = await register('first');
+    await writeDatasets(ctx, policy, { seed: 1, shifted: false });
+    await observe(ctx, kpi('first', hours(T0, 6), 0.3));
+
+    const { status, record, error } = await runLoop('first', T0, 'first-run');
+    console.log(JSON.stringify({error, denials: denials(), inv: lambdas.invocations}, null, 1));
+
+    expect(status).toBe('SUCCEEDED');
+    expect(record).toMatchObject({ outcome: 'promoted', championBefore: null, championAfter: 1 });
+    expect(record?.verification).toBeDefined();
+    expect((await getChampion(ctx, 'first'))?.version).toBe(1);
+    expect(denials()).toEqual([]);
+    expect(lambdas.invocations.map((call) => call.name)).toEqual(LOOP_STEPS_OF_A_PROMOTION);
+    const pids = new Map(lambdas.invocations.map((call) => [call.name, call.pid]));
+    expect(new Set(pids.values()).size).toBe(pids.size);
+    expect([...pids.values()]).not.toContain(process.pid);
+    // Train wrote the model artifact and Deploy moved the alias through their own proxies.
+    expect(proxies.train.calls).toContainEqual({
+      action: 's3:PutObject',
+      resource: expect.stringMatching(/^arn:aws:s3:::kaizen-artifacts\/models\/first\//),
+      allowed: true,
+    });
+  });
+
+  it('healthy: a champion with good KPIs (and no traffic dataset yet) ends with no action, nothing denied', async () => {
+    await modelWithChampion('healthy');
+    await observe(ctx, kpi('healthy', hours(T1, -6), 0.31));
+    lambdas.invocations.length = 0;
+
+    const { status, record } = await runLoop('healthy', T1, 'healthy-run');
+
+    expect(status).toBe('SUCCEEDED');
+    expect(record).toMatchObject({ outcome: 'no-action', championAfter: 1 });
+    expect(record?.observed?.drift).toEqual([]);
+    expect(lambdas.invocations.map((call) => call.name)).toEqual(['monitor', 'analyze', 'record']);
+    // Monitor looked for the window's dataset: a missing key is NoSuchKey (s3:ListBucket), not AccessDenied.
+    expect(proxies.monitor.calls).toContainEqual({
+      action: 's3:GetObject',
+      resource: localBucketArn(LOCAL_BUCKET, trafficKey('healthy', T1)),
+      allowed: true,
+    });
+    expect(denials()).toEqual([]);
+  });
+
+  it('monitored: Monitor, the fleet sweep and the stream trigger compute drift from datasets in S3 and start loops, nothing denied', async () => {
+    const T2 = hours(T1, 24);
+    const T3 = hours(T1, 48);
+    const policy = await modelWithChampion('watched');
+
+    // The loop: the window's traffic has drifted; Monitor reads it and the champion's training snapshot
+    // and batch-writes the drift and quality rows; the drift alone retrains and promotes v2.
+    await putText(ctx, trafficKey('watched', T1), toCsv([customers(random(5), 1000, true)]));
+    await writeDatasets(ctx, policy, { seed: 2, shifted: true });
+    await observe(ctx, kpi('watched', hours(T1, -6), 0.31), kpi('watched', hours(T1, 6), 0.45));
+    const loop = await runLoop('watched', T1, 'watched-run');
+    expect(loop.status).toBe('SUCCEEDED');
+    expect(loop.record?.outcome).toBe('promoted');
+    expect(loop.record?.observed?.drift.find((d) => d.feature === 'monthly_charges')).toMatchObject({
+      method: 'psi',
+      drifted: true,
+    });
+    const window1 = await queryObservations(ctx, 'watched', { start: hours(T1, -24), end: T1 });
+    expect(window1.filter((o) => o.type === 'drift')).toHaveLength(3);
+    expect(proxies.monitor.calls).toContainEqual({
+      action: 'dynamodb:BatchWriteItem',
+      resource: localTableArn(LOCAL_TABLES.metrics),
+      allowed: true,
+    });
+
+    // The fleet sweep on the next window: v2 was trained on shifted data and the traffic is back to the old
+    // world, so the sweep's own drift computation says retrain and it starts the loop through Step Functions.
+    await putText(ctx, trafficKey('watched', T2), toCsv([customers(random(6), 1000, false)]));
+    const sweep = await engine.run(FLEET_SWEEP_ASL, { at: hours(T2, 1) }, { executionName: 'sweep-1' });
+    expect(sweep.status).toBe('SUCCEEDED');
+    expect((sweep.output as SweepState).totals).toMatchObject({ retrain: 1, started: 1 });
+    const window2 = await queryObservations(ctx, 'watched', { start: T1, end: T2 });
+    expect(window2.filter((o) => o.type === 'drift')).toHaveLength(3);
+    const [fromSweep, ...others] = executions.take();
+    expect(others).toEqual([]);
+    expect(fromSweep).toMatchObject({
+      stateMachineArn: LOOP_ARN,
+      name: 'auto-watched-20261121T000000Z',
+      input: { modelId: 'watched', asOf: T2, force: false, dryRun: false },
+    });
+    expect((await listChecks(ctx, 'watched', [hours(T2, 1).slice(0, 10)]))[0]).toMatchObject({
+      source: 'sweep',
+      action: 'retrain',
+      start: 'started',
+    });
+
+    // The execution the sweep started runs as Step Functions would run it.
+    const started = await engine.run(IMPROVEMENT_LOOP_ASL, fromSweep?.input, {
+      executionName: fromSweep?.name as string,
+    });
+    expect(started.status).toBe('SUCCEEDED');
+    expect((started.output as RunRecord).decision?.action).toBe('retrain');
+
+    // The stream trigger (no workflow calls it): a new KPI record of the window after that, whose traffic
+    // dataset has drifted too, makes it compute that window's drift and start the loop.
+    await putText(ctx, trafficKey('watched', T3), toCsv([customers(random(7), 1000, false)]));
+    const records = [kpi('watched', hours(T3, -6), 0.3)];
+    await observe(ctx, ...records);
+    const triggered = await lambdas.invoke('trigger', { Records: streamRecords(records) });
+    expect(triggered).toEqual({ checked: 1 });
+    const window3 = await queryObservations(ctx, 'watched', { start: T2, end: T3 });
+    expect(window3.filter((o) => o.type === 'drift')).toHaveLength(3);
+    expect(executions.take()).toEqual([
+      expect.objectContaining({ name: 'auto-watched-20261122T000000Z', input: expect.objectContaining({ asOf: T3 }) }),
+    ]);
+
+    expect(denials()).toEqual([]);
+  });
+
+  /** The role of `name` without the given actions (on every resource, or only on `resource`). */
+  const without = (name: FunctionName, actions: RegExp, resource?: string): PolicyStatement[] =>
+    fn(name).statements.map((statement) =>
+      resource !== undefined && !statement.resources.includes(resource)
+        ? statement
+        : { ...statement, actions: statement.actions.filter((action) => !actions.test(action)) },
+    );
+
+  it.each([
+    {
+      case: 'no S3 grants: reading the window’s dataset',
+      role: () => without('monitor', /^s3:/),
+      traffic: true,
+      error: 'AccessDenied',
+      message: 'is not authorized to perform: s3:GetObject',
+      denied: (modelId: string) => ({
+        action: 's3:GetObject',
+        resource: localBucketArn(LOCAL_BUCKET, trafficKey(modelId, T1)),
+      }),
+    },
+    {
+      case: 'no dynamodb:BatchWriteItem on the metrics table: storing the computed drift',
+      role: () => without('monitor', /^dynamodb:BatchWriteItem$/, localTableArn(LOCAL_TABLES.metrics)),
+      traffic: true,
+      error: 'AccessDeniedException',
+      message: 'is not authorized to perform: dynamodb:BatchWriteItem',
+      denied: () => ({ action: 'dynamodb:BatchWriteItem', resource: localTableArn(LOCAL_TABLES.metrics) }),
+    },
+    {
+      case: 'no s3:ListBucket: a window without its dataset yet reads as AccessDenied, not as missing',
+      role: () => without('monitor', /^s3:ListBucket$/),
+      traffic: false,
+      error: 'AccessDenied',
+      message: 'Access Denied',
+      denied: () => ({ action: 's3:ListBucket', resource: localBucketArn(LOCAL_BUCKET) }),
+    },
+  ])('a Monitor role with $case fails the run with $error, and the denial is recorded', async (example) => {
+    const modelId = `denied-${example.error}-${example.traffic}`.toLowerCase();
+    await modelWithChampion(modelId);
+    if (example.traffic) {
+      await putText(ctx, trafficKey(modelId, T1), toCsv([customers(random(5), 1000, true)]));
+    }
+    await observe(ctx, kpi(modelId, hours(T1, -6), 0.31));
+    proxies.monitor.statements = example.role();
+
+    const { status, error } = await runLoop(modelId, T1, `${modelId}-run`);
+
+    expect(status).toBe('FAILED');
+    expect(error?.name).toBe('ImprovementLoopFailed');
+    const [record] = await listRuns(ctx, modelId);
+    expect(record).toMatchObject({ outcome: 'failed', error: { name: example.error } });
+    expect(record?.error?.message).toContain(example.message);
+    expect(proxies.monitor.denials).toEqual([expect.objectContaining(example.denied(modelId))]);
+    // Only Monitor's role was reduced: every other function got what it asked for.
+    expect(denials().filter((line) => !line.startsWith('monitor:'))).toEqual([]);
+  });
+});
