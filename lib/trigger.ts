@@ -78,7 +78,10 @@ export class MetricsTrigger extends Construct {
       filters: [
         FilterCriteria.filter({
           eventName: FilterRule.or('INSERT', 'MODIFY'),
-          dynamodb: { NewImage: { type: { S: FilterRule.or('kpi', 'drift') } } },
+          // Drift rows the loop computed itself carry `origin`: reacting to them would be the loop triggering itself.
+          dynamodb: {
+            NewImage: { type: { S: FilterRule.or('kpi', 'drift') }, origin: FilterRule.notExists() },
+          },
         }),
       ],
     });

@@ -32,10 +32,17 @@ export function registerSweepCommand(program: Command, io: Io, fail: () => void)
         const t = result.totals;
         io.out(
           `swept ${t.models} models in ${result.pages} pages: ${t.none} healthy, ${t.watch} watch, ${t.retrain} retrain ` +
-            `(${t.started} loops started, ${t.duplicates} already started for their window), ${t.blocked} blocked`,
+            `(${t.started} loops started, ${t.duplicates} already started for their window), ${t.blocked} blocked` +
+            (t.errors > 0 ? `, ${t.errors} could not be checked (their errors: kaizen status)` : ''),
         );
         for (const loop of result.loops) printLoop(io, loop);
       } else io.err(`sweep ${result.executionName} failed: ${result.error?.name}: ${result.error?.cause}`);
-      if (result.status !== 'SUCCEEDED' || result.loops.some((loop) => loop.status !== 'SUCCEEDED')) fail();
+      const failedChecks = (result.totals?.errors ?? 0) > 0;
+      if (
+        result.status !== 'SUCCEEDED' ||
+        failedChecks ||
+        result.loops.some((loop) => loop.status !== 'SUCCEEDED')
+      )
+        fail();
     });
 }

@@ -31,12 +31,13 @@ export function windowStarting(from: string, seconds: number): { start: string; 
 
 /**
  * Window boundaries on a fixed grid from the Unix epoch: `floor` gives the end of the last complete window
- * before `at`, `ceil` the end of the window containing `at`. Automated runs use them as `asOf`, so every
- * trigger for the same window computes the same execution name.
+ * before `at`, `ceil` the end of the window containing `at` (windows are `[start, end)`, so an instant on a
+ * boundary belongs to the window it starts). Automated runs use them as `asOf`, so every trigger for the same
+ * window computes the same execution name.
  */
 export function windowBoundary(at: string | Date, seconds: number, mode: 'floor' | 'ceil'): string {
   const ms = typeof at === 'string' ? Date.parse(at) : at.getTime();
   const width = seconds * 1000;
-  const index = mode === 'floor' ? Math.floor(ms / width) : Math.ceil(ms / width);
+  const index = Math.floor(ms / width) + (mode === 'ceil' ? 1 : 0);
   return new Date(index * width).toISOString();
 }

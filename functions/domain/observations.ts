@@ -6,13 +6,32 @@ const Timestamp = TimestampSchema;
 
 const Name = z.string().min(1).max(128);
 // zod 4 numbers reject NaN and ±Infinity already; the message says which problem the row has.
-const Finite = z.number({
-  error: (issue) => {
-    if (issue.input === undefined) return 'is required';
-    if (typeof issue.input === 'number') return 'must be finite (not NaN or Infinity)';
-    return 'must be a number';
-  },
-});
+const Finite = z
+  .number({
+    error: (issue) => {
+      if (issue.input === undefined) return 'is required';
+      if (typeof issue.input === 'number') return 'must be finite (not NaN or Infinity)';
+      return 'must be a number';
+    },
+  })
+  .refine(isStorableNumber, {
+    message: 'must be 0 or between 1e-130 and 1e126 in magnitude (what DynamoDB can store)',
+  });
+
+/** DynamoDB's number range: 0, or a magnitude in [1e-130, 1e126). A double has at most 17 significant digits. */
+export function isStorableNumber(value: number): boolean {
+  const magnitude = Math.abs(value);
+  return magnitude === 0 || (magnitude >= 1e-130 && magnitude < 1e126);
+}
+
+/**
+ * A computed number made storable: magnitudes below DynamoDB's 1e-130 become 0 (a p-value of 1e-200 is 0
+ * for every decision), larger ones are capped just below 1e126.
+ */
+export function storableNumber(value: number): number {
+  if (Math.abs(value) < 1e-130) return 0;
+  return Math.max(-9.99999999999999e125, Math.min(9.99999999999999e125, value));
+}
 
 /** A business KPI measured over `count` samples at `timestamp`. */
 export const KpiObservationSchema = z
@@ -24,7 +43,8 @@ export const KpiObservationSchema = z
     count: z
       .number({ error: (issue) => (issue.input === undefined ? 'is required' : 'must be a number') })
       .int('must be a whole number')
-      .nonnegative('must not be negative'),
+      .nonnegative('must not be negative')
+      .refine(isStorableNumber, { message: 'must be below 1e126 (what DynamoDB can store)' }),
     timestamp: Timestamp,
   })
   .strict();
@@ -56,6 +76,12 @@ export const ObservationSchema = z.discriminatedUnion(
 export type KpiObservation = z.infer<typeof KpiObservationSchema>;
 export type DriftObservation = z.infer<typeof DriftObservationSchema>;
 export type Observation = z.infer<typeof ObservationSchema>;
+
+/** Where computed rows come from; the trigger ignores them (the loop reacting to its own writes). */
+export const COMPUTED_ORIGIN = 'monitor';
+
+/** A drift row the loop computed from datasets (not ingested): marked with its origin. */
+export type ComputedDrift = DriftObservation & { origin: typeof COMPUTED_ORIGIN };
 
 /** A row that could not be stored, with where and why. */
 export interface RejectedRow {

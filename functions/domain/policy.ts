@@ -230,17 +230,34 @@ export const EvaluationSchema = z
   })
   .strict();
 
+/** A Standard workflow runs at most one year; the bake-and-verify phase must fit with time to spare. */
+const MAX_BAKE_PHASE_SECONDS = 365 * 86_400 - 86_400;
+
 /** How a promoted candidate is verified after the deploy. */
 export const RolloutSchema = z
   .object({
-    /** Wait between the deploy and each KPI check. */
-    bakePeriod: Duration.default('PT1H'),
+    /** Wait between the deploy and each KPI check (whole seconds: Step Functions' Wait takes integers). */
+    bakePeriod: Duration.default('PT1H').refine((text) => Number.isInteger(parseDuration(text)), {
+      message: 'must be a whole number of seconds (Step Functions waits whole seconds)',
+    }),
     /** Checks without enough post-deploy data before "no data" counts as a failure. */
     maxChecks: z.number().int().min(1).max(100).default(3),
     /** Roll back when a KPI moves this much (relative) in its bad direction after the deploy. */
     maxRelativeDrop: z.number().gt(0).lt(1).default(0.02),
   })
-  .strict();
+  .strict()
+  .superRefine((rollout, ctx) => {
+    const bake = parseDuration(rollout.bakePeriod) ?? 0;
+    if (bake * rollout.maxChecks > MAX_BAKE_PHASE_SECONDS) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['bakePeriod'],
+        message:
+          `bakePeriod ${rollout.bakePeriod} x maxChecks ${rollout.maxChecks} is ${Math.round((bake * rollout.maxChecks) / 86_400)} ` +
+          'days: the verification must finish within the one-year limit of a Standard workflow (364 days at most)',
+      });
+    }
+  });
 
 /** A registered model and the policy the loop applies to it. */
 export const ModelPolicySchema = z

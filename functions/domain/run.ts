@@ -187,11 +187,15 @@ export type Outcome =
   | 'rolled-back'
   | 'failed';
 
-/** The outcome of checking one model outside a loop run (sweep or event): the decision, and whether a loop was started. */
+/**
+ * The outcome of checking one model outside a loop run (sweep or event): the decision, and whether a loop was
+ * started; `error` when the check itself failed (a bad dataset, a timeout): recorded for that model while the
+ * others are checked.
+ */
 export interface ModelCheck {
   modelId: string;
   asOf: string;
-  action: Action;
+  action: Action | 'error';
   summary: string;
   /** Only for `retrain`: `started`, or `duplicate` when this window's loop was already started. */
   start?: 'started' | 'duplicate';

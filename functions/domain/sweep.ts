@@ -9,6 +9,8 @@ const Totals = z.object({
   blocked: z.number().int(),
   started: z.number().int(),
   duplicates: z.number().int(),
+  /** Models whose check failed (recorded as their error; the rest of the page was checked). */
+  errors: z.number().int().default(0),
 });
 
 /** Input of one sweep page: the fleet sweep passes each page's output to the next page. */

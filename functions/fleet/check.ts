@@ -1,3 +1,4 @@
+import { KaizenError } from '#contracts/errors.ts';
 import { analyze } from '#domain/analyze.ts';
 import { durationSeconds, windowBoundary } from '#domain/duration.ts';
 import type { ModelPolicy } from '#domain/policy.ts';
@@ -53,6 +54,25 @@ export async function checkModel(
     check.start = await startLoopOnce(ctx, name, { modelId, force: false, dryRun: false, asOf }, source);
   }
   return check;
+}
+
+/** Longest error text kept in a check record. */
+const MAX_ERROR_TEXT = 500;
+
+/**
+ * Checks one model, turning a non-retryable failure into that model's `error` check so one bad model (a
+ * malformed dataset, a broken policy) does not fail the whole sweep page or stream batch. Retryable errors
+ * (throttling) still fail the call, so Step Functions or the stream mapping retries it.
+ */
+export async function checkModelSafely(...args: Parameters<typeof checkModel>): Promise<ModelCheck> {
+  try {
+    return await checkModel(...args);
+  } catch (error) {
+    if (error instanceof KaizenError && error.retryable) throw error;
+    const { name, message } = error instanceof Error ? error : new Error(String(error));
+    const summary = `check failed: ${name}: ${message}`.slice(0, MAX_ERROR_TEXT);
+    return { modelId: args[1].modelId, asOf: args[3], action: 'error', summary };
+  }
 }
 
 /** `asOf` of automated checks: the end of the last complete window (`floor`) or of the one containing `at`. */

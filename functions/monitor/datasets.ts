@@ -1,6 +1,11 @@
 import { ObjectNotFoundError } from '#contracts/errors.ts';
 import { computeMonitoring, currentDatasetKey } from '#domain/monitoring.ts';
-import type { Observation } from '#domain/observations.ts';
+import {
+  COMPUTED_ORIGIN,
+  type ComputedDrift,
+  type Observation,
+  storableNumber,
+} from '#domain/observations.ts';
 import type { MonitoringPolicy } from '#domain/policy.ts';
 import type { Champion, Window } from '#domain/run.ts';
 import type { QualityRecord } from '#domain/windows.ts';
@@ -52,17 +57,21 @@ export async function monitorDatasets(
   const timestamp = window.start;
   const records: (Observation | QualityRecord)[] = result.features
     .filter((feature) => feature.status === 'ok' && feature.value !== null)
-    .map((feature) => ({
-      type: 'drift' as const,
-      modelId,
-      feature: feature.feature,
-      method: feature.method,
-      score: feature.value as number,
-      drifted: feature.drifted,
-      threshold: feature.threshold,
-      ...(feature.pValue === undefined ? {} : { pValue: feature.pValue }),
-      timestamp,
-    }));
+    .map(
+      (feature): ComputedDrift => ({
+        type: 'drift' as const,
+        origin: COMPUTED_ORIGIN,
+        modelId,
+        feature: feature.feature,
+        method: feature.method,
+        // Tiny p-values (1e-300) are beyond DynamoDB's number range: stored as 0.
+        score: storableNumber(feature.value as number),
+        drifted: feature.drifted,
+        threshold: storableNumber(feature.threshold),
+        ...(feature.pValue === undefined ? {} : { pValue: storableNumber(feature.pValue) }),
+        timestamp,
+      }),
+    );
   const insufficient = result.quality.status === 'insufficient-data';
   records.push({
     type: 'quality',

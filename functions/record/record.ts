@@ -42,7 +42,8 @@ export async function record(
   // failed. Read from the registry: Train may have registered one before it failed (no candidate in the state).
   if (outcome === 'failed' && modelId) {
     const unjudged = (await listVersions(ctx, modelId, 3)).filter(
-      (v) => v.executionName === runRecord.executionName && v.status === 'candidate' && v.version !== championNow,
+      (v) =>
+        v.executionName === runRecord.executionName && v.status === 'candidate' && v.version !== championNow,
     );
     for (const version of unjudged) await setVersionStatus(ctx, modelId, version.version, 'failed');
   }

@@ -176,7 +176,9 @@ export async function clearChampion(
   } catch (error) {
     if (!isConditionFailure(error)) throw error;
     if (await getChampionAlias(ctx, input.modelId))
-      throw new ConflictError(`champion of ${input.modelId} is no longer v${input.expected}; not removing it`);
+      throw new ConflictError(
+        `champion of ${input.modelId} is no longer v${input.expected}; not removing it`,
+      );
     const done = (await aliasHistory(ctx, input.modelId)).find(
       (change) => change.executionName === input.executionName && change.version === null,
     );

@@ -13,9 +13,15 @@ interface CompactCheck {
   x?: string;
 }
 
+/** Room for one checks item: DynamoDB's item limit is 400 KB; this leaves space for keys and attribute names. */
+export const MAX_CHECKS_ITEM_BYTES = 300 * 1024;
+/** Longest summary kept per check (decision summaries are a sentence; a long one must not crowd the item). */
+const MAX_SUMMARY = 1000;
+
 /**
  * Records the decisions of one batch of checks (a sweep page or a stream batch) as one item in the runs
  * table under `CHECKS#<day>`, so recording every healthy decision costs a few write units per hundred models.
+ * A batch whose item would pass the item size limit is split into parts (`#2`, `#3`, ...).
  */
 export async function putChecks(
   ctx: KaizenContext,
@@ -24,27 +30,48 @@ export async function putChecks(
   batchId: string,
   checks: ModelCheck[],
 ): Promise<void> {
-  if (checks.length === 0) return;
   const items: CompactCheck[] = checks.map((check) => ({
     m: check.modelId,
     a: check.action,
-    s: check.summary,
+    s: check.summary.slice(0, MAX_SUMMARY),
     asOf: check.asOf,
     ...(check.start ? { st: check.start } : {}),
     ...(check.execution ? { x: check.execution } : {}),
   }));
-  await ctx.ddb.send(
-    new PutCommand({
-      TableName: ctx.config.runsTable,
-      Item: {
-        pk: `CHECKS#${checkedAt.slice(0, 10)}`,
-        sk: `${checkedAt}#${source}#${batchId}`,
-        source,
-        checkedAt,
-        checks: items,
-      },
-    }),
-  );
+  const parts = splitBySize(items, MAX_CHECKS_ITEM_BYTES);
+  for (const [index, part] of parts.entries()) {
+    await ctx.ddb.send(
+      new PutCommand({
+        TableName: ctx.config.runsTable,
+        Item: {
+          pk: `CHECKS#${checkedAt.slice(0, 10)}`,
+          sk: `${checkedAt}#${source}#${batchId}${index === 0 ? '' : `#${index + 1}`}`,
+          source,
+          checkedAt,
+          checks: part,
+        },
+      }),
+    );
+  }
+}
+
+/** Groups items, in order, so that each group's JSON stays within `limit` bytes. */
+export function splitBySize<T>(items: readonly T[], limit: number): T[][] {
+  const groups: T[][] = [];
+  let group: T[] = [];
+  let size = 0;
+  for (const item of items) {
+    const bytes = Buffer.byteLength(JSON.stringify(item)) + 1;
+    if (group.length > 0 && size + bytes > limit) {
+      groups.push(group);
+      group = [];
+      size = 0;
+    }
+    group.push(item);
+    size += bytes;
+  }
+  if (group.length > 0) groups.push(group);
+  return groups;
 }
 
 export type RecordedCheck = ModelCheck & { checkedAt: string; source: string };

@@ -1,11 +1,12 @@
 import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { compactStamp, executionName } from '#domain/names.ts';
 import type { RunInput } from '#domain/run.ts';
 import type { KaizenContext } from '#runtime/context.ts';
 import { isConditionFailure } from './dynamo.ts';
 
 /** Deterministic name of the automated run for a model and window: a second start is a no-op. */
 export function automatedExecutionName(modelId: string, asOf: string): string {
-  return `auto-${modelId}-${asOf.replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}`.slice(0, 80);
+  return executionName('auto', modelId, compactStamp(asOf));
 }
 
 /**

@@ -5,7 +5,7 @@ import type { KaizenContext } from '#runtime/context.ts';
 import { getChampions } from '#stores/champion.ts';
 import { putChecks } from '#stores/checks.ts';
 import { pageModels } from '#stores/policies.ts';
-import { automatedAsOf, checkModel } from '../fleet/check.ts';
+import { automatedAsOf, checkModelSafely } from '../fleet/check.ts';
 import { mapLimit } from '../fleet/pool.ts';
 
 export interface SweepEvent {
@@ -33,6 +33,7 @@ export async function sweepPage(ctx: KaizenContext, event: SweepEvent): Promise<
     blocked: 0,
     started: 0,
     duplicates: 0,
+    errors: 0,
   };
   const page = await pageModels(ctx, input.pageSize, input.cursor ?? undefined);
   const champions = await getChampions(
@@ -40,7 +41,7 @@ export async function sweepPage(ctx: KaizenContext, event: SweepEvent): Promise<
     page.models.map((model) => model.modelId),
   );
   const checks = await mapLimit(page.models, CONCURRENCY, (model) =>
-    checkModel(
+    checkModelSafely(
       ctx,
       model,
       champions.get(model.modelId) ?? null,
@@ -51,7 +52,8 @@ export async function sweepPage(ctx: KaizenContext, event: SweepEvent): Promise<
   await putChecks(ctx, 'sweep', at, `${event.execution.name}-${input.pages}`, checks);
   for (const check of checks) {
     totals.models += 1;
-    totals[check.action] += 1;
+    if (check.action === 'error') totals.errors += 1;
+    else totals[check.action] += 1;
     if (check.start === 'started') totals.started += 1;
     if (check.start === 'duplicate') totals.duplicates += 1;
   }

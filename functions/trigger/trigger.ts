@@ -2,15 +2,19 @@ import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
 import { ModelNotFoundError } from '#contracts/errors.ts';
+import { COMPUTED_ORIGIN } from '#domain/observations.ts';
 import type { ModelCheck } from '#domain/run.ts';
 import type { KaizenContext } from '#runtime/context.ts';
 import { getChampions } from '#stores/champion.ts';
 import { putChecks } from '#stores/checks.ts';
 import { getPolicy } from '#stores/policies.ts';
-import { automatedAsOf, checkModel } from '../fleet/check.ts';
+import { automatedAsOf, checkModelSafely } from '../fleet/check.ts';
 import { mapLimit } from '../fleet/pool.ts';
 
-/** The newest observation timestamp per model among new KPI and drift records of a stream batch. */
+/**
+ * The newest observation timestamp per model among new KPI and drift records of a stream batch; drift rows the
+ * loop computed itself (`origin`) are not news (on AWS the stream filter drops them already).
+ */
 export function touchedModels(records: readonly DynamoDBRecord[]): Map<string, string> {
   const latest = new Map<string, string>();
   for (const record of records) {
@@ -18,7 +22,7 @@ export function touchedModels(records: readonly DynamoDBRecord[]): Map<string, s
     const image = record.dynamodb?.NewImage;
     if (!image) continue;
     const item = unmarshall(image as Record<string, AttributeValue>);
-    if (item.type !== 'kpi' && item.type !== 'drift') continue;
+    if ((item.type !== 'kpi' && item.type !== 'drift') || item.origin === COMPUTED_ORIGIN) continue;
     const modelId = item.modelId as string;
     const timestamp = item.timestamp as string;
     if ((latest.get(modelId) ?? '') < timestamp) latest.set(modelId, timestamp);
@@ -47,7 +51,7 @@ export async function triggerFromRecords(
     });
     if (!policy) return undefined;
     const asOf = automatedAsOf(policy, touched.get(modelId) as string, 'ceil');
-    return checkModel(ctx, { modelId, policy }, champions.get(modelId) ?? null, asOf, 'event');
+    return checkModelSafely(ctx, { modelId, policy }, champions.get(modelId) ?? null, asOf, 'event');
   });
   const done = checks.filter((check): check is ModelCheck => check !== undefined);
   await putChecks(ctx, 'event', new Date().toISOString(), batchId, done);

@@ -100,7 +100,8 @@ export const improvementLoop: Definition = {
       next: 'StartVerification',
     }),
     UndoDeploy: lambdaTask('rollback', {
-      comment: 'Deploy failed: if it had moved the alias (the registry says), move it back; then record the failure.',
+      comment:
+        'Deploy failed: if it had moved the alias (the registry says), move it back; then record the failure.',
       parameters: fields('run', 'champion', 'candidate'),
       resultPath: '$.rollback',
       catch: [catchTo('RecordFailure', ['States.ALL'], '$.undoError')],

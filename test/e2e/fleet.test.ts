@@ -1,5 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { COMPUTED_ORIGIN } from '#domain/observations.ts';
 import { streamRecords } from '#local/streams.ts';
+import { putText } from '#stores/artifacts.ts';
 import { getChampion } from '#stores/champion.ts';
 import { listChecks } from '#stores/checks.ts';
 import { putPolicy } from '#stores/policies.ts';
@@ -68,6 +70,26 @@ describe('fleet sweep', () => {
     );
   });
 
+  it('records a model whose check fails as its error and checks the rest of the fleet', async () => {
+    await fleet('healthy');
+    const monitoring = stack.policy.monitoring;
+    if (!monitoring) throw new Error('the example policy monitors datasets');
+    await putPolicy(stack.ctx, {
+      ...stack.policy,
+      modelId: 'baddata',
+      monitoring: { ...monitoring, current: 'datasets/bad/{date}.csv' },
+    });
+    await putText(stack.ctx, 'datasets/bad/2026-11-19.csv', 'tenure,monthly_charges\n1,2\n4,"5,6\n');
+    await observe(stack.ctx, kpi('healthy', hours(T1, -6), 0.31));
+    const sweep = await stack.backend.runSweep({ at: hours(T1, 1), pageSize: 10 }, 'sweep-bad');
+    expect(sweep.status).toBe('SUCCEEDED');
+    expect(sweep.totals).toMatchObject({ models: 2, none: 1, errors: 1 });
+    const [bad] = await listChecks(stack.ctx, 'baddata', ['2026-11-20']);
+    expect(bad).toMatchObject({ action: 'error', asOf: T1 });
+    expect(bad?.summary).toMatch(/^check failed: DatasetError: .*datasets\/bad\/2026-11-19\.csv/);
+    expect((await listChecks(stack.ctx, 'healthy', ['2026-11-20']))[0]).toMatchObject({ action: 'none' });
+  });
+
   it('a second sweep of the same window starts nothing and records the duplicate', async () => {
     await fleet('broken');
     // The candidate is trained on the champion's own data: the gate rejects it and the breach persists.
@@ -126,6 +148,30 @@ describe('event trigger', () => {
     expect(checks.map((check) => check.modelId)).toEqual(['broken']);
   });
 
+  it('judges a record stamped exactly on a window boundary in the window it starts', async () => {
+    await fleet('broken');
+    const records = [kpi('broken', T1, 0.2)];
+    await observe(stack.ctx, ...records);
+    const [check] = await triggerFromRecords(stack.ctx, streamRecords(records), 'batch-boundary');
+    // Windows are [start, end): T1 starts the window that ends a day later.
+    expect(check).toMatchObject({ modelId: 'broken', asOf: hours(T1, 24) });
+  });
+
+  it('does not react to drift rows the loop computed itself', async () => {
+    await fleet('broken');
+    const computed = {
+      type: 'drift' as const,
+      origin: COMPUTED_ORIGIN,
+      modelId: 'broken',
+      feature: 'monthly_charges',
+      method: 'psi',
+      score: 2.5,
+      drifted: true,
+      timestamp: hours(T1, -6),
+    };
+    expect(await triggerFromRecords(stack.ctx, streamRecords([computed]), 'batch-own')).toEqual([]);
+  });
+
   it('ignores records that are not KPI or drift observations', async () => {
     await fleet('churn');
     const records = streamRecords([kpi('churn', T1, 0.3)]).map((record) => ({
@@ -137,22 +183,27 @@ describe('event trigger', () => {
 });
 
 describe('per-model lock and idempotency under contention', () => {
-  it('many concurrent triggers for one model and window start exactly one loop', async () => {
-    await fleet('broken');
-    await writeDatasets(stack.ctx, stack.policy, { seed: 2, shifted: true });
-    const records = [kpi('broken', hours(T1, -6), 0.2)];
-    await observe(stack.ctx, ...records, kpi('broken', hours(T1, 6), 0.45));
-    const results = await Promise.all(
-      Array.from({ length: 8 }, (_, i) =>
-        triggerFromRecords(stack.ctx, streamRecords(records), `batch-${i}`),
-      ),
-    );
-    const starts = results.flat().map((check) => check.start);
-    expect(starts.filter((start) => start === 'started')).toHaveLength(1);
-    expect(starts.filter((start) => start === 'duplicate')).toHaveLength(7);
-    expect(await stack.backend.drain()).toHaveLength(1);
-    expect((await getChampion(stack.ctx, 'broken'))?.version).toBe(2);
-  });
+  it.each(['broken', `broken-${'x'.repeat(56)}`])(
+    '20 concurrent triggers for one model and window start exactly one loop (id %s)',
+    async (modelId) => {
+      await fleet(modelId);
+      await writeDatasets(stack.ctx, stack.policy, { seed: 2, shifted: true });
+      const records = [kpi(modelId, hours(T1, -6), 0.2)];
+      await observe(stack.ctx, ...records, kpi(modelId, hours(T1, 6), 0.45));
+      const results = await Promise.all(
+        Array.from({ length: 20 }, (_, i) =>
+          triggerFromRecords(stack.ctx, streamRecords(records), `batch-${i}`),
+        ),
+      );
+      const starts = results.flat().map((check) => check.start);
+      expect(starts.filter((start) => start === 'started')).toHaveLength(1);
+      expect(starts.filter((start) => start === 'duplicate')).toHaveLength(19);
+      const loops = await stack.backend.drain();
+      expect(loops).toHaveLength(1);
+      expect(loops[0]?.executionName.length).toBeLessThanOrEqual(80);
+      expect((await getChampion(stack.ctx, modelId))?.version).toBe(2);
+    },
+  );
 
   it('two concurrent runs with different names: one works, the other records "blocked: lock held"', async () => {
     await fleet('broken');

@@ -423,10 +423,13 @@ describe('metrics trigger', () => {
     });
   });
 
-  it('is invoked only for inserted or modified kpi and drift records', () => {
+  it('is invoked only for inserted or modified kpi and drift records, not for drift the loop computed', () => {
     const filters = (mapping.Properties.FilterCriteria as { Filters: { Pattern: string }[] }).Filters;
     expect(filters.map((filter) => JSON.parse(filter.Pattern))).toEqual([
-      { eventName: ['INSERT', 'MODIFY'], dynamodb: { NewImage: { type: { S: ['kpi', 'drift'] } } } },
+      {
+        eventName: ['INSERT', 'MODIFY'],
+        dynamodb: { NewImage: { type: { S: ['kpi', 'drift'] }, origin: [{ exists: false }] } },
+      },
     ]);
   });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseObservation } from '#domain/observations.ts';
+import { isStorableNumber, parseObservation, storableNumber } from '#domain/observations.ts';
 
 const kpi = {
   type: 'kpi',
@@ -47,9 +47,38 @@ describe('parseObservation', () => {
     ['an unknown type', { ...kpi, type: 'latency' }, 'type must be "kpi" or "drift"'],
     ['a negative drift score', { ...drift, score: -0.1 }, 'score: must not be negative'],
     ['an unexpected field', { ...kpi, region: 'eu' }, 'region'],
+    ['a value DynamoDB cannot store (1e200)', { ...kpi, value: 1e200 }, 'value: must be 0 or between 1e-130'],
+    [
+      'a value DynamoDB cannot store (1e-200)',
+      { ...kpi, value: 1e-200 },
+      'value: must be 0 or between 1e-130',
+    ],
+    ['a count DynamoDB cannot store', { ...kpi, count: 1e130 }, 'count: must be below 1e126'],
+    [
+      'a drift score DynamoDB cannot store',
+      { ...drift, score: 5e-131 },
+      'score: must be 0 or between 1e-130',
+    ],
   ])('rejects %s with a reason naming the field', (_case, row, expected) => {
     const result = parseObservation(row);
     expect(result.ok).toBe(false);
     expect(result.ok ? '' : result.reason).toContain(expected);
+  });
+});
+
+describe('DynamoDB number range', () => {
+  it.each([
+    [0, true, 0],
+    [1e-130, true, 1e-130],
+    [9e-131, false, 0],
+    [-1e-200, false, 0],
+    [0.05, true, 0.05],
+    [9.999e125, true, 9.999e125],
+    [1e126, false, 9.99999999999999e125],
+    [-1e300, false, -9.99999999999999e125],
+  ])('%s: storable %s, stored as %s', (value, storable, stored) => {
+    expect(isStorableNumber(value)).toBe(storable);
+    expect(storableNumber(value)).toBe(stored);
+    expect(isStorableNumber(storableNumber(value))).toBe(true);
   });
 });

@@ -45,6 +45,16 @@ describe('parsePolicy', () => {
     ['a bad window duration', { ...valid, window: '1 day' }, 'window: must be an ISO-8601 duration'],
     ['a bad bake period', { ...valid, rollout: { bakePeriod: 'P1W' } }, 'rollout.bakePeriod:'],
     [
+      'a bake period in fractions of a second (Wait takes whole seconds)',
+      { ...valid, rollout: { bakePeriod: 'PT0.5S' } },
+      'rollout.bakePeriod: must be a whole number of seconds',
+    ],
+    [
+      'a verification longer than a Standard workflow may run',
+      { ...valid, rollout: { bakePeriod: 'P100D', maxChecks: 4 } },
+      'rollout.bakePeriod: bakePeriod P100D x maxChecks 4 is 400 days',
+    ],
+    [
       'a label that is also a feature',
       { ...valid, training: { ...valid.training, features: ['churned'] } },
       'training.label:',

@@ -1,0 +1,28 @@
+import { createHash } from 'node:crypto';
+
+/** Step Functions' limit on execution names. */
+export const MAX_EXECUTION_NAME = 80;
+
+/**
+ * `<kind>-<modelId>-<parts...>`, at most 80 characters. A model id too long for that is shortened to its
+ * head, `~` and 8 hex characters of its SHA-256, so the time and any suffix are never cut off and names stay
+ * unique for every valid id (1-63 characters).
+ */
+export function executionName(kind: string, modelId: string, ...parts: string[]): string {
+  const tail = parts.map((part) => `-${part}`).join('');
+  const room = MAX_EXECUTION_NAME - kind.length - 1 - tail.length;
+  if (room < 12) throw new RangeError(`execution name parts leave no room for the model id: ${kind}${tail}`);
+  const id =
+    modelId.length <= room
+      ? modelId
+      : `${modelId.slice(0, room - 9)}~${createHash('sha256').update(modelId).digest('hex').slice(0, 8)}`;
+  return `${kind}-${id}${tail}`;
+}
+
+/** `2026-11-20T00:00:00.000Z` -> `20261120T000000Z`: the compact UTC stamp of execution names. */
+export function compactStamp(iso: string): string {
+  return new Date(iso)
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
+}
