@@ -11,6 +11,9 @@ export const processIo: Io = {
   err: (text) => process.stderr.write(`${text}\n`),
 };
 
+/** Marks a command as failed: 1 (something failed, the default) or 2 (bad input); the highest code wins. */
+export type Fail = (code?: 1 | 2) => void;
+
 /** An error the CLI reports as one clear message (no stack trace) with a non-zero exit code. */
 export class UsageError extends KaizenError {
   override readonly name = 'UsageError';

@@ -10,9 +10,10 @@ import { registerModelsCommand } from './commands/models.ts';
 import { registerRunCommand } from './commands/run.ts';
 import { registerStatusCommand } from './commands/status.ts';
 import { registerSweepCommand } from './commands/sweep.ts';
+import { registerUnlockCommand } from './commands/unlock.ts';
 import { registerUploadCommand } from './commands/upload.ts';
 import { registerVersionsCommand } from './commands/versions.ts';
-import { type Io, UsageError } from './io.ts';
+import { type Fail, type Io, UsageError } from './io.ts';
 
 export { kaizenHome } from './options.ts';
 
@@ -25,7 +26,7 @@ const VERSION = (
  * options with `globalOptions(program)`, throw `UsageError` for bad input (exit 2) and call `fail()` when
  * they did their work but the outcome must exit 1.
  */
-export type RegisterCommand = (program: Command, io: Io, fail: () => void) => void;
+export type RegisterCommand = (program: Command, io: Io, fail: Fail) => void;
 
 /** Every command, in the order `kaizen --help` lists them. */
 const COMMANDS: readonly RegisterCommand[] = [
@@ -37,6 +38,7 @@ const COMMANDS: readonly RegisterCommand[] = [
   registerHistoryCommand,
   registerVersionsCommand,
   registerStatusCommand,
+  registerUnlockCommand,
   registerDriftCommand,
   registerDemoCommand,
 ];
@@ -56,8 +58,8 @@ export function buildProgram(io: Io): { program: Command; exitCode: () => number
       writeOut: (text) => io.out(text.trimEnd()),
       writeErr: (text) => io.err(text.trimEnd()),
     });
-  const fail = () => {
-    exitCode = 1;
+  const fail: Fail = (code = 1) => {
+    exitCode = Math.max(exitCode, code);
   };
   for (const register of COMMANDS) register(program, io, fail);
   return { program, exitCode: () => exitCode };
@@ -70,7 +72,8 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
     await program.parseAsync(argv, { from: 'user' });
     return exitCode();
   } catch (error) {
-    if (error instanceof CommanderError) return error.exitCode;
+    // Help and version exit 0; anything else commander rejects (unknown option, missing --model) is bad input.
+    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
     if (error instanceof UsageError) {
       io.err(`kaizen: ${error.message}`);
       return error.exitCode;

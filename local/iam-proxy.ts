@@ -209,12 +209,15 @@ interface S3Request {
 function s3Request(method: string, url: URL, headers: IncomingHttpHeaders): S3Request | undefined {
   const [bucket = '', ...rest] = url.pathname.slice(1).split('/');
   const key = rest.map((segment) => decodeURIComponent(segment)).join('/');
-  const query = url.searchParams;
+  const query = new URLSearchParams(url.searchParams);
+  // The SDK names the operation in `x-id` (GetObject, PutObject, ...); it changes nothing for S3.
+  query.delete('x-id');
   if (!bucket) return undefined;
   const object = (action: string): Check => ({ action, resource: localBucketArn(bucket, key) });
   const ofBucket = (action: string): Check => ({ action, resource: localBucketArn(bucket) });
   if (!key) {
-    if ((method === 'GET' || method === 'HEAD') && query.size === 0) return { checks: [ofBucket('s3:ListBucket')] };
+    if ((method === 'GET' || method === 'HEAD') && query.size === 0)
+      return { checks: [ofBucket('s3:ListBucket')] };
     if (method === 'GET' && query.has('list-type')) return { checks: [ofBucket('s3:ListBucket')] };
     if (method === 'GET' && query.has('location')) return { checks: [ofBucket('s3:GetBucketLocation')] };
     if (method === 'GET' && query.has('versions')) return { checks: [ofBucket('s3:ListBucketVersions')] };

@@ -1,10 +1,10 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { type Io, UsageError } from '../io.ts';
+import { type Fail, type Io, UsageError } from '../io.ts';
 import { globalOptions, kaizenHome, positiveInteger } from '../options.ts';
 
 /** Registers `kaizen demo`; a simulation in which the loop does not recover makes the exit code 1 (`fail`). */
-export function registerDemoCommand(program: Command, io: Io, fail: () => void): void {
+export function registerDemoCommand(program: Command, io: Io, fail: Fail): void {
   program
     .command('demo')
     .description(

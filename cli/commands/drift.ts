@@ -4,7 +4,7 @@ import { DatasetError, EmptyDatasetError } from '#contracts/errors.ts';
 import type { ColumnSpec, Dataset } from '#datasets/index.ts';
 import type { FeatureResult, MonitoringResult } from '#domain/monitoring.ts';
 import { MonitoringSchema } from '#domain/policy.ts';
-import type { Io } from '../io.ts';
+import type { Fail, Io } from '../io.ts';
 import { table } from '../render.ts';
 
 interface DriftOptions {
@@ -15,7 +15,7 @@ interface DriftOptions {
   json?: boolean;
 }
 
-/** A bad input of `kaizen drift`: reported as one line, exit code 1. */
+/** A bad input of `kaizen drift`: reported as one line, exit code 2. */
 class DriftInputProblem extends Error {}
 
 const DEFAULT_MIN_ROWS = MonitoringSchema.shape.minRows.parse(undefined);
@@ -130,12 +130,12 @@ function printResult(io: Io, result: MonitoringResult): void {
  * Drift and failed quality checks are information: the exit code stays 0. Bad input (a missing or
  * malformed file, an unknown feature, an empty current window) is reported on stderr and calls `fail()`.
  */
-export function registerDriftCommand(program: Command, io: Io, fail: () => void): void {
+export function registerDriftCommand(program: Command, io: Io, fail: Fail): void {
   program
     .command('drift')
     .description(
       'compare a current dataset with a reference: drift per feature, data quality, dataset drift share ' +
-        '(local .csv/.jsonl/.ndjson/.parquet files; exit 0 whatever the verdict, 1 on bad input)',
+        '(local .csv/.jsonl/.ndjson/.parquet files; exit 0 whatever the verdict, 2 on bad input)',
     )
     .requiredOption('--reference <file>', 'reference dataset')
     .requiredOption('--current <file>', 'current window dataset')
@@ -179,7 +179,7 @@ export function registerDriftCommand(program: Command, io: Io, fail: () => void)
           error instanceof EmptyDatasetError
         ) {
           io.err(`kaizen drift: ${error.message}`);
-          fail();
+          fail(2);
           return;
         }
         throw error;

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { listChecks } from '#stores/checks.ts';
+import { getPolicy } from '#stores/policies.ts';
 import { listRuns } from '#stores/runs.ts';
 import type { Io } from '../io.ts';
 import { globalOptions, positiveInteger, recentDays, wholeNumber, withBackend } from '../options.ts';
@@ -18,6 +19,7 @@ export function registerHistoryCommand(program: Command, io: Io): void {
       const limit = positiveInteger('--limit', options.limit);
       const days = recentDays(wholeNumber('--checks', options.checks));
       const { runs, checks } = await withBackend(globals, async ({ ctx }) => ({
+        policy: await getPolicy(ctx, options.model), // an unknown model is bad input (exit 2)
         // Fetched newest-started first, shown in as-of order so replays of past windows fall into place.
         runs: (await listRuns(ctx, options.model, limit)).sort(
           (a, b) => b.asOf.localeCompare(a.asOf) || b.startedAt.localeCompare(a.startedAt),

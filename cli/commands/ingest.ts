@@ -4,12 +4,12 @@ import type { Observation } from '#domain/observations.ts';
 import { putObservations } from '#stores/observations.ts';
 import { listModels } from '#stores/policies.ts';
 import { ingestRows, readRows } from '../ingest.ts';
-import { type Io, UsageError } from '../io.ts';
+import { type Fail, type Io, UsageError } from '../io.ts';
 import { globalOptions, withBackend } from '../options.ts';
 import { printLoop } from '../render.ts';
 
 /** Registers `kaizen ingest <file>`; rejected rows make the exit code 1 (`fail`). */
-export function registerIngestCommand(program: Command, io: Io, fail: () => void): void {
+export function registerIngestCommand(program: Command, io: Io, fail: Fail): void {
   program
     .command('ingest')
     .argument('<file>', 'JSON Lines (.jsonl) or CSV (.csv) of KPI observations and drift scores')

@@ -4,7 +4,7 @@ import { parseRunInput } from '#domain/run.ts';
 import type { KaizenContext } from '#runtime/context.ts';
 import { getPolicy } from '#stores/policies.ts';
 import { listRuns } from '#stores/runs.ts';
-import type { Io } from '../io.ts';
+import type { Fail, Io } from '../io.ts';
 import { executionName } from '../names.ts';
 import { globalOptions, withBackend } from '../options.ts';
 import { printRun } from '../render.ts';
@@ -19,7 +19,7 @@ async function failedRunRecord(
 }
 
 /** Registers `kaizen run --model <id>`; an execution that does not succeed makes the exit code 1 (`fail`). */
-export function registerRunCommand(program: Command, io: Io, fail: () => void): void {
+export function registerRunCommand(program: Command, io: Io, fail: Fail): void {
   program
     .command('run')
     .description('start the improvement loop for one model and print the outcome')

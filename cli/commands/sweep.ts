@@ -1,13 +1,13 @@
 import type { Command } from 'commander';
 import { formatIssues } from '#domain/policy.ts';
 import { SweepInputSchema } from '#domain/sweep.ts';
-import { type Io, UsageError } from '../io.ts';
+import { type Fail, type Io, UsageError } from '../io.ts';
 import { executionName } from '../names.ts';
 import { globalOptions, positiveInteger, withBackend } from '../options.ts';
 import { printLoop } from '../render.ts';
 
 /** Registers `kaizen sweep`; a failed sweep or loop makes the exit code 1 (`fail`). */
-export function registerSweepCommand(program: Command, io: Io, fail: () => void): void {
+export function registerSweepCommand(program: Command, io: Io, fail: Fail): void {
   program
     .command('sweep')
     .description(

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { aliasHistory } from '#stores/champion.ts';
+import { getPolicy } from '#stores/policies.ts';
 import { listVersions } from '#stores/versions.ts';
 import type { Io } from '../io.ts';
 import { globalOptions, withBackend } from '../options.ts';
@@ -14,6 +15,7 @@ export function registerVersionsCommand(program: Command, io: Io): void {
     .action(async (options: { model: string }) => {
       const globals = globalOptions(program);
       const { versions, aliases } = await withBackend(globals, async ({ ctx }) => ({
+        policy: await getPolicy(ctx, options.model), // an unknown model is bad input (exit 2)
         versions: await listVersions(ctx, options.model),
         aliases: await aliasHistory(ctx, options.model),
       }));

@@ -106,6 +106,16 @@ export class DriftInputError extends KaizenError {
   readonly userFault = true;
 }
 
+/**
+ * A step's result would pass the room Step Functions leaves in a state (256 KB). Raised by the step itself, so
+ * the run's Catch records it: the engine's own `States.DataLimitExceeded` cannot be caught.
+ */
+export class StateTooLargeError extends KaizenError {
+  override readonly name = 'StateTooLargeError';
+  readonly retryable = false;
+  readonly userFault = false;
+}
+
 type NameOf<E extends abstract new (...args: never[]) => KaizenError> = InstanceType<E>['name'];
 
 // Literal names, not `Class.name`: minified bundles rename classes, but each error's `name` field stays.

@@ -271,7 +271,9 @@ export function analyze(input: AnalyzeInput): Decision {
     reasons.push({
       rule: 'lock',
       breached: false,
-      message: `another run holds the model's lock: ${input.lock.owner}`,
+      message:
+        `another run holds the model's lock: ${input.lock.owner} until ${input.lock.expiresAt || 'unknown'} ` +
+        `(if that run is gone: kaizen unlock --model ${policy.modelId})`,
     });
     return decide('blocked', `blocked: lock held by ${input.lock.owner}`, 'lock');
   }

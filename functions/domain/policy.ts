@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { PolicyError } from '#contracts/errors.ts';
 import { DRIFT_METHODS, METHODS_BY_KIND } from './drift/index.ts';
 import { parseDuration } from './duration.ts';
+import { bandWindowCount, estimatedStateBytes, recentWindowCount, STATE_BUDGET_BYTES } from './state-size.ts';
 
 /** ISO-8601 duration such as `P1D`, `PT6H`, `PT30M`; stored as text, validated on registration. */
 const Duration = z.string().refine((text) => parseDuration(text) !== undefined, {
@@ -124,7 +125,7 @@ export const MonitoringSchema = z
     reference: z.string().min(1),
     /** Object key of the current window's dataset; `{date}` is replaced by the window's start date (YYYY-MM-DD). */
     current: z.string().min(1),
-    features: z.array(MonitoredFeatureSchema).min(1),
+    features: z.array(MonitoredFeatureSchema).min(1).max(500),
     /** A current window with fewer rows is "insufficient data": no drift, no data-quality verdict. */
     minRows: z.number().int().min(1).default(100),
     /** Share of drifted features at which the dataset counts as drifted. */
@@ -185,7 +186,7 @@ export const TrainingSchema = z
     /** Name of the 0/1 label column. */
     label: ColumnName,
     /** Numeric feature columns, in model order. */
-    features: z.array(ColumnName).min(1),
+    features: z.array(ColumnName).min(1).max(2000),
     params: z
       .object({
         learningRate: z.number().gt(0).max(10).default(0.5),
@@ -266,7 +267,7 @@ export const ModelPolicySchema = z
     description: z.string().max(500).optional(),
     /** Monitoring window: observations in `[asOf - window, asOf)` are analyzed. */
     window: Duration.default('P1D'),
-    kpis: z.array(KpiRuleSchema).default([]),
+    kpis: z.array(KpiRuleSchema).max(50).default([]),
     drift: DriftRuleSchema.optional(),
     monitoring: MonitoringSchema.optional(),
     persistence: PersistenceSchema.default({ breaches: 1, windows: 1, clearAfter: 1 }),
@@ -321,6 +322,18 @@ export const ModelPolicySchema = z
         message: 'a policy needs at least one KPI rule, a drift rule or a monitoring section',
       });
     }
+    const bytes = estimatedStateBytes(policy);
+    if (bytes > STATE_BUDGET_BYTES) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['persistence'],
+        message:
+          `the loop would carry up to ${Math.round(bytes / 1024)} KB of evidence (${recentWindowCount(policy)} ` +
+          `recent and ${bandWindowCount(policy)} band windows of ${policy.kpis.length} KPIs and the drift of ` +
+          `${policy.monitoring?.features.length ?? 0} features) between steps, over its ${STATE_BUDGET_BYTES / 1024} KB ` +
+          "budget under Step Functions' 256 KB state limit: use fewer persistence windows, band reference windows, KPIs or features",
+      });
+    }
   });
 
 export type ModelPolicy = z.infer<typeof ModelPolicySchema>;
@@ -328,8 +341,6 @@ export type ModelPolicy = z.infer<typeof ModelPolicySchema>;
 export type ModelPolicyInput = z.input<typeof ModelPolicySchema>;
 export type KpiRule = z.infer<typeof KpiRuleSchema>;
 export type DriftRule = z.infer<typeof DriftRuleSchema>;
-
-/** A validation failure that names the field, e.g. `kpis[0].floor: floor 0.5 is above ceiling 0.4`. */
 
 /** Formats a zod issue path as `kpis[0].floor`. */
 export function formatPath(path: readonly PropertyKey[]): string {

@@ -65,8 +65,14 @@ export function describeError(error: LoopState['error']): { name: string; messag
   } catch {
     // Cause is plain text.
   }
-  return { name, message };
+  return {
+    name,
+    message: message.length > MAX_ERROR_MESSAGE ? `${message.slice(0, MAX_ERROR_MESSAGE)}…` : message,
+  };
 }
+
+/** Longest error message kept in a run record (stack traces and huge causes would crowd a 400 KB item). */
+export const MAX_ERROR_MESSAGE = 2000;
 
 function summarize(
   outcome: Outcome,
@@ -102,7 +108,38 @@ function summarize(
         return `${cause}; champion left at ${championAfter === null ? 'none' : `v${championAfter}`}`;
       return `${cause}; champion unchanged`;
     }
+    case 'unlocked':
+      return 'the lock was released by hand';
   }
+}
+
+/**
+ * The audit record of a lock released by hand (`kaizen unlock`): which run held it until when. It is listed
+ * with the runs in `kaizen history`; nothing else changes.
+ */
+export function unlockRecord(input: {
+  modelId: string;
+  lock: { owner: string; expiresAt: string; acquiredAt?: string };
+  champion: number | null;
+  executionName: string;
+  now: string;
+}): RunRecord {
+  const { modelId, lock, champion, executionName, now } = input;
+  return {
+    modelId,
+    executionName,
+    startedAt: now,
+    finishedAt: now,
+    asOf: now,
+    outcome: 'unlocked',
+    summary:
+      `lock of ${lock.owner} (taken ${lock.acquiredAt ?? 'at an unknown time'}, expiring ${lock.expiresAt}) ` +
+      'released by hand',
+    championBefore: champion,
+    championAfter: champion,
+    force: false,
+    dryRun: false,
+  };
 }
 
 /** The outcome of a run that ended at the decision: what the decision was, or a dry run of a retrain. */

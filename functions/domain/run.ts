@@ -185,7 +185,9 @@ export type Outcome =
   | 'rejected'
   | 'promoted'
   | 'rolled-back'
-  | 'failed';
+  | 'failed'
+  /** Not a loop run: a person released the model's lock (`kaizen unlock`), recorded for the audit trail. */
+  | 'unlocked';
 
 /**
  * The outcome of checking one model outside a loop run (sweep or event): the decision, and whether a loop was

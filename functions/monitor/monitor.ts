@@ -1,6 +1,7 @@
 import { durationSeconds } from '#domain/duration.ts';
 import type { ModelPolicy } from '#domain/policy.ts';
 import { type Champion, type LockState, type Observed, parseRunInput, type RunContext } from '#domain/run.ts';
+import { bandWindowCount, recentWindowCount } from '#domain/state-size.ts';
 import { bucketWindows, summarize } from '#domain/windows.ts';
 import type { KaizenContext } from '#runtime/context.ts';
 import { getChampion } from '#stores/champion.ts';
@@ -46,8 +47,7 @@ export async function readRecentWindows(
   asOf: string,
 ): Promise<Observed[]> {
   const seconds = durationSeconds(policy.window);
-  const { windows, clearAfter } = policy.persistence;
-  const count = Math.max(windows, clearAfter) + Math.min(windows, clearAfter) - 1;
+  const count = recentWindowCount(policy);
   const start = new Date(Date.parse(asOf) - count * seconds * 1000).toISOString();
   const observations = await queryObservations(ctx, modelId, { start, end: asOf });
   return bucketWindows(start, seconds, count, observations);
@@ -78,7 +78,7 @@ export async function readBandReference(
   champion: Champion | null,
   before: string,
 ): Promise<Observed[]> {
-  const referenceWindows = Math.max(0, ...policy.kpis.map((rule) => rule.band?.referenceWindows ?? 0));
+  const referenceWindows = bandWindowCount(policy);
   if (!champion || referenceWindows === 0) return [];
   const seconds = durationSeconds(policy.window);
   const available = Math.floor((Date.parse(before) - Date.parse(champion.since)) / (seconds * 1000));

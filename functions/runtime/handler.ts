@@ -6,6 +6,7 @@ import { Tracer } from '@aws-lambda-powertools/tracer';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
+import { StateTooLargeError } from '#contracts/errors.ts';
 import { contextFromEnv, type KaizenContext } from './context.ts';
 
 /** Shared Powertools instances: one per process, configured from POWERTOOLS_* variables. */
@@ -13,6 +14,9 @@ export const logger = new Logger();
 // The metrics utility warns through the logger, so its warnings follow POWERTOOLS_LOG_LEVEL.
 export const metrics = new Metrics({ logger });
 export const tracer = new Tracer();
+
+/** Largest step result passed back to Step Functions (its state limit is 256 KB, the rest is room for the state). */
+export const MAX_RESULT_BYTES = 200 * 1024;
 
 /** A step's logic: the explicit context first, then the event Step Functions (or the stream) passes. */
 export type StepLogic<Input, Output> = (ctx: KaizenContext, event: Input) => Promise<Output>;
@@ -37,7 +41,15 @@ export function stepHandler<Input, Output>(
     middy(async (event: Input, _context: Context): Promise<Output> => {
       logger.appendKeys({ step });
       try {
-        return await logic(context(), event);
+        const result = await logic(context(), event);
+        const bytes = Buffer.byteLength(JSON.stringify(result ?? null));
+        if (bytes > MAX_RESULT_BYTES) {
+          throw new StateTooLargeError(
+            `the ${step} step's result is ${Math.round(bytes / 1024)} KB, over the ${MAX_RESULT_BYTES / 1024} KB a ` +
+              "state may take (Step Functions' limit is 256 KB): the run is recorded as failed instead",
+          );
+        }
+        return result;
       } catch (error) {
         logger.error(`${step} failed`, error as Error);
         throw error;

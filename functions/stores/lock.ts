@@ -45,6 +45,26 @@ export async function acquireLock(
   }
 }
 
+/** The model's lock as stored, or null when nobody holds it (expired locks included: their owner is named). */
+export async function getLock(
+  ctx: KaizenContext,
+  modelId: string,
+): Promise<{ owner: string; expiresAt: string; acquiredAt?: string } | null> {
+  const { Item } = await ctx.ddb.send(
+    new GetCommand({
+      TableName: ctx.config.registryTable,
+      Key: { pk: modelId, sk: REGISTRY_KEYS.lock },
+      ConsistentRead: true,
+    }),
+  );
+  if (!Item) return null;
+  return {
+    owner: Item.owner as string,
+    expiresAt: Item.expiresAt as string,
+    ...(Item.acquiredAt ? { acquiredAt: Item.acquiredAt as string } : {}),
+  };
+}
+
 /** Releases the model's lock if `owner` still holds it. */
 export async function releaseLock(ctx: KaizenContext, modelId: string, owner: string): Promise<boolean> {
   try {

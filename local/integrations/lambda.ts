@@ -35,8 +35,11 @@ export interface LambdaIntegrationOptions {
 export type HandlerWrapper = (step: StepName, handler: StepHandler) => StepHandler;
 
 /** The error a Lambda function's failure becomes in Step Functions: same name, runtime JSON as cause. */
-function lambdaError(thrown: unknown): Error {
-  const original = thrown instanceof Error ? thrown : new Error(String(thrown));
+export function lambdaError(thrown: unknown): Error {
+  const original: { name: string; message: string; stack?: string } =
+    typeof thrown === 'object' && thrown !== null && 'message' in thrown
+      ? (thrown as { name: string; message: string; stack?: string })
+      : new Error(String(thrown));
   const error = new Error(
     JSON.stringify({
       errorType: original.name,
@@ -50,7 +53,7 @@ function lambdaError(thrown: unknown): Error {
 }
 
 /** Serializes a result as Lambda does, failing as Step Functions does past its payload cap. */
-function lambdaResult(result: unknown, state: string): unknown {
+export function lambdaResult(result: unknown, state: string): unknown {
   const json = JSON.stringify(result ?? null);
   if (Buffer.byteLength(json) > MAX_PAYLOAD_BYTES) {
     // Terminal on AWS too: neither retried nor caught by States.ALL.

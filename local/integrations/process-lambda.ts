@@ -1,12 +1,10 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { STEPS, type StepName } from '#contracts/steps.ts';
-import { localFunctionArn } from './lambda.ts';
-import type { RunnerInvocation, RunnerReply } from './process-lambda-runner.ts';
+import { lambdaError, lambdaResult, localFunctionArn } from './lambda.ts';
+import type { RunnerInit, RunnerInvocation, RunnerReply } from './process-lambda-runner.ts';
 import type { LocalIntegration, TaskCall } from './types.ts';
 
-/** Step Functions' cap on a state's input or output. */
-const MAX_PAYLOAD_BYTES = 256 * 1024;
 /** How much of a function's stderr is kept to explain a crash. */
 const STDERR_TAIL_BYTES = 8 * 1024;
 const RUNNER = fileURLToPath(new URL('./process-lambda-runner.ts', import.meta.url));
@@ -42,6 +40,8 @@ interface Sandbox {
   pid: number;
   pending: Map<number, Pending>;
   stderr: string;
+  /** Resolves when the handler module has loaded, rejects if it failed to or the process died first. */
+  ready: Promise<void>;
   exited: Promise<void>;
 }
 
@@ -50,36 +50,6 @@ function namedError(name: string, message: string, stack?: string): Error {
   error.name = name;
   if (stack) error.stack = stack;
   return error;
-}
-
-/** The error a Lambda function's failure becomes in Step Functions: same name, runtime JSON as cause. */
-function lambdaError(original: { name: string; message: string; stack?: string }): Error {
-  return namedError(
-    original.name,
-    JSON.stringify({
-      errorType: original.name,
-      errorMessage: original.message,
-      trace: original.stack?.split('\n') ?? [],
-    }),
-    original.stack,
-  );
-}
-
-/** Serializes a result as Lambda does, failing as Step Functions does past its payload cap. */
-function lambdaResult(result: unknown, state: string): unknown {
-  const json = JSON.stringify(result ?? null);
-  if (Buffer.byteLength(json) > MAX_PAYLOAD_BYTES) {
-    // Terminal on AWS too: neither retried nor caught by States.ALL.
-    const error = Object.assign(
-      namedError(
-        'States.DataLimitExceeded',
-        `the result of ${state} is ${Buffer.byteLength(json)} bytes, over the 256 KiB state limit`,
-      ),
-      { isRetryable: false, isCatchable: false },
-    );
-    throw error;
-  }
-  return JSON.parse(json);
 }
 
 /**
@@ -152,6 +122,20 @@ export class ProcessLambdas implements LocalIntegration {
     });
   }
 
+  /**
+   * Starts the process of every function (or of `names`) at once and waits until each has loaded its
+   * handler module, so the cold starts overlap instead of adding up invocation by invocation.
+   */
+  async start(names: readonly string[] = Object.keys(this.functions)): Promise<void> {
+    await Promise.all(
+      names.map((name) => {
+        const spec = this.functions[name];
+        if (!spec) throw new Error(`no function ${name}`);
+        return this.sandbox(name, spec).ready;
+      }),
+    );
+  }
+
   /** Ends every function's process and waits for them to exit. */
   async close(): Promise<void> {
     const sandboxes = [...this.sandboxes.values()];
@@ -177,18 +161,29 @@ export class ProcessLambdas implements LocalIntegration {
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
       serialization: 'json',
     });
+    let loaded: { resolve(): void; reject(error: Error): void } | undefined;
     const sandbox: Sandbox = {
       child,
       pid: child.pid ?? -1,
       pending: new Map(),
       stderr: '',
+      ready: new Promise<void>((resolve, reject) => {
+        loaded = { resolve, reject };
+      }),
       exited: new Promise((resolve) => child.once('exit', () => resolve())),
     };
+    // An init failure also fails every invocation; `start` is the one that reports it.
+    sandbox.ready.catch(() => undefined);
     child.stderr?.setEncoding('utf8');
     child.stderr?.on('data', (chunk: string) => {
       sandbox.stderr = (sandbox.stderr + chunk).slice(-STDERR_TAIL_BYTES);
     });
-    child.on('message', (reply: RunnerReply) => {
+    child.on('message', (reply: RunnerReply | RunnerInit) => {
+      if ('init' in reply) {
+        if (reply.init === 'ready') loaded?.resolve();
+        else loaded?.reject(lambdaError(reply.error));
+        return;
+      }
       const pending = sandbox.pending.get(reply.id);
       if (!pending) return;
       if (reply.ok) pending.resolve(reply.result);
@@ -199,9 +194,9 @@ export class ProcessLambdas implements LocalIntegration {
       const message = `kaizen-${name} exited (${signal ?? `code ${code}`}) before answering${
         sandbox.stderr ? `: ${sandbox.stderr.trim()}` : ''
       }`;
-      for (const pending of [...sandbox.pending.values()]) {
-        pending.reject(lambdaError({ name: 'Runtime.ExitError', message }));
-      }
+      const error = lambdaError({ name: 'Runtime.ExitError', message });
+      loaded?.reject(error);
+      for (const pending of [...sandbox.pending.values()]) pending.reject(error);
     });
     this.sandboxes.set(name, sandbox);
     return sandbox;

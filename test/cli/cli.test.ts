@@ -3,6 +3,8 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { acquireLock } from '#stores/lock.ts';
+import { localBackend } from '../../cli/backend.ts';
 import { runCli } from '../../cli/program.ts';
 import { ROOT } from '../support/loop.ts';
 
@@ -233,5 +235,50 @@ describe('kaizen sweep and status', () => {
     expect(status.out).toMatch(
       /churn +- +- +\d{4}-\d{2}-\d{2} \d{2}:\d{2} retrain +\d{4}-\d{2}-\d{2} \d{2}:\d{2} +failed/,
     );
+  });
+});
+
+describe('exit codes for bad input', () => {
+  it.each([
+    [['history', '--model', 'ghost'], 'model "ghost" is not registered'],
+    [['versions', '--model', 'ghost'], 'model "ghost" is not registered'],
+    [['unlock', '--model', 'ghost'], 'model "ghost" is not registered'],
+    [['history'], "required option '--model <id>' not specified"],
+    [['status', '--colour'], "unknown option '--colour'"],
+    [['frobnicate'], "unknown command 'frobnicate'"],
+  ])('%j exits 2 and says why', async (args, message) => {
+    await kaizen('models', 'put', POLICY);
+    const result = await kaizen(...args);
+    expect(result.code).toBe(2);
+    expect(result.err).toContain(message);
+  });
+
+  it('help and version still exit 0', async () => {
+    expect((await kaizen('--version')).code).toBe(0);
+    expect((await kaizen('--help')).code).toBe(0);
+  });
+});
+
+describe('kaizen unlock', () => {
+  it('releases a lock left by a run that is gone, names it, and records it in history', async () => {
+    await kaizen('models', 'put', POLICY);
+    const backend = await localBackend(home);
+    await acquireLock(backend.ctx, 'churn', 'manual-churn-gone', new Date(Date.now() + 3_600_000));
+    await backend.close();
+
+    const blocked = await kaizen('run', '--model', 'churn', '--as-of', '2026-11-21T00:00:00Z');
+    expect(blocked.out).toContain('blocked: lock held by manual-churn-gone');
+    expect(blocked.out).toMatch(/manual-churn-gone until \d{4}-.*kaizen unlock --model churn/);
+
+    const unlocked = await kaizen('unlock', '--model', 'churn');
+    expect(unlocked.code).toBe(0);
+    expect(unlocked.out).toMatch(
+      /^churn: lock of manual-churn-gone \(taken .*, expiring .*\) released by hand$/,
+    );
+    expect((await kaizen('unlock', '--model', 'churn')).out).toBe('churn: no lock held');
+    const history = await kaizen('history', '--model', 'churn');
+    expect(history.out).toMatch(/unlocked +- -> - +lock of manual-churn-gone/);
+    const run = await kaizen('run', '--model', 'churn', '--dry-run', '--as-of', '2026-11-21T00:00:00Z');
+    expect(run.out).toMatch(/^churn: dry-run/);
   });
 });

@@ -20,16 +20,22 @@ async function drift(args: string[], options: { globalJson?: boolean } = {}) {
   const out: string[] = [];
   const err: string[] = [];
   let failed = 0;
+  let code = 0;
   const program = new Command('kaizen').exitOverride().configureOutput({
     writeOut: (text) => out.push(text.trimEnd()),
     writeErr: (text) => err.push(text.trimEnd()),
   });
   if (options.globalJson) program.option('--json', 'print JSON');
-  registerDriftCommand(program, { out: (text) => out.push(text), err: (text) => err.push(text) }, () => {
-    failed++;
-  });
+  registerDriftCommand(
+    program,
+    { out: (text) => out.push(text), err: (text) => err.push(text) },
+    (exit = 1) => {
+      failed++;
+      code = exit;
+    },
+  );
   await program.parseAsync(args, { from: 'user' });
-  return { out: out.join('\n'), err: err.join('\n'), failed };
+  return { out: out.join('\n'), err: err.join('\n'), failed, code };
 }
 
 let tmp: string;
@@ -201,9 +207,10 @@ describe('kaizen drift', () => {
       ['--reference', REFERENCE, '--current', CURRENT_CSV, '--features', ' , '],
       '--features names no column',
     ],
-  ])('reports %s on stderr and fails', async (_case, args, message) => {
+  ])('reports %s on stderr and exits 2 (bad input)', async (_case, args, message) => {
     const run = await drift(['drift', ...args]);
     expect(run.failed).toBe(1);
+    expect(run.code).toBe(2);
     expect(run.out).toBe('');
     expect(run.err).toContain(`kaizen drift: ${message}`);
   });
@@ -230,6 +237,7 @@ describe('kaizen drift', () => {
       'plan,country',
     ]);
     expect(run.failed).toBe(1);
+    expect(run.code).toBe(2);
     expect(run.err).toContain(message);
     expect(run.err).toContain(path);
   });
@@ -242,7 +250,7 @@ describe('kaizen drift', () => {
     registerDriftCommand(program, { out: () => {}, err: () => {} }, () => {});
     await program.parseAsync(['drift', '--help'], { from: 'user' }).catch(() => undefined);
     const help = out.join('').replace(/\s+/g, ' ');
-    expect(help).toContain('exit 0 whatever the verdict, 1 on bad input');
+    expect(help).toContain('exit 0 whatever the verdict, 2 on bad input');
     expect(help).toContain('--features <a,b>');
   });
 });

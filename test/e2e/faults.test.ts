@@ -181,3 +181,22 @@ describe('other steps under faults', () => {
     if (candidate) expect(candidate.status).not.toBe('candidate');
   });
 });
+
+describe('state size', () => {
+  it('a window with more evidence than a state can carry fails the run with a record, not a lost execution', async () => {
+    // 3,000 ingested drift scores of features no policy names: Monitor's result would pass 256 KB.
+    const drift = Array.from({ length: 3000 }, (_, i) => ({
+      type: 'drift' as const,
+      modelId: 'churn',
+      feature: `an_unlisted_feature_with_a_long_name_${String(i).padStart(4, '0')}`,
+      method: 'psi',
+      score: 0.01,
+      timestamp: hours(T1, -3),
+    }));
+    await observe(stack.ctx, ...drift);
+    const { result, record } = await runWith();
+    expect(result.status).toBe('FAILED');
+    expect(record).toMatchObject({ outcome: 'failed', error: { name: 'StateTooLargeError' } });
+    expect(record?.error?.message).toMatch(/the monitor step's result is \d+ KB, over the 200 KB/);
+  });
+});

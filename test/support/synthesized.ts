@@ -101,7 +101,9 @@ export function synthesizeFunctions(loopArn: string): {
         .flatMap((r) => (r.Properties.PolicyDocument as { Statement: RawStatement[] }).Statement)
         .flatMap((raw): PolicyStatement[] => {
           if (raw.NotAction || raw.NotResource || raw.Condition) {
-            throw new Error(`unsupported policy statement (NotAction/NotResource/Condition): ${JSON.stringify(raw)}`);
+            throw new Error(
+              `unsupported policy statement (NotAction/NotResource/Condition): ${JSON.stringify(raw)}`,
+            );
           }
           const resources = [raw.Resource]
             .flat()

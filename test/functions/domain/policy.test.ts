@@ -50,6 +50,15 @@ describe('parsePolicy', () => {
       'rollout.bakePeriod: must be a whole number of seconds',
     ],
     [
+      'more evidence between steps than a Step Functions state can carry',
+      {
+        ...valid,
+        persistence: { breaches: 1, windows: 100, clearAfter: 100 },
+        kpis: Array.from({ length: 40 }, (_, i) => ({ metric: `kpi_${i}`, floor: 0 })),
+      },
+      'persistence: the loop would carry up to',
+    ],
+    [
       'a verification longer than a Standard workflow may run',
       { ...valid, rollout: { bakePeriod: 'P100D', maxChecks: 4 } },
       'rollout.bakePeriod: bakePeriod P100D x maxChecks 4 is 400 days',
