@@ -165,9 +165,10 @@ export function registerDriftCommand(program: Command, io: Io, fail: Fail): void
         const columns = inferColumns(untyped, names);
         const reference = withColumnTypes(untyped, columns);
         const current = await load(engine, options.current, '--current', columns);
+        // Local files, not bucket keys: the engine only needs the features and limits of a monitoring section.
         const policy = MonitoringSchema.parse({
-          reference: options.reference,
-          current: options.current,
+          reference: 'local/reference',
+          current: 'local/current',
           features: columns.map(({ name, type }) => ({ name, type })),
           minRows: rows,
         });

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
+import { objectKeyIssue } from '#domain/object-key.ts';
 import { putBytes, sha256 } from '#stores/artifacts.ts';
 import { type Io, UsageError } from '../io.ts';
 import { globalOptions, withBackend } from '../options.ts';
@@ -13,6 +14,8 @@ export function registerUploadCommand(program: Command, io: Io): void {
     .description('put a dataset into the artifacts bucket (training data, holdouts, monitoring windows)')
     .action(async (path: string, key: string) => {
       const globals = globalOptions(program);
+      const issue = objectKeyIssue(key);
+      if (issue) throw new UsageError(`key ${JSON.stringify(key.slice(0, 80))} ${issue}`);
       const body = await readFile(path).catch((error: Error) => {
         throw new UsageError(`${path}: ${error.message}`);
       });

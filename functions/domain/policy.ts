@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { PolicyError } from '#contracts/errors.ts';
 import { DRIFT_METHODS, METHODS_BY_KIND } from './drift/index.ts';
 import { parseDuration } from './duration.ts';
+import { objectKeyIssue } from './object-key.ts';
 import { bandWindowCount, estimatedStateBytes, recentWindowCount, STATE_BUDGET_BYTES } from './state-size.ts';
 
 /** ISO-8601 duration such as `P1D`, `PT6H`, `PT30M`; stored as text, validated on registration. */
@@ -14,6 +15,18 @@ const Identifier = z
   .regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'must be 1-63 lowercase letters, digits, "-" or "_"');
 
 const ColumnName = z.string().min(1).max(128);
+
+/** An object key of the artifacts bucket (see {@link objectKeyIssue}); `allowed` are other accepted values. */
+const objectKey = (...allowed: string[]) =>
+  z
+    .string()
+    .min(1)
+    .superRefine((key, ctx) => {
+      const issue = allowed.includes(key) ? undefined : objectKeyIssue(key);
+      if (issue)
+        ctx.addIssue({ code: 'custom', message: `object key ${JSON.stringify(key.slice(0, 80))} ${issue}` });
+    });
+const ObjectKey = objectKey();
 
 /** One business KPI and the bounds it must stay within. */
 export const KpiRuleSchema = z
@@ -122,9 +135,9 @@ export const MonitoringSchema = z
      * Object key of the reference dataset (CSV, JSON Lines or Parquet, by extension), or `@champion` for the
      * snapshot of the data the current champion was trained on.
      */
-    reference: z.string().min(1),
+    reference: objectKey('@champion'),
     /** Object key of the current window's dataset; `{date}` is replaced by the window's start date (YYYY-MM-DD). */
-    current: z.string().min(1),
+    current: ObjectKey,
     features: z.array(MonitoredFeatureSchema).min(1).max(500),
     /** A current window with fewer rows is "insufficient data": no drift, no data-quality verdict. */
     minRows: z.number().int().min(1).default(100),
@@ -182,7 +195,7 @@ export type MonitoringPolicy = z.infer<typeof MonitoringSchema>;
 export const TrainingSchema = z
   .object({
     /** Object key of the training CSV in the artifacts bucket. */
-    dataset: z.string().min(1),
+    dataset: ObjectKey,
     /** Name of the 0/1 label column. */
     label: ColumnName,
     /** Numeric feature columns, in model order. */
@@ -222,7 +235,7 @@ export const TrainingSchema = z
 export const EvaluationSchema = z
   .object({
     /** Object key of the holdout CSV both models are scored on. */
-    holdout: z.string().min(1),
+    holdout: ObjectKey,
     metric: z.enum(['auc', 'accuracy', 'logloss']).default('auc'),
     /** The candidate must beat the champion by at least this much (absolute, in the metric's units). */
     minImprovement: z.number().nonnegative().default(0.005),
