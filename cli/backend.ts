@@ -17,6 +17,7 @@ import { type LocalStack, startLocalStack } from '#local/stack.ts';
 import { streamRecords } from '#local/streams.ts';
 import { createContext, type KaizenConfig, type KaizenContext } from '#runtime/context.ts';
 import { stepFunctionsStarter } from '#runtime/loops.ts';
+import { recordInterrupted } from '../functions/record/interrupted.ts';
 import { triggerFromRecords } from '../functions/trigger/trigger.ts';
 import { UsageError } from './io.ts';
 
@@ -54,6 +55,12 @@ export interface Backend {
    * function (nothing to do here); locally the same trigger code runs on stream-shaped records of them.
    */
   stored(observations: readonly Observation[]): Promise<ModelCheck[]>;
+  /**
+   * The command is being stopped (SIGINT, SIGTERM). Locally the loops run in this process: they are aborted,
+   * an unverified alias move is taken back, each run is recorded as failed and its lock released. On AWS the
+   * executions go on without the CLI; nothing to do.
+   */
+  interrupt(reason: string): Promise<RunRecord[]>;
   close(): Promise<void>;
 }
 
@@ -74,12 +81,17 @@ export async function localBackend(
     },
   });
   const engine = new LocalEngine({ home, root: PROJECT_ROOT, context: ctx, ...engineOptions });
+  // Loops in flight, so an interrupted command can settle them.
+  const inFlight = new Map<string, { input: RunInput; startTime: string }>();
   const runLoop = async (
     input: RunInput,
     executionName: string,
     options?: LocalRunOptions,
   ): Promise<LoopResult> => {
-    const execution = await engine.run(IMPROVEMENT_LOOP_ASL, input, { executionName, ...options });
+    inFlight.set(executionName, { input, startTime: new Date().toISOString() });
+    const execution = await engine
+      .run(IMPROVEMENT_LOOP_ASL, input, { executionName, ...options })
+      .finally(() => inFlight.delete(executionName));
     const result: LoopResult = { executionName, status: execution.status };
     if (execution.status === 'SUCCEEDED') result.record = execution.output as RunRecord;
     if (execution.error) result.error = execution.error;
@@ -112,6 +124,24 @@ export async function localBackend(
     async stored(observations) {
       if (observations.length === 0) return [];
       return triggerFromRecords(ctx, streamRecords(observations), `ingest-${Date.now()}`);
+    },
+    async interrupt(reason) {
+      const runs = [...inFlight.entries()];
+      await engine.abortAll();
+      started = [];
+      const records: RunRecord[] = [];
+      for (const [executionName, { input, startTime }] of runs) {
+        records.push(
+          await recordInterrupted(ctx, {
+            modelId: input.modelId,
+            executionName,
+            startTime,
+            ...(input.asOf ? { asOf: input.asOf } : {}),
+            reason,
+          }),
+        );
+      }
+      return records;
     },
     async close() {
       await drain();
@@ -179,6 +209,9 @@ export async function awsBackend(
       return [];
     },
     async stored() {
+      return [];
+    },
+    async interrupt() {
       return [];
     },
     async runLoop(input, executionName) {

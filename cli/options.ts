@@ -61,9 +61,23 @@ export async function withBackend<T>(
   const backend = stack
     ? await awsBackend(stack)
     : await localBackend(kaizenHome(options.home), options.verbose ? 'INFO' : 'SILENT');
+  // Ctrl-C or a kill must not leave a model locked or a run unrecorded: settle the loops in flight, then exit.
+  const onSignal = (signal: NodeJS.Signals) => {
+    void backend
+      .interrupt(`the command was interrupted (${signal}) before the run finished`)
+      .then((records) => {
+        for (const record of records) process.stderr.write(`${record.modelId}: ${record.summary}\n`);
+      })
+      .finally(() => backend.close())
+      .finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   try {
     return await work(backend);
   } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
     await backend.close();
   }
 }

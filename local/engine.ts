@@ -54,7 +54,7 @@ export interface ExecutionEvent {
 }
 
 export interface LocalExecution {
-  status: 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT';
+  status: 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
   output?: unknown;
   /** For a Lambda error, `cause` is the runtime's JSON (`{errorType, errorMessage, trace}`), as on AWS. */
   error?: { name: string; cause: string };
@@ -159,6 +159,8 @@ function toEvent(event: EventLog): ExecutionEvent {
 export class LocalEngine {
   private readonly root: string;
   private readonly integrations: LocalIntegration[];
+  /** Executions in flight: how to abort each, and its tasks still running. */
+  private readonly running = new Map<string, { abort: () => void; tasks: Set<Promise<unknown>> }>();
 
   constructor(options: LocalEngineOptions) {
     this.root = options.root ?? fileURLToPath(new URL('..', import.meta.url));
@@ -219,7 +221,9 @@ export class LocalEngine {
   async run(aslPath: string, input: unknown, options: LocalRunOptions = {}): Promise<LocalExecution> {
     const machine = await this.prepare(aslPath);
     // Loaded on first run: the engine and its AWS SDK Lambda client cost ~200 ms to import.
-    const { StateMachine, ExecutionError, ExecutionTimeoutError } = await import('aws-local-stepfunctions');
+    const { StateMachine, ExecutionError, ExecutionTimeoutError, ExecutionAbortedError } = await import(
+      'aws-local-stepfunctions'
+    );
     const key = JSON.stringify(machine.definition);
     // The library's validator costs ~100 ms per construction; a definition is checked once per process.
     const stateMachine = new StateMachine(machine.definition, {
@@ -230,17 +234,23 @@ export class LocalEngine {
     const stateMachineArn = `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:stateMachine:kaizen-${machine.name}`;
     const executionArn = `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:execution:kaizen-${machine.name}:${executionName}`;
 
+    const tasks = new Set<Promise<unknown>>();
     const taskResourceLocalHandlers = Object.fromEntries(
       Object.entries(machine.tasks).map(([state, { resource, target }]) => [
         state,
-        (input: unknown) =>
-          this.integrationOf(resource).run({
+        (input: unknown) => {
+          const task = this.integrationOf(resource).run({
             state,
             resource,
             target,
             input,
             beforeTask: options.beforeTask,
-          }),
+          });
+          tasks.add(task);
+          const forget = () => tasks.delete(task);
+          task.then(forget, forget);
+          return task;
+        },
       ]),
     ) as TaskOverrides;
     const execution = stateMachine.run(input as Parameters<StateMachine['run']>[0], {
@@ -263,10 +273,14 @@ export class LocalEngine {
       executionName,
       executionArn,
     };
+    this.running.set(executionName, { abort: execution.abort, tasks });
     try {
       result.output = await execution.result;
     } catch (error) {
-      if (error instanceof ExecutionError) {
+      if (error instanceof ExecutionAbortedError) {
+        result.status = 'ABORTED';
+        result.error = { name: 'States.Aborted', cause: 'the execution was aborted' };
+      } else if (error instanceof ExecutionError) {
         const cause = error.cause instanceof Error ? error.cause : new Error(String(error.cause));
         result.status = 'FAILED';
         result.error = { name: cause.name, cause: cause.message };
@@ -276,10 +290,31 @@ export class LocalEngine {
       } else {
         throw error;
       }
+    } finally {
+      this.running.delete(executionName);
     }
     const events: ExecutionEvent[] = [];
     for await (const event of execution.eventLogs) events.push(toEvent(event));
     return { ...result, events };
+  }
+
+  /**
+   * Aborts every execution in flight (a local run interrupted by SIGINT) and waits for the tasks they were
+   * running to settle (at most `settleMs`), so nothing writes after the caller cleans up. Returns the aborted
+   * executions' names.
+   */
+  async abortAll(settleMs = 10_000): Promise<string[]> {
+    const aborted = [...this.running.entries()];
+    for (const [, { abort }] of aborted) abort();
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.allSettled(aborted.flatMap(([, { tasks }]) => [...tasks])),
+      new Promise((done) => {
+        timer = setTimeout(done, settleMs);
+      }),
+    ]);
+    clearTimeout(timer);
+    return aborted.map(([name]) => name);
   }
 
   private targetOf(resource: string): TaskTarget | undefined {

@@ -11,6 +11,8 @@ export interface RollbackEvent {
   champion?: Champion | null;
   /** The candidate Deploy was moving the alias to (undo after a failed Deploy). */
   candidate?: Candidate;
+  /** Why, for the alias history. @default after a failed verification or a failed Deploy */
+  reason?: string;
 }
 
 export interface RollbackResult {
@@ -50,9 +52,11 @@ export async function rollback(ctx: KaizenContext, event: RollbackEvent): Promis
   const common = { modelId: run.modelId, expected: deployment.version, executionName: run.executionName };
   let at: string;
   if (previous === null) {
-    const reason = verified
-      ? 'rolled back: the first version failed verification'
-      : 'rolled back: the deploy of the first version failed';
+    const reason =
+      event.reason ??
+      (verified
+        ? 'rolled back: the first version failed verification'
+        : 'rolled back: the deploy of the first version failed');
     at = (await clearChampion(ctx, { ...common, reason })).at;
   } else {
     const record = await getVersion(ctx, run.modelId, previous);
@@ -62,7 +66,7 @@ export async function rollback(ctx: KaizenContext, event: RollbackEvent): Promis
       ...common,
       version: previous,
       artifactKey: record.artifactKey,
-      reason: `rolled back from v${deployment.version}${verified ? '' : ': its deploy failed'}`,
+      reason: event.reason ?? `rolled back from v${deployment.version}${verified ? '' : ': its deploy failed'}`,
       since: run.asOf,
     });
     at = change.at;

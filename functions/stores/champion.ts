@@ -26,6 +26,8 @@ export interface ChampionAlias extends Champion {
   /** Absent on aliases moved before executions were recorded on them. */
   executionName?: string;
   updatedAt?: string;
+  /** The version the alias pointed at before this move (null: none). */
+  previousVersion?: number | null;
 }
 
 /** The champion alias with who moved it (a strongly consistent read: failure paths decide on it). */
@@ -38,7 +40,12 @@ export async function getChampionAlias(ctx: KaizenContext, modelId: string): Pro
     }),
   );
   if (!Item) return null;
-  return { ...championOf(Item), executionName: Item.executionName, updatedAt: Item.updatedAt };
+  return {
+    ...championOf(Item),
+    executionName: Item.executionName,
+    updatedAt: Item.updatedAt,
+    previousVersion: Item.previousVersion ?? null,
+  };
 }
 
 /** The version behind the `champion` alias, or null before the first deploy. */

@@ -24,8 +24,17 @@ interface Fault {
 }
 
 let faults: Fault[] = [];
+/** A step that, after its real work, waits until released (a run caught mid-flight by Ctrl-C). */
+let hang: { step: StepName; reached: () => void; release: Promise<void> } | undefined;
 
 const wrapHandler: HandlerWrapper = (step, handler) => async (event, context) => {
+  if (hang?.step === step) {
+    const { reached, release } = hang;
+    const result = await handler(event, context);
+    reached();
+    await release;
+    return result;
+  }
   const fault = faults.find((f) => f.step === step && f.times > 0);
   const fail = () => {
     if (fault) fault.times -= 1;
@@ -41,6 +50,7 @@ let stack: TestStack;
 
 beforeEach(async () => {
   faults = [];
+  hang = undefined;
   stack = await freshStack({}, { wrapHandler });
   await stack.bootstrap(T0);
   // A KPI breach at T1 with shifted data: the candidate v2 beats v1 and its post-deploy KPIs are good.
@@ -198,5 +208,42 @@ describe('state size', () => {
     expect(result.status).toBe('FAILED');
     expect(record).toMatchObject({ outcome: 'failed', error: { name: 'StateTooLargeError' } });
     expect(record?.error?.message).toMatch(/the monitor step's result is \d+ KB, over the 200 KB/);
+  });
+});
+
+describe('interrupted local runs (SIGINT, SIGTERM)', () => {
+  it('take back an unverified deploy, are recorded as failed and leave the lock free', async () => {
+    let reached = () => {};
+    let release = () => {};
+    const deployed = new Promise<void>((done) => {
+      reached = done;
+    });
+    hang = { step: 'deploy', reached, release: new Promise((done) => (release = done)) };
+    const running = stack.run({ asOf: T1 });
+    await deployed;
+    expect((await getChampion(stack.ctx, 'churn'))?.version).toBe(2);
+
+    const interrupting = stack.backend.interrupt(
+      'the command was interrupted (SIGINT) before the run finished',
+    );
+    release();
+    const records = await interrupting;
+    expect((await running).status).toBe('ABORTED');
+    expect(records).toEqual([
+      expect.objectContaining({
+        outcome: 'failed',
+        championBefore: 1,
+        championAfter: 1,
+        error: { name: 'Interrupted', message: expect.stringContaining('SIGINT') },
+      }),
+    ]);
+    expect((await getChampion(stack.ctx, 'churn'))?.version).toBe(1);
+    expect(await lockOwner()).toBeUndefined();
+    expect((await listVersions(stack.ctx, 'churn'))[0]).toMatchObject({ version: 2, status: 'rolled-back' });
+    const [last] = await listRuns(stack.ctx, 'churn');
+    expect(last).toMatchObject({ outcome: 'failed', championAfter: 1 });
+    expect((await aliasHistory(stack.ctx, 'churn'))[0]?.reason).toBe(
+      'rolled back from v2: its run was interrupted before verification',
+    );
   });
 });

@@ -1,0 +1,61 @@
+import type { RunRecord } from '#domain/record.ts';
+import type { KaizenContext } from '#runtime/context.ts';
+import { getChampion, getChampionAlias } from '#stores/champion.ts';
+import { getVersion } from '#stores/versions.ts';
+import { rollback } from '../rollback/rollback.ts';
+import { record } from './record.ts';
+
+export interface InterruptedRun {
+  modelId: string;
+  executionName: string;
+  /** ISO time the execution started. */
+  startTime: string;
+  /** The run's logical time, if its input gave one. */
+  asOf?: string;
+  /** What stopped it, e.g. `the local run was interrupted (SIGINT)`. */
+  reason: string;
+}
+
+/**
+ * Settles a run that stopped before its Record step (a local run interrupted by SIGINT or SIGTERM): an alias
+ * move this execution made is taken back (its verification never completed, so the champion must not stay
+ * changed), then the run is recorded as failed with the registry's champion, its unjudged candidate marked
+ * failed and its lock released.
+ */
+export async function recordInterrupted(ctx: KaizenContext, interrupted: InterruptedRun): Promise<RunRecord> {
+  const { modelId, executionName, startTime, reason } = interrupted;
+  const run = {
+    modelId,
+    executionName,
+    force: false,
+    dryRun: false,
+    asOf: interrupted.asOf ?? startTime,
+    startedAt: startTime,
+  };
+  const alias = await getChampionAlias(ctx, modelId);
+  // Only this run's own candidate is taken back: an alias this run moved back to the old champion (its Rollback
+  // ran) points at a version another run trained, and stays.
+  const ownCandidate =
+    alias?.executionName === executionName &&
+    (await getVersion(ctx, modelId, alias.version))?.executionName === executionName;
+  const undone =
+    alias && ownCandidate
+      ? await rollback(ctx, {
+          run,
+          deployment: {
+            version: alias.version,
+            previousVersion: alias.previousVersion ?? null,
+            deployedAt: alias.updatedAt ?? '',
+            bakeSeconds: 0,
+          },
+          reason: `rolled back from v${alias.version}: its run was interrupted before verification`,
+        })
+      : null;
+  // After the undo the champion is the one the run started from: the record's "before".
+  const champion = await getChampion(ctx, modelId);
+  return record(ctx, {
+    state: { modelId, champion, rollback: undone, error: { Error: 'Interrupted', Cause: reason } },
+    execution: { name: executionName, startTime },
+    outcome: 'failed',
+  });
+}
