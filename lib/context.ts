@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { FUNCTIONS, type FunctionName } from '#contracts/steps.ts';
 import type { FunctionSettings, FunctionSettingsMap } from './access.ts';
 
@@ -7,6 +7,18 @@ export function contextString(value: unknown, name: string): string | undefined 
   if (value === undefined || value === null) return undefined;
   if (typeof value !== 'string') throw new Error(`${name} must be a string, got ${typeof value}`);
   return value.trim() === '' ? undefined : value.trim();
+}
+
+/**
+ * The removal policy from the CDK context `kaizen:removalPolicy`: `retain` (the default: tables, buckets,
+ * keys and logs outlive the stack) or `destroy` (sandboxes: deleted with the stack; a bucket that still holds
+ * objects makes the deletion fail).
+ */
+export function removalPolicyFromContext(value: unknown): RemovalPolicy {
+  const text = contextString(value, 'kaizen:removalPolicy') ?? 'retain';
+  if (text === 'retain') return RemovalPolicy.RETAIN;
+  if (text === 'destroy') return RemovalPolicy.DESTROY;
+  throw new Error(`kaizen:removalPolicy must be "retain" or "destroy", got "${text}"`);
 }
 
 /** Lambda's limits: memory 128-10,240 MB, timeout 1-900 s. */

@@ -9,10 +9,7 @@ import {
 } from 'aws-cdk-lib/aws-dynamodb';
 import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { BY_KIND_INDEX, TABLE_KEYS, type TableName } from '#contracts/tables.ts';
-
-/** Attribute of the metrics table that DynamoDB TTL reads; writers may set it (epoch seconds) to expire rows. */
-export const METRICS_TTL_ATTRIBUTE = 'expiresAt';
+import { BY_KIND_INDEX, METRICS_TTL_ATTRIBUTE, TABLE_KEYS, type TableName } from '#contracts/tables.ts';
 
 /** Feature flag that makes S3 server access logging use a bucket policy instead of the legacy ACL. */
 const ACCESS_LOGS_USE_BUCKET_POLICY = '@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy';
@@ -24,6 +21,11 @@ export interface DataStoresProps {
    * @default RemovalPolicy.RETAIN
    */
   readonly removalPolicy?: RemovalPolicy;
+  /**
+   * Days a replaced (non-current) object version is kept in the artifacts bucket.
+   * @default 90
+   */
+  readonly noncurrentVersionDays?: number;
 }
 
 /**
@@ -81,7 +83,14 @@ export class DataStores extends Construct {
       versioned: true,
       serverAccessLogsBucket: this.accessLogsBucket,
       serverAccessLogsPrefix: 'artifacts/',
-      lifecycleRules: [{ abortIncompleteMultipartUploadAfter: Duration.days(7) }],
+      lifecycleRules: [
+        {
+          abortIncompleteMultipartUploadAfter: Duration.days(7),
+          // Overwritten datasets keep their old bytes as non-current versions: lineage hashes name them, so
+          // they stay a while, not forever. Each version's training-data snapshot is current and kept.
+          noncurrentVersionExpiration: Duration.days(props.noncurrentVersionDays ?? 90),
+        },
+      ],
       removalPolicy,
     });
   }

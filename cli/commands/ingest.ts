@@ -1,5 +1,6 @@
 import { access } from 'node:fs/promises';
 import type { Command } from 'commander';
+import { durationSeconds } from '#domain/duration.ts';
 import type { Observation } from '#domain/observations.ts';
 import { putObservations } from '#stores/observations.ts';
 import { listModels } from '#stores/policies.ts';
@@ -20,10 +21,16 @@ export function registerIngestCommand(program: Command, io: Io, fail: Fail): voi
         throw new UsageError(`${path}: ${error.message}`);
       });
       const result = await withBackend(globals, async (backend) => {
-        const known = new Set((await listModels(backend.ctx)).map((model) => model.modelId));
+        const models = await listModels(backend.ctx);
+        const known = new Set(models.map((model) => model.modelId));
+        const retention = new Map(
+          models.flatMap(({ modelId, policy }) =>
+            policy.retention === undefined ? [] : [[modelId, durationSeconds(policy.retention)] as const],
+          ),
+        );
         const stored: Observation[] = [];
         const ingest = await ingestRows(readRows(path), known, async (batch) => {
-          await putObservations(backend.ctx, batch);
+          await putObservations(backend.ctx, batch, (modelId) => retention.get(modelId));
           stored.push(...batch);
         });
         // Locally the stored records go to the trigger's code, as the metrics table's stream does on AWS.

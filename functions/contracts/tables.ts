@@ -28,6 +28,9 @@ export const TABLE_KEYS = {
 
 export type TableName = keyof typeof TABLE_KEYS;
 
+/** Attribute of the metrics table that DynamoDB TTL reads (epoch seconds): rows of a policy with `retention`. */
+export const METRICS_TTL_ATTRIBUTE = 'expiresAt';
+
 /** Registry items that list a model carry this in `kind`, the partition key of the `byKind` index. */
 export const MODEL_KIND = 'model';
 /** The registry index that lists registered models in id order (the fleet sweep pages through it). */

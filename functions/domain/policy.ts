@@ -286,6 +286,8 @@ export const ModelPolicySchema = z
     persistence: PersistenceSchema.default({ breaches: 1, windows: 1, clearAfter: 1 }),
     /** No retraining this long after a deploy, while the new champion settles. */
     cooldown: Duration.default('PT0S'),
+    /** KPI, drift and quality rows of this model expire this long after their timestamp (DynamoDB TTL); default: kept. */
+    retention: Duration.optional(),
     /** Retrain budget; default: at most 10 retrains a week. */
     budget: BudgetSchema.default({ maxRetrains: 10, period: 'P7D' }),
     training: TrainingSchema,

@@ -40,6 +40,8 @@ export async function monitorDatasets(
   monitoring: MonitoringPolicy,
   champion: Champion | null,
   window: Window,
+  /** The policy's retention in seconds: computed rows expire with the model's other rows. */
+  retentionSeconds?: number,
 ): Promise<(Observation | QualityRecord)[]> {
   const columns = monitoring.features.map(({ name, type }) => ({ name, type }));
   // The window's dataset first: until it arrives, a check costs one GET and nothing else.
@@ -88,6 +90,6 @@ export async function monitorDatasets(
           ),
     timestamp,
   });
-  await putObservations(ctx, records);
+  await putObservations(ctx, records, () => retentionSeconds);
   return records;
 }

@@ -65,7 +65,14 @@ export async function withDatasetMonitoring(
   observed: Observed,
 ): Promise<Observed> {
   if (!policy.monitoring || observed.quality) return observed;
-  const records = await monitorDatasets(ctx, modelId, policy.monitoring, champion, observed.window);
+  const records = await monitorDatasets(
+    ctx,
+    modelId,
+    policy.monitoring,
+    champion,
+    observed.window,
+    policy.retention === undefined ? undefined : durationSeconds(policy.retention),
+  );
   if (records.length === 0) return observed;
   return summarize(observed.window, await queryObservations(ctx, modelId, observed.window));
 }

@@ -66,7 +66,8 @@ export async function rollback(ctx: KaizenContext, event: RollbackEvent): Promis
       ...common,
       version: previous,
       artifactKey: record.artifactKey,
-      reason: event.reason ?? `rolled back from v${deployment.version}${verified ? '' : ': its deploy failed'}`,
+      reason:
+        event.reason ?? `rolled back from v${deployment.version}${verified ? '' : ': its deploy failed'}`,
       since: run.asOf,
     });
     at = change.at;

@@ -1,5 +1,6 @@
 import { BatchWriteCommand, type BatchWriteCommandOutput } from '@aws-sdk/lib-dynamodb';
 import { TransientError } from '#contracts/errors.ts';
+import { METRICS_TTL_ATTRIBUTE } from '#contracts/tables.ts';
 import { type Observation, observationKey } from '#domain/observations.ts';
 import type { Window } from '#domain/run.ts';
 import type { QualityRecord } from '#domain/windows.ts';
@@ -9,10 +10,15 @@ import { backoff, queryItems } from './dynamo.ts';
 const BATCH = 25;
 const MAX_ATTEMPTS = 8;
 
-/** Writes observations (and data-quality records) in batches of 25, retrying unprocessed items with backoff. */
+/**
+ * Writes observations (and data-quality records) in batches of 25, retrying unprocessed items with backoff.
+ * `retention` gives a model's retention in seconds (its policy's `retention`): its rows then carry the TTL
+ * attribute, so DynamoDB deletes them that long after their timestamp.
+ */
 export async function putObservations(
   ctx: KaizenContext,
   observations: readonly (Observation | QualityRecord)[],
+  retention: (modelId: string) => number | undefined = () => undefined,
 ): Promise<number> {
   const table = ctx.config.metricsTable;
   for (let offset = 0; offset < observations.length; offset += BATCH) {
@@ -20,7 +26,12 @@ export async function putObservations(
     const unique = new Map<string, Record<string, unknown>>();
     for (const observation of observations.slice(offset, offset + BATCH)) {
       const sk = observationKey(observation);
-      unique.set(`${observation.modelId}|${sk}`, { pk: observation.modelId, sk, ...observation });
+      const seconds = retention(observation.modelId);
+      const expiry =
+        seconds === undefined
+          ? {}
+          : { [METRICS_TTL_ATTRIBUTE]: Math.floor(Date.parse(observation.timestamp) / 1000) + seconds };
+      unique.set(`${observation.modelId}|${sk}`, { pk: observation.modelId, sk, ...observation, ...expiry });
     }
     let requests = [...unique.values()].map((Item) => ({ PutRequest: { Item } }));
     for (let attempt = 1; requests.length > 0; attempt += 1) {

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { acquireLock } from '#stores/lock.ts';
+import { queryObservations } from '#stores/observations.ts';
 import { localBackend } from '../../cli/backend.ts';
 import { runCli } from '../../cli/program.ts';
 import { ROOT } from '../support/loop.ts';
@@ -280,5 +281,38 @@ describe('kaizen unlock', () => {
     expect(history.out).toMatch(/unlocked +- -> - +lock of manual-churn-gone/);
     const run = await kaizen('run', '--model', 'churn', '--dry-run', '--as-of', '2026-11-21T00:00:00Z');
     expect(run.out).toMatch(/^churn: dry-run/);
+  });
+});
+
+describe('retention', () => {
+  it("writes the TTL attribute from the policy's retention on ingested rows, and none without it", async () => {
+    const policy = JSON.parse(await readFile(POLICY, 'utf8'));
+    await kaizen('models', 'put', await file('kept.json', JSON.stringify({ ...policy, modelId: 'kept' })));
+    await kaizen(
+      'models',
+      'put',
+      await file('short.json', JSON.stringify({ ...policy, modelId: 'short', retention: 'P30D' })),
+    );
+    const row = (modelId: string) =>
+      JSON.stringify({
+        type: 'kpi',
+        modelId,
+        metric: 'm',
+        value: 1,
+        count: 1,
+        timestamp: '2026-11-20T00:00:00Z',
+      });
+    expect((await kaizen('ingest', await file('rows.jsonl', `${row('kept')}\n${row('short')}`))).code).toBe(
+      0,
+    );
+
+    const backend = await localBackend(home);
+    const window = { start: '2026-11-20', end: '2026-11-21' };
+    const [short] = (await queryObservations(backend.ctx, 'short', window)) as Record<string, unknown>[];
+    const [kept] = (await queryObservations(backend.ctx, 'kept', window)) as Record<string, unknown>[];
+    await backend.close();
+    expect(short?.expiresAt).toBe(Date.parse('2026-11-20T00:00:00Z') / 1000 + 30 * 86_400);
+    expect(kept).toBeDefined();
+    expect(kept?.expiresAt).toBeUndefined();
   });
 });

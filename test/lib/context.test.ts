@@ -1,5 +1,6 @@
+import { RemovalPolicy } from 'aws-cdk-lib';
 import { describe, expect, it } from 'vitest';
-import { contextString, functionSettingsFromContext } from '#lib/context.ts';
+import { contextString, functionSettingsFromContext, removalPolicyFromContext } from '#lib/context.ts';
 
 describe('contextString', () => {
   it.each<[unknown, string | undefined]>([
@@ -50,5 +51,21 @@ describe('functionSettingsFromContext', () => {
     ],
   ])('rejects %j, naming the key and the limits', (context, message) => {
     expect(() => functionSettingsFromContext(context)).toThrow(message);
+  });
+});
+
+describe('removalPolicyFromContext', () => {
+  it.each<[unknown, RemovalPolicy]>([
+    [undefined, RemovalPolicy.RETAIN],
+    ['retain', RemovalPolicy.RETAIN],
+    [' destroy ', RemovalPolicy.DESTROY],
+  ])('reads %j as %s', (value, policy) => {
+    expect(removalPolicyFromContext(value)).toBe(policy);
+  });
+
+  it('rejects anything else, naming the key', () => {
+    expect(() => removalPolicyFromContext('delete')).toThrow(
+      'kaizen:removalPolicy must be "retain" or "destroy", got "delete"',
+    );
   });
 });

@@ -220,6 +220,18 @@ describe('data stores', () => {
     });
   });
 
+  it('the artifact bucket expires replaced object versions after 90 days and stale multipart uploads after 7', () => {
+    expect(resources[ids.bucket]?.Properties.LifecycleConfiguration).toEqual({
+      Rules: [
+        {
+          AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 },
+          NoncurrentVersionExpiration: { NoncurrentDays: 90 },
+          Status: 'Enabled',
+        },
+      ],
+    });
+  });
+
   it.each([ids.registry, ids.runs])('table %s has no stream', (id) => {
     expect(resources[id]?.Properties.StreamSpecification).toBeUndefined();
   });

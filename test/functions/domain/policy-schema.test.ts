@@ -30,6 +30,7 @@ describe('policy JSON Schema', () => {
         'modelId',
         'monitoring',
         'persistence',
+        'retention',
         'rollout',
         'training',
         'window',
