@@ -1,10 +1,12 @@
 import { access } from 'node:fs/promises';
 import type { Command } from 'commander';
+import { DatasetError } from '#contracts/errors.ts';
 import { durationSeconds } from '#domain/duration.ts';
+import { ingestRows } from '#domain/ingest.ts';
 import type { Observation } from '#domain/observations.ts';
 import { putObservations } from '#stores/observations.ts';
 import { listModels } from '#stores/policies.ts';
-import { ingestRows, readRows } from '../ingest.ts';
+import { readRows } from '../ingest.ts';
 import { type Fail, type Io, UsageError } from '../io.ts';
 import { globalOptions, withBackend } from '../options.ts';
 import { printLoop } from '../render.ts';
@@ -22,16 +24,21 @@ export function registerIngestCommand(program: Command, io: Io, fail: Fail): voi
       });
       const result = await withBackend(globals, async (backend) => {
         const models = await listModels(backend.ctx);
-        const known = new Set(models.map((model) => model.modelId));
+        const policies = new Map(models.map(({ modelId, policy }) => [modelId, policy]));
         const retention = new Map(
           models.flatMap(({ modelId, policy }) =>
             policy.retention === undefined ? [] : [[modelId, durationSeconds(policy.retention)] as const],
           ),
         );
         const stored: Observation[] = [];
-        const ingest = await ingestRows(readRows(path), known, async (batch) => {
+        const ingest = await ingestRows(readRows(path), policies, async (batch) => {
           await putObservations(backend.ctx, batch, (modelId) => retention.get(modelId));
-          stored.push(...batch);
+          // Only the local stack hands stored rows to the trigger itself (on AWS the table's stream does).
+          if (backend.local) stored.push(...batch);
+        }).catch((error: Error) => {
+          // A file-level problem (a CSV header naming a column twice) is found before any row is stored.
+          if (error instanceof DatasetError) throw new UsageError(`${path}: ${error.message}`);
+          throw error;
         });
         // Locally the stored records go to the trigger's code, as the metrics table's stream does on AWS.
         const checks = await backend.stored(stored);
@@ -39,8 +46,15 @@ export function registerIngestCommand(program: Command, io: Io, fail: Fail): voi
       });
       if (globals.json) io.out(JSON.stringify({ file: path, ...result }));
       else {
-        io.out(`${path}: stored ${result.stored} rows, rejected ${result.rejected.length}`);
+        const duplicates = result.duplicates > 0 ? ` (${result.duplicates} repeated rows stored once)` : '';
+        io.out(`${path}: stored ${result.stored} rows, rejected ${result.rejected.length}${duplicates}`);
         for (const row of result.rejected) io.err(`${path}:${row.line}: ${row.reason}`);
+        for (const { modelId, metric, rows } of result.unknownMetrics) {
+          io.err(
+            `${path}: warning: ${rows} rows name metric "${metric}", which the policy of ${modelId} does not use ` +
+              '(stored; no rule reads them)',
+          );
+        }
         for (const check of result.checks.filter((c) => c.action !== 'none')) {
           io.out(
             `${check.modelId}: ${check.summary}${check.start ? ` [loop ${check.start}: ${check.execution}]` : ''}`,

@@ -316,3 +316,40 @@ describe('retention', () => {
     expect(kept?.expiresAt).toBeUndefined();
   });
 });
+
+describe('kaizen ingest of doubtful rows', () => {
+  it('stores a repeated row once, rejects a conflicting one, and warns about a metric no rule reads', async () => {
+    await kaizen('models', 'put', POLICY);
+    const row = (extra: Record<string, unknown>) =>
+      JSON.stringify({
+        type: 'kpi',
+        modelId: 'churn',
+        metric: 'campaign_precision',
+        value: 0.3,
+        count: 400,
+        timestamp: '2026-11-20T00:00:00Z',
+        ...extra,
+      });
+    const path = await file(
+      'doubtful.jsonl',
+      [row({}), row({}), row({ value: 0.5 }), row({ metric: 'campain_precision' })].join('\n'),
+    );
+    const result = await kaizen('ingest', path);
+    expect(result.code).toBe(1);
+    expect(result.out.split('\n')[0]).toBe(
+      `${path}: stored 2 rows, rejected 1 (1 repeated rows stored once)`,
+    );
+    expect(result.err).toContain(`${path}:3: conflicts with line 1: same modelId, metric and timestamp`);
+    expect(result.err).toContain(
+      `${path}: warning: 1 rows name metric "campain_precision", which the policy of churn does not use`,
+    );
+  });
+
+  it('refuses a CSV whose header names a column twice, storing nothing', async () => {
+    await kaizen('models', 'put', POLICY);
+    const path = await file('twice.csv', 'type,modelId,metric,value,value,count,timestamp\n');
+    const result = await kaizen('ingest', path);
+    expect(result.code).toBe(2);
+    expect(result.err).toContain(`${path}: line 1: the header names column "value" twice`);
+  });
+});
