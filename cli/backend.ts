@@ -6,6 +6,7 @@ import {
   StartExecutionCommand,
   StartSyncExecutionCommand,
 } from '@aws-sdk/client-sfn';
+import { LocalHomeError } from '#contracts/errors.ts';
 import type { StackOutput } from '#contracts/outputs.ts';
 import { FLEET_SWEEP_ASL, IMPROVEMENT_LOOP_ASL } from '#contracts/workflows.ts';
 import type { Observation } from '#domain/observations.ts';
@@ -13,7 +14,7 @@ import type { RunRecord } from '#domain/record.ts';
 import type { ModelCheck, RunInput } from '#domain/run.ts';
 import type { SweepState } from '#domain/sweep.ts';
 import { LocalEngine, type LocalEngineOptions, type LocalRunOptions } from '#local/engine.ts';
-import { type LocalStack, startLocalStack } from '#local/stack.ts';
+import { attachLocalStack, type LocalStack, startLocalStack } from '#local/stack.ts';
 import { streamRecords } from '#local/streams.ts';
 import { createContext, type KaizenConfig, type KaizenContext } from '#runtime/context.ts';
 import { stepFunctionsStarter } from '#runtime/loops.ts';
@@ -71,8 +72,13 @@ export async function localBackend(
   home: string,
   logLevel = 'SILENT',
   engineOptions: Pick<LocalEngineOptions, 'wrapHandler'> = {},
+  access: { readOnly?: boolean } = {},
 ): Promise<Backend & { stack: LocalStack }> {
-  const stack = await startLocalStack({ home, logLevel });
+  // A read-only command may use the stack of a command that is running on the same home.
+  const stack = await startLocalStack({ home, logLevel }).catch((error: unknown) => {
+    if (access.readOnly && error instanceof LocalHomeError && error.busy) return attachLocalStack(home);
+    throw error;
+  });
   // Loops started by sweeps and triggers run in the background, as StartExecution would; drain() awaits them.
   let started: Promise<LoopResult>[] = [];
   const ctx = stack.context({

@@ -56,11 +56,13 @@ export function jsonError(path: string, text: string, error: Error): string {
 export async function withBackend<T>(
   options: GlobalOptions,
   work: (backend: Backend) => Promise<T>,
+  /** `readOnly`: the command only reads, so locally it may use the stack of a command running on the home. */
+  access: { readOnly?: boolean } = {},
 ): Promise<T> {
   const stack = options.stack ?? process.env.KAIZEN_STACK;
   const backend = stack
     ? await awsBackend(stack)
-    : await localBackend(kaizenHome(options.home), options.verbose ? 'INFO' : 'SILENT');
+    : await localBackend(kaizenHome(options.home), options.verbose ? 'INFO' : 'SILENT', {}, access);
   // Ctrl-C or a kill must not leave a model locked or a run unrecorded: settle the loops in flight, then exit.
   const onSignal = (signal: NodeJS.Signals) => {
     void backend

@@ -1,4 +1,4 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
@@ -9,6 +9,7 @@ import {
   DynamoDBClient,
   ListTablesCommand,
 } from '@aws-sdk/client-dynamodb';
+import { LocalHomeError } from '#contracts/errors.ts';
 import { TABLE_KEYS, type TableName } from '#contracts/tables.ts';
 import { createContext, type KaizenContext, type LoopStarter } from '#runtime/context.ts';
 import { LOCAL_REGION } from './lambda-context.ts';
@@ -40,7 +41,12 @@ export interface LocalStack {
   context(loops: LoopStarter): KaizenContext;
   /** Closes both servers, releases the home folder and restores the Powertools settings. Idempotent. */
   stop(): Promise<void>;
+  /** True for a stack another process runs ({@link attachLocalStack}): `stop` leaves it running. */
+  readonly attached?: boolean;
 }
+
+/** Where a running stack publishes its endpoints, so read-only commands can use it while it works. */
+const STACK_FILE = 'stack.json';
 
 interface LevelDb {
   open(): Promise<void>;
@@ -88,11 +94,10 @@ async function lockHome(home: string): Promise<LevelDb> {
     await lock.open();
   } catch (error) {
     if (isLockError(error)) {
-      throw new Error(
+      throw new LocalHomeError(
         `another kaizen command is using ${home}; wait for it or set KAIZEN_HOME to another folder`,
-        {
-          cause: error,
-        },
+        true,
+        { cause: error },
       );
     }
     throw error;
@@ -203,13 +208,20 @@ function applyEnv(values: Record<string, string | undefined>): () => void {
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
   const home = resolve(options.home);
   const { dynalite, S3rver } = servers();
-  await mkdir(join(home, 's3'), { recursive: true });
+  await mkdir(join(home, 's3'), { recursive: true }).catch((error: NodeJS.ErrnoException) => {
+    throw new LocalHomeError(
+      `cannot keep the local state in ${home} (--home or KAIZEN_HOME): ${error.code ?? error.message}`,
+      false,
+      { cause: error },
+    );
+  });
   const lock = await lockHome(home);
 
   let restoreEnv: (() => void) | undefined;
   let dynamo: Server | undefined;
   let s3: S3rverInstance | undefined;
   const shutdown = async () => {
+    await rm(join(home, STACK_FILE), { force: true });
     // Servers first, then the database lock, then the handlers' Powertools settings.
     const results = await Promise.allSettled([s3?.close(), dynamo ? closeServer(dynamo) : undefined]);
     await lock.close();
@@ -234,6 +246,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     };
     await createMissingTables(endpoints.dynamodb);
 
+    await writeFile(join(home, STACK_FILE), JSON.stringify({ pid: process.pid, endpoints }));
     restoreEnv = applyEnv({
       POWERTOOLS_SERVICE_NAME: 'kaizen-loop',
       POWERTOOLS_LOG_LEVEL: options.logLevel ?? 'SILENT',
@@ -257,6 +270,42 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     await shutdown().catch(() => undefined);
     throw error;
   }
+}
+
+/**
+ * The stack another kaizen command runs on `home`, to read while it works (`status`, `history` during a run):
+ * its servers answer on loopback for as long as that command lives. Throws {@link LocalHomeError} when no live
+ * command publishes one.
+ */
+export async function attachLocalStack(home: string): Promise<LocalStack> {
+  const folder = resolve(home);
+  const published = await readFile(join(folder, STACK_FILE), 'utf8').catch(() => undefined);
+  const { pid, endpoints } = (published ? JSON.parse(published) : {}) as {
+    pid?: number;
+    endpoints?: LocalStack['endpoints'];
+  };
+  const alive = (() => {
+    try {
+      return pid !== undefined && process.kill(pid, 0);
+    } catch {
+      return false;
+    }
+  })();
+  if (!endpoints || !alive) {
+    throw new LocalHomeError(
+      `another kaizen command is using ${folder} and publishes no stack to read; wait for it`,
+      true,
+    );
+  }
+  return {
+    home: folder,
+    endpoints,
+    tables: { ...LOCAL_TABLES },
+    bucket: LOCAL_BUCKET,
+    context: (loops) => localContext(endpoints, loops),
+    stop: async () => {},
+    attached: true,
+  };
 }
 
 /**

@@ -18,14 +18,18 @@ export function registerHistoryCommand(program: Command, io: Io): void {
       const globals = globalOptions(program);
       const limit = positiveInteger('--limit', options.limit);
       const days = recentDays(wholeNumber('--checks', options.checks));
-      const { runs, checks } = await withBackend(globals, async ({ ctx }) => ({
-        policy: await getPolicy(ctx, options.model), // an unknown model is bad input (exit 2)
-        // Fetched newest-started first, shown in as-of order so replays of past windows fall into place.
-        runs: (await listRuns(ctx, options.model, limit)).sort(
-          (a, b) => b.asOf.localeCompare(a.asOf) || b.startedAt.localeCompare(a.startedAt),
-        ),
-        checks: await listChecks(ctx, options.model, days),
-      }));
+      const { runs, checks } = await withBackend(
+        globals,
+        async ({ ctx }) => ({
+          policy: await getPolicy(ctx, options.model), // an unknown model is bad input (exit 2)
+          // Fetched newest-started first, shown in as-of order so replays of past windows fall into place.
+          runs: (await listRuns(ctx, options.model, limit)).sort(
+            (a, b) => b.asOf.localeCompare(a.asOf) || b.startedAt.localeCompare(a.startedAt),
+          ),
+          checks: await listChecks(ctx, options.model, days),
+        }),
+        { readOnly: true },
+      );
       if (globals.json) return io.out(JSON.stringify(days.length > 0 ? { runs, checks } : runs));
       for (const check of checks) {
         io.out(

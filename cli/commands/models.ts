@@ -35,12 +35,16 @@ export function registerModelsCommand(program: Command, io: Io): void {
     .description('list registered models with their champions')
     .action(async () => {
       const globals = globalOptions(program);
-      const rows = await withBackend(globals, async ({ ctx }) => {
-        const entries = await listModels(ctx);
-        return Promise.all(
-          entries.map(async (entry) => ({ ...entry, champion: await getChampion(ctx, entry.modelId) })),
-        );
-      });
+      const rows = await withBackend(
+        globals,
+        async ({ ctx }) => {
+          const entries = await listModels(ctx);
+          return Promise.all(
+            entries.map(async (entry) => ({ ...entry, champion: await getChampion(ctx, entry.modelId) })),
+          );
+        },
+        { readOnly: true },
+      );
       if (globals.json) return io.out(JSON.stringify(rows));
       io.out(
         table(

@@ -14,18 +14,22 @@ export function registerStatusCommand(program: Command, io: Io): void {
     .description('models, their champion versions and last decisions')
     .action(async () => {
       const globals = globalOptions(program);
-      const rows = await withBackend(globals, async ({ ctx }) => {
-        const entries = await listModels(ctx);
-        const checks = await latestChecks(ctx, recentDays(2));
-        return Promise.all(
-          entries.map(async ({ modelId }) => ({
-            modelId,
-            champion: await getChampion(ctx, modelId),
-            lastRun: (await listRuns(ctx, modelId, 1))[0] ?? null,
-            lastCheck: checks.get(modelId) ?? null,
-          })),
-        );
-      });
+      const rows = await withBackend(
+        globals,
+        async ({ ctx }) => {
+          const entries = await listModels(ctx);
+          const checks = await latestChecks(ctx, recentDays(2));
+          return Promise.all(
+            entries.map(async ({ modelId }) => ({
+              modelId,
+              champion: await getChampion(ctx, modelId),
+              lastRun: (await listRuns(ctx, modelId, 1))[0] ?? null,
+              lastCheck: checks.get(modelId) ?? null,
+            })),
+          );
+        },
+        { readOnly: true },
+      );
       if (globals.json) return io.out(JSON.stringify(rows));
       io.out(
         table(

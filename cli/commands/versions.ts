@@ -14,11 +14,15 @@ export function registerVersionsCommand(program: Command, io: Io): void {
     .requiredOption('--model <id>', 'model id')
     .action(async (options: { model: string }) => {
       const globals = globalOptions(program);
-      const { versions, aliases } = await withBackend(globals, async ({ ctx }) => ({
-        policy: await getPolicy(ctx, options.model), // an unknown model is bad input (exit 2)
-        versions: await listVersions(ctx, options.model),
-        aliases: await aliasHistory(ctx, options.model),
-      }));
+      const { versions, aliases } = await withBackend(
+        globals,
+        async ({ ctx }) => ({
+          policy: await getPolicy(ctx, options.model), // an unknown model is bad input (exit 2)
+          versions: await listVersions(ctx, options.model),
+          aliases: await aliasHistory(ctx, options.model),
+        }),
+        { readOnly: true },
+      );
       if (globals.json) return io.out(JSON.stringify({ versions, aliases }));
       if (versions.length === 0) return io.out(`no versions of ${options.model}`);
       io.out(

@@ -116,6 +116,23 @@ export class StateTooLargeError extends KaizenError {
   readonly userFault = false;
 }
 
+/** The local state folder cannot be used: not a directory, not writable, or held by another command. */
+export class LocalHomeError extends KaizenError {
+  override readonly name = 'LocalHomeError';
+  readonly retryable = false;
+  /** An unusable folder is bad input; a busy one is not (try again when the other command is done). */
+  readonly userFault: boolean;
+  constructor(
+    message: string,
+    /** Another command holds the folder (its stack may be attached to read). */
+    readonly busy = false,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+    this.userFault = !busy;
+  }
+}
+
 type NameOf<E extends abstract new (...args: never[]) => KaizenError> = InstanceType<E>['name'];
 
 // Literal names, not `Class.name`: minified bundles rename classes, but each error's `name` field stays.

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -351,5 +352,34 @@ describe('kaizen ingest of doubtful rows', () => {
     const result = await kaizen('ingest', path);
     expect(result.code).toBe(2);
     expect(result.err).toContain(`${path}: line 1: the header names column "value" twice`);
+  });
+});
+
+describe('while another command holds the home', () => {
+  it('read-only commands work on its stack; commands that write are told to wait', async () => {
+    await kaizen('models', 'put', POLICY);
+    const child = spawn(process.execPath, ['--import', 'tsx', 'test/local/hold-home.ts', home], {
+      cwd: ROOT,
+      stdio: ['pipe', 'pipe', 'inherit'],
+    });
+    await new Promise<void>((resolve, reject) => {
+      child.stdout?.on('data', (data: Buffer) => {
+        if (data.toString().includes('ready')) resolve();
+      });
+      child.once('exit', (code) => reject(new Error(`holder exited with ${code}`)));
+    });
+    try {
+      const status = await kaizen('status');
+      expect(status.code).toBe(0);
+      expect(status.out).toMatch(/^MODEL .*\n.*\nchurn /);
+      expect((await kaizen('models', 'list')).out).toMatch(/churn +- +P1D/);
+      const put = await kaizen('models', 'put', POLICY);
+      expect(put.code).toBe(1);
+      expect(put.err).toMatch(/another kaizen command is using .*; wait for it/);
+    } finally {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.stdin?.end();
+      await exited;
+    }
   });
 });

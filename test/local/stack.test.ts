@@ -9,8 +9,15 @@ import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import { GetObjectCommand, HeadBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { LocalHomeError } from '#contracts/errors.ts';
 import { TABLE_KEYS, type TableName } from '#contracts/tables.ts';
-import { LOCAL_BUCKET, LOCAL_TABLES, type LocalStack, startLocalStack } from '#local/stack.ts';
+import {
+  attachLocalStack,
+  LOCAL_BUCKET,
+  LOCAL_TABLES,
+  type LocalStack,
+  startLocalStack,
+} from '#local/stack.ts';
 import type { KaizenContext } from '#runtime/context.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -252,6 +259,34 @@ describe('one home, one stack', () => {
     });
     return child;
   }
+
+  it('lets a read-only command attach to the stack another process runs, while it runs', async () => {
+    const child = await holdInChild(home);
+    try {
+      const attached = await attachLocalStack(home);
+      expect(attached.attached).toBe(true);
+      const ctx = attached.context({ start: () => Promise.reject(new Error('read-only')) });
+      contexts.push(ctx);
+      await ctx.s3.send(new PutObjectCommand({ Bucket: attached.bucket, Key: 'seen.txt', Body: 'yes' }));
+      const object = await ctx.s3.send(new GetObjectCommand({ Bucket: attached.bucket, Key: 'seen.txt' }));
+      expect(await object.Body?.transformToString()).toBe('yes');
+    } finally {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.stdin?.end();
+      await exited;
+    }
+    // Once that process is gone, there is nothing to attach to.
+    await expect(attachLocalStack(home)).rejects.toThrow(/publishes no stack to read/);
+  });
+
+  it('names an unusable home folder as bad input', async () => {
+    const error = await startLocalStack({ home: '/dev/null/kaizen' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(LocalHomeError);
+    expect((error as LocalHomeError).userFault).toBe(true);
+    expect((error as Error).message).toBe(
+      'cannot keep the local state in /dev/null/kaizen (--home or KAIZEN_HOME): ENOTDIR',
+    );
+  });
 
   it('refuses a second stack on a home this process already uses', async () => {
     await start();
