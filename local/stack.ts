@@ -1,8 +1,12 @@
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { createHash, randomBytes } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import {
   CreateTableCommand,
   DescribeTableCommand,
@@ -66,11 +70,65 @@ const require = createRequire(import.meta.url);
  * should not pay). dynalite and s3rver ship no typings; `level` is resolved as dynalite resolves it.
  */
 function servers() {
+  makeObjectWritesAtomic();
   return {
     dynalite: require('dynalite') as DynaliteFactory,
     S3rver: require('s3rver') as S3rverClass,
     Level: (createRequire(require.resolve('dynalite'))('level') as { Level: new (path: string) => LevelDb })
       .Level,
+  };
+}
+
+interface S3rverObject {
+  bucket: string;
+  key: string;
+  content: Buffer | NodeJS.ReadableStream;
+  metadata: Record<string, string>;
+}
+interface FilesystemStore {
+  getResourcePath(bucket: string, key: string, kind: string): string;
+  putMetadata(bucket: string, key: string, metadata: Record<string, string>, md5: string): Promise<void>;
+  putObject(object: S3rverObject): Promise<{ size: number; md5: string }>;
+}
+
+let atomicWrites = false;
+
+/**
+ * S3 replaces an object all at once: a PUT that is cut off leaves the previous version in place. s3rver writes
+ * into the object's file as bytes arrive, so an interrupted upload would leave a truncated object. Its store
+ * is taught to write a temporary file and rename it over the object once complete, as S3 behaves.
+ */
+function makeObjectWritesAtomic(): void {
+  if (atomicWrites) return;
+  atomicWrites = true;
+  const Store = require('s3rver/lib/stores/filesystem') as { prototype: FilesystemStore };
+  Store.prototype.putObject = async function putObject(this: FilesystemStore, object: S3rverObject) {
+    const objectPath = this.getResourcePath(object.bucket, object.key, 'object');
+    await mkdir(dirname(objectPath), { recursive: true });
+    const partial = `${objectPath}.${randomBytes(6).toString('hex')}.partial`;
+    const md5 = createHash('md5');
+    let size = 0;
+    const content = Buffer.isBuffer(object.content) ? Readable.from([object.content]) : object.content;
+    try {
+      await pipeline(
+        content,
+        new Transform({
+          transform(chunk: Buffer, _encoding, callback) {
+            md5.update(chunk);
+            size += chunk.length;
+            callback(null, chunk);
+          },
+        }),
+        createWriteStream(partial),
+      );
+      await rename(partial, objectPath);
+    } catch (error) {
+      await rm(partial, { force: true });
+      throw error;
+    }
+    const digest = md5.digest('hex');
+    await this.putMetadata(object.bucket, object.key, object.metadata, digest);
+    return { size, md5: digest };
   };
 }
 

@@ -129,6 +129,38 @@ describe('startLocalStack', () => {
     expect(bytes.equals(body)).toBe(true);
   });
 
+  it('leaves the previous object in place when an upload is cut off, as S3 does', async () => {
+    const stack = await start();
+    const { s3 } = contextOf(stack);
+    await s3.send(new PutObjectCommand({ Bucket: stack.bucket, Key: 'data.csv', Body: 'version one' }));
+    // Half of the announced bytes arrive, then the connection is dropped.
+    const aborter = new AbortController();
+    let sent = false;
+    const stalled = new Readable({
+      read() {
+        if (sent) return;
+        sent = true;
+        this.push(Buffer.alloc(64 * 1024, 'x'));
+        setTimeout(() => aborter.abort(), 200);
+      },
+    });
+    await expect(
+      s3.send(
+        new PutObjectCommand({
+          Bucket: stack.bucket,
+          Key: 'data.csv',
+          Body: stalled,
+          ContentLength: 128 * 1024,
+        }),
+        { abortSignal: aborter.signal },
+      ),
+    ).rejects.toThrow();
+    // The server notices the dropped connection; the object it had must still be whole.
+    await new Promise((done) => setTimeout(done, 300));
+    const object = await s3.send(new GetObjectCommand({ Bucket: stack.bucket, Key: 'data.csv' }));
+    expect(await object.Body?.transformToString()).toBe('version one');
+  });
+
   it('keeps data across a stop and a start on the same home', async () => {
     const first = await start();
     const before = contextOf(first);
