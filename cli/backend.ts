@@ -38,6 +38,8 @@ export interface SweepResult {
   pages?: number;
   error?: { name: string; cause: string };
   loops: LoopResult[];
+  /** Executions the sweep went on in after its first ran out of time (locally awaited). */
+  continuedIn?: string[];
 }
 
 /** Where the CLI's commands act: the embedded local stack or a deployed stack. */
@@ -119,11 +121,20 @@ export async function localBackend(
     description: `local stack in ${home}`,
     runLoop,
     async runSweep(input, executionName) {
-      const execution = await engine.run(FLEET_SWEEP_ASL, input, { executionName });
-      const state = execution.output as SweepState | undefined;
-      const result: SweepResult = { executionName, status: execution.status, loops: await drain() };
+      // A long sweep goes on in new executions (continue-as-new): the last of the chain has the totals.
+      const first = await engine.run(FLEET_SWEEP_ASL, input, { executionName });
+      const chain = [first, ...(await engine.settleBackground())];
+      const failed = chain.find((execution) => execution.status !== 'SUCCEEDED');
+      const last = chain.at(-1) ?? first;
+      const state = (failed ? undefined : last.output) as SweepState | undefined;
+      const result: SweepResult = {
+        executionName,
+        status: (failed ?? last).status,
+        loops: await drain(),
+      };
+      if (chain.length > 1) result.continuedIn = chain.slice(1).map((execution) => execution.executionName);
       if (state) Object.assign(result, { totals: state.totals, pages: state.pages });
-      if (execution.error) result.error = execution.error;
+      if (failed?.error) result.error = failed.error;
       return result;
     },
     drain,

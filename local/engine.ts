@@ -161,6 +161,8 @@ export class LocalEngine {
   private readonly integrations: LocalIntegration[];
   /** Executions in flight: how to abort each, and its tasks still running. */
   private readonly running = new Map<string, { abort: () => void; tasks: Set<Promise<unknown>> }>();
+  /** Executions that `states:startExecution` tasks started, running in the background. */
+  private background: Promise<LocalExecution>[] = [];
 
   constructor(options: LocalEngineOptions) {
     this.root = options.root ?? fileURLToPath(new URL('..', import.meta.url));
@@ -173,6 +175,7 @@ export class LocalEngine {
         context: options.context,
         lambdaTimeoutSeconds: options.lambdaTimeoutSeconds ?? 900,
         wrapHandler: options.wrapHandler,
+        startExecution: (arn, name, input) => this.startInBackground(arn, name, input),
       }),
     ];
   }
@@ -296,6 +299,32 @@ export class LocalEngine {
     const events: ExecutionEvent[] = [];
     for await (const event of execution.eventLogs) events.push(toEvent(event));
     return { ...result, events };
+  }
+
+  /**
+   * Starts an execution of one of the local definitions by its ARN (`...:stateMachine:kaizen-<name>` runs
+   * `statemachines/<name>.asl.json`), as StartExecution does: it runs on while the caller goes on.
+   */
+  private startInBackground(stateMachineArn: string, name: string, input: unknown): string {
+    const machine = /:stateMachine:kaizen-([a-z0-9-]+)$/.exec(stateMachineArn)?.[1];
+    if (!machine) {
+      throw Object.assign(new Error(`State Machine Does Not Exist: ${stateMachineArn}`), {
+        name: 'StepFunctions.StateMachineDoesNotExistException',
+      });
+    }
+    this.background.push(this.run(`statemachines/${machine}.asl.json`, input, { executionName: name }));
+    return `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:execution:kaizen-${machine}:${name}`;
+  }
+
+  /** Waits for the executions that tasks started in the background (and those they start), in start order. */
+  async settleBackground(): Promise<LocalExecution[]> {
+    const done: LocalExecution[] = [];
+    while (this.background.length > 0) {
+      const batch = this.background;
+      this.background = [];
+      done.push(...(await Promise.all(batch)));
+    }
+    return done;
   }
 
   /**

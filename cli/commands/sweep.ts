@@ -33,7 +33,8 @@ export function registerSweepCommand(program: Command, io: Io, fail: Fail): void
         io.out(
           `swept ${t.models} models in ${result.pages} pages: ${t.none} healthy, ${t.watch} watch, ${t.retrain} retrain ` +
             `(${t.started} loops started, ${t.duplicates} already started for their window), ${t.blocked} blocked` +
-            (t.errors > 0 ? `, ${t.errors} could not be checked (their errors: kaizen status)` : ''),
+            (t.errors > 0 ? `, ${t.errors} could not be checked (their errors: kaizen status)` : '') +
+            (result.continuedIn ? `; it went on in ${result.continuedIn.length} more executions` : ''),
         );
         for (const loop of result.loops) printLoop(io, loop);
       } else io.err(`sweep ${result.executionName} failed: ${result.error?.name}: ${result.error?.cause}`);

@@ -10,5 +10,8 @@ export type OtherPlaceholder = (typeof OTHER_PLACEHOLDERS)[number];
 
 /** Task resource of the Step Functions SNS integration (the loop's notifications). */
 export const SNS_PUBLISH = 'arn:aws:states:::sns:publish';
+/** Task resource of the Step Functions integration that starts another execution (request-response). */
+export const STATES_START_EXECUTION = 'arn:aws:states:::states:startExecution';
+
 /** Task resource of the optimised Lambda integration (`{FunctionName, Payload}`). */
 export const LAMBDA_INVOKE = 'arn:aws:states:::lambda:invoke';

@@ -23,6 +23,11 @@ export const SweepInputSchema = z
     at: TimestampSchema.optional(),
     pages: z.number().int().nonnegative().default(0),
     totals: Totals.optional(),
+    /**
+     * An Express run lasts at most 5 minutes: after this long, the sweep goes on in a new execution from its
+     * cursor (`continueAsNew`) instead of being cut off mid-fleet.
+     */
+    continueAfterSeconds: z.number().int().min(0).max(270).default(180),
   })
   .strict();
 
@@ -32,6 +37,8 @@ export type SweepState = Omit<SweepInput, 'cursor' | 'at' | 'totals'> & {
   cursor: string | null;
   at: string;
   totals: z.infer<typeof Totals>;
+  /** Set when the sweep should go on in a new execution from `cursor` (its time is nearly up). */
+  continueAsNew?: true;
 };
 
 /** Input of every scheduled sweep: models per page (one sweep-function call). */

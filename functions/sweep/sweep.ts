@@ -19,7 +19,7 @@ const CONCURRENCY = 16;
  * One page of the fleet sweep: reads a page of registered models, their champions in one batch, checks
  * each against its policy, starts loops where the decision is `retrain`, and records every decision.
  */
-export async function sweepPage(ctx: KaizenContext, event: SweepEvent): Promise<SweepState> {
+export async function sweepPage(ctx: KaizenContext, event: SweepEvent, now = new Date()): Promise<SweepState> {
   const parsed = SweepInputSchema.safeParse(event.input ?? {});
   if (!parsed.success)
     throw new InvalidInputError(`invalid sweep input: ${formatIssues(parsed.error).join('; ')}`);
@@ -57,5 +57,15 @@ export async function sweepPage(ctx: KaizenContext, event: SweepEvent): Promise<
     if (check.start === 'started') totals.started += 1;
     if (check.start === 'duplicate') totals.duplicates += 1;
   }
-  return { cursor: page.next, pageSize: input.pageSize, at, pages: input.pages + 1, totals };
+  const state: SweepState = {
+    cursor: page.next,
+    pageSize: input.pageSize,
+    at,
+    pages: input.pages + 1,
+    totals,
+    continueAfterSeconds: input.continueAfterSeconds,
+  };
+  const elapsedMs = now.getTime() - Date.parse(event.execution.startTime);
+  if (page.next !== null && elapsedMs >= input.continueAfterSeconds * 1000) state.continueAsNew = true;
+  return state;
 }

@@ -2,6 +2,7 @@ import type { StepName } from '#contracts/steps.ts';
 import type { KaizenContext } from '#runtime/context.ts';
 import { type HandlerWrapper, lambdaIntegration, type StepHandler } from './lambda.ts';
 import { snsIntegration } from './sns.ts';
+import { type ExecutionStarter, statesIntegration } from './states.ts';
 import type { LocalIntegration } from './types.ts';
 
 export interface LocalIntegrationsOptions {
@@ -11,6 +12,8 @@ export interface LocalIntegrationsOptions {
   context?: KaizenContext;
   lambdaTimeoutSeconds: number;
   wrapHandler?: HandlerWrapper;
+  /** How `states:startExecution` tasks start executions (the engine runs them in the background). */
+  startExecution: ExecutionStarter;
 }
 
 /**
@@ -27,5 +30,6 @@ export function localIntegrations(options: LocalIntegrationsOptions): LocalInteg
       wrapHandler: options.wrapHandler,
     }),
     snsIntegration(options.home),
+    statesIntegration(options.startExecution),
   ];
 }

@@ -1,4 +1,5 @@
-import { choice, type Definition, EXECUTION, lambdaTask } from './states.ts';
+import { STATES_START_EXECUTION } from '#contracts/workflows.ts';
+import { choice, type Definition, EXECUTION, fields, lambdaTask } from './states.ts';
 
 /** The fleet sweep (Express): one sweep-function call per page of models until the cursor runs out. */
 export const fleetSweep: Definition = {
@@ -13,7 +14,26 @@ export const fleetSweep: Definition = {
       resultPath: '$',
       next: 'MorePages',
     }),
-    MorePages: choice([{ Variable: '$.cursor', IsString: true, Next: 'SweepPage' }], 'Done'),
+    MorePages: choice(
+      [
+        { Variable: '$.continueAsNew', IsPresent: true, Next: 'ContinueSweep' },
+        { Variable: '$.cursor', IsString: true, Next: 'SweepPage' },
+      ],
+      'Done',
+    ),
+    ContinueSweep: {
+      Comment: 'An Express run lasts 5 minutes: go on from the cursor in a new execution of this sweep.',
+      Type: 'Task',
+      Resource: STATES_START_EXECUTION,
+      Parameters: {
+        'StateMachineArn.$': '$$.StateMachine.Id',
+        'Name.$': 'States.UUID()',
+        Input: fields('cursor', 'pageSize', 'at', 'pages', 'totals', 'continueAfterSeconds'),
+      },
+      ResultPath: '$.continuation',
+      Retry: [{ ErrorEquals: ['States.ALL'], IntervalSeconds: 2, MaxAttempts: 3, BackoffRate: 2 }],
+      Next: 'Done',
+    },
     Done: { Type: 'Succeed' },
   },
 };

@@ -90,6 +90,21 @@ describe('fleet sweep', () => {
     expect((await listChecks(stack.ctx, 'healthy', ['2026-11-20']))[0]).toMatchObject({ action: 'none' });
   });
 
+  it('goes on in a new execution from its cursor when its time is up, and checks every model once', async () => {
+    await fleet('a1', 'a2', 'a3');
+    // Time is "up" after every page: each page continues in a new execution, as near the Express 5-minute limit.
+    const sweep = await stack.backend.runSweep(
+      { at: hours(T1, 1), pageSize: 1, continueAfterSeconds: 0 },
+      'sweep-long',
+    );
+    expect(sweep.status).toBe('SUCCEEDED');
+    // DynamoDB returns a cursor after a full page even when nothing follows: a fourth, empty page ends it.
+    expect(sweep.continuedIn).toHaveLength(3);
+    expect(sweep).toMatchObject({ pages: 4, totals: { models: 3 } });
+    for (const modelId of ['a1', 'a2', 'a3'])
+      expect(await listChecks(stack.ctx, modelId, ['2026-11-20'])).toHaveLength(1);
+  });
+
   it('a second sweep of the same window starts nothing and records the duplicate', async () => {
     await fleet('broken');
     // The candidate is trained on the champion's own data: the gate rejects it and the breach persists.

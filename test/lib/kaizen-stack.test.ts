@@ -409,12 +409,35 @@ describe('fleet sweep state machine', () => {
     );
   });
 
-  it('can invoke exactly the sweep function, and nothing but logs delivery and X-Ray besides', () => {
+  it('can invoke exactly the sweep function, start only itself, and nothing but logs delivery and X-Ray besides', () => {
     const statements = statementsOfRole(roleIdOf(ids.sweep, 'RoleArn'));
     expect(statements.filter((s) => s.Action === 'lambda:InvokeFunction')).toEqual([
       { Action: 'lambda:InvokeFunction', Effect: 'Allow', Resource: getAtt(fnId('sweep')) },
     ]);
-    const others = statements.flatMap((s) => [s.Action].flat()).filter((a) => a !== 'lambda:InvokeFunction');
+    expect(statements.filter((s) => s.Action === 'states:StartExecution')).toEqual([
+      {
+        Action: 'states:StartExecution',
+        Effect: 'Allow',
+        Resource: {
+          'Fn::Join': [
+            '',
+            [
+              'arn:',
+              { Ref: 'AWS::Partition' },
+              ':states:',
+              { Ref: 'AWS::Region' },
+              ':',
+              { Ref: 'AWS::AccountId' },
+              ':stateMachine:KaizenLoop-fleet-sweep',
+            ],
+          ],
+        },
+      },
+    ]);
+    expect(resources[ids.sweep]?.Properties.StateMachineName).toBe('KaizenLoop-fleet-sweep');
+    const others = statements
+      .flatMap((s) => [s.Action].flat())
+      .filter((a) => a !== 'lambda:InvokeFunction' && a !== 'states:StartExecution');
     expect(others.filter((action) => !/^(logs|xray):/.test(action))).toEqual([]);
   });
 });
