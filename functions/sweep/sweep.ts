@@ -19,7 +19,11 @@ const CONCURRENCY = 16;
  * One page of the fleet sweep: reads a page of registered models, their champions in one batch, checks
  * each against its policy, starts loops where the decision is `retrain`, and records every decision.
  */
-export async function sweepPage(ctx: KaizenContext, event: SweepEvent, now = new Date()): Promise<SweepState> {
+export async function sweepPage(
+  ctx: KaizenContext,
+  event: SweepEvent,
+  now = new Date(),
+): Promise<SweepState> {
   const parsed = SweepInputSchema.safeParse(event.input ?? {});
   if (!parsed.success)
     throw new InvalidInputError(`invalid sweep input: ${formatIssues(parsed.error).join('; ')}`);

@@ -24,7 +24,10 @@ export function statesIntegration(start: ExecutionStarter): LocalIntegration {
         });
       }
       const parsed = typeof Input === 'string' ? JSON.parse(Input) : Input;
-      return { ExecutionArn: start(StateMachineArn, Name, parsed ?? {}), StartDate: new Date().toISOString() };
+      return {
+        ExecutionArn: start(StateMachineArn, Name, parsed ?? {}),
+        StartDate: new Date().toISOString(),
+      };
     },
   };
 }
