@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { parsePolicy } from '#domain/policy.ts';
-import { getChampion } from '#stores/champion.ts';
+import { getChampions } from '#stores/champion.ts';
 import { listModels, putPolicy } from '#stores/policies.ts';
 import { type Io, UsageError } from '../io.ts';
 import { globalOptions, jsonError, withBackend } from '../options.ts';
@@ -39,9 +39,11 @@ export function registerModelsCommand(program: Command, io: Io): void {
         globals,
         async ({ ctx }) => {
           const entries = await listModels(ctx);
-          return Promise.all(
-            entries.map(async (entry) => ({ ...entry, champion: await getChampion(ctx, entry.modelId) })),
+          const champions = await getChampions(
+            ctx,
+            entries.map((entry) => entry.modelId),
           );
+          return entries.map((entry) => ({ ...entry, champion: champions.get(entry.modelId) ?? null }));
         },
         { readOnly: true },
       );

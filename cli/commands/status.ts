@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { getChampion } from '#stores/champion.ts';
+import { getChampions } from '#stores/champion.ts';
 import { latestChecks } from '#stores/checks.ts';
 import { listModels } from '#stores/policies.ts';
 import { listRuns } from '#stores/runs.ts';
@@ -19,10 +19,14 @@ export function registerStatusCommand(program: Command, io: Io): void {
         async ({ ctx }) => {
           const entries = await listModels(ctx);
           const checks = await latestChecks(ctx, recentDays(2));
+          const champions = await getChampions(
+            ctx,
+            entries.map((entry) => entry.modelId),
+          );
           return Promise.all(
             entries.map(async ({ modelId }) => ({
               modelId,
-              champion: await getChampion(ctx, modelId),
+              champion: champions.get(modelId) ?? null,
               lastRun: (await listRuns(ctx, modelId, 1))[0] ?? null,
               lastCheck: checks.get(modelId) ?? null,
             })),

@@ -1,30 +1,18 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { acquireLock } from '#stores/lock.ts';
 import { queryObservations } from '#stores/observations.ts';
 import { localBackend } from '../../cli/backend.ts';
-import { runCli } from '../../cli/program.ts';
+import { cliIn } from '../support/cli.ts';
 import { ROOT } from '../support/loop.ts';
 
 let home: string;
 
-/** Runs the CLI in-process against the local stack in `home`, capturing its output. */
-async function kaizen(...args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(['--home', home, ...args], { out: (t) => out.push(t), err: (t) => err.push(t) });
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
-
-async function file(name: string, text: string): Promise<string> {
-  const path = join(home, name);
-  await writeFile(path, text);
-  return path;
-}
+const { kaizen, file } = cliIn(() => home);
 
 const POLICY = join(ROOT, 'examples/churn-policy.json');
 

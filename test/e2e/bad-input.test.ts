@@ -1,8 +1,8 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../cli/program.ts';
+import { cliIn } from '../support/cli.ts';
 import { ROOT } from '../support/loop.ts';
 
 // Bad input of every kind, through the CLI a person uses: each is rejected with exit 2 (or, for rows of an
@@ -10,18 +10,7 @@ import { ROOT } from '../support/loop.ts';
 let home: string;
 const example = JSON.parse(await readFile(join(ROOT, 'examples/churn-policy.json'), 'utf8'));
 
-async function kaizen(...args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(['--home', home, ...args], { out: (t) => out.push(t), err: (t) => err.push(t) });
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
-
-async function file(name: string, text: string): Promise<string> {
-  const path = join(home, name);
-  await writeFile(path, text);
-  return path;
-}
+const { kaizen, file } = cliIn(() => home);
 
 beforeAll(async () => {
   home = await mkdtemp(join(tmpdir(), 'kaizen-bad-input-'));

@@ -1,11 +1,7 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ModelCheck } from '#domain/run.ts';
-import { type LocalStack, startLocalStack } from '#local/stack.ts';
-import type { KaizenContext } from '#runtime/context.ts';
 import { latestChecks, putChecks, splitBySize } from '#stores/checks.ts';
+import { useLocalStack } from '../../support/stack.ts';
 
 describe('splitBySize', () => {
   it.each([
@@ -20,19 +16,7 @@ describe('splitBySize', () => {
 });
 
 describe('putChecks (local DynamoDB)', () => {
-  let stack: LocalStack;
-  let ctx: KaizenContext;
-  let home: string;
-  beforeAll(async () => {
-    home = await mkdtemp(join(tmpdir(), 'kaizen-checks-'));
-    stack = await startLocalStack({ home });
-    ctx = stack.context({ start: () => Promise.reject(new Error('no loops here')) });
-  });
-  afterAll(async () => {
-    ctx.close();
-    await stack.stop();
-    await rm(home, { recursive: true, force: true });
-  });
+  const local = useLocalStack();
 
   it('splits a batch beyond the 400 KB item limit into parts, and reads every check back', async () => {
     const checks: ModelCheck[] = Array.from({ length: 1000 }, (_, i) => ({
@@ -42,8 +26,8 @@ describe('putChecks (local DynamoDB)', () => {
       // Long summaries are cut to 1,000 characters: 1,000 of them are still ~1 MB.
       summary: `healthy ${'.'.repeat(5000)}`,
     }));
-    await putChecks(ctx, 'sweep', '2026-11-20T01:00:00.000Z', 'big', checks);
-    const latest = await latestChecks(ctx, ['2026-11-20']);
+    await putChecks(local.ctx, 'sweep', '2026-11-20T01:00:00.000Z', 'big', checks);
+    const latest = await latestChecks(local.ctx, ['2026-11-20']);
     expect(latest.size).toBe(1000);
     expect(latest.get('model-0999')?.summary).toHaveLength(1000);
   });

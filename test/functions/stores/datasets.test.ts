@@ -1,53 +1,15 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ObjectNotFoundError } from '#contracts/errors.ts';
-import type { ColumnSpec, Dataset } from '#datasets/index.ts';
-import { type LocalStack, startLocalStack } from '#local/stack.ts';
-import type { KaizenContext } from '#runtime/context.ts';
 import { type ReadStats, readDatasetFromS3 } from '#stores/datasets.ts';
+import { CSV, JSONL, SPECS, values } from '../../support/datasets.ts';
 import { parquetBytes } from '../../support/parquet.ts';
-
-const SPECS: ColumnSpec[] = [
-  { name: 'age', type: 'numeric' },
-  { name: 'plan', type: 'categorical' },
-  { name: 'mobile', type: 'binary' },
-];
-
-/** The same five rows in each text format: a missing age, a missing plan, an age that is not a number. */
-const CSV =
-  'id,age,plan,mobile\n1,34,basic,true\n2,,pro,false\n3,41.5,,true\n4,old,plus,true\n5,-2e1,basic,false\n';
-const JSONL = [
-  '{"id":1,"age":34,"plan":"basic","mobile":true}',
-  '{"id":2,"plan":"pro","mobile":false}',
-  '{"id":3,"age":41.5,"plan":null,"mobile":true}',
-  '{"id":4,"age":"old","plan":"plus","mobile":true}',
-  '{"id":5,"age":-20,"plan":"basic","mobile":false}',
-].join('\n');
-
-function values(column: Dataset['columns'][string] | undefined): unknown[] {
-  return column === undefined ? [] : Array.from(column as ArrayLike<unknown>);
-}
+import { useLocalStack } from '../../support/stack.ts';
 
 describe('readDatasetFromS3 (local S3)', () => {
-  let stack: LocalStack;
-  let ctx: KaizenContext;
-  let home: string;
+  const local = useLocalStack();
   const put = (key: string, body: string | Uint8Array) =>
-    ctx.s3.send(new PutObjectCommand({ Bucket: stack.bucket, Key: key, Body: body }));
-
-  beforeAll(async () => {
-    home = await mkdtemp(join(tmpdir(), 'kaizen-datasets-'));
-    stack = await startLocalStack({ home });
-    ctx = stack.context({ start: () => Promise.reject(new Error('no loops here')) });
-  });
-  afterAll(async () => {
-    ctx.close();
-    await stack.stop();
-    await rm(home, { recursive: true, force: true });
-  });
+    local.ctx.s3.send(new PutObjectCommand({ Bucket: local.stack.bucket, Key: key, Body: body }));
 
   it('reads CSV, JSON Lines and Parquet objects by their extension, with the same result', async () => {
     const parquet = parquetBytes({
@@ -57,9 +19,9 @@ describe('readDatasetFromS3 (local S3)', () => {
     });
     await Promise.all([put('d/ref.csv', CSV), put('d/ref.ndjson', JSONL), put('d/ref.parquet', parquet)]);
     const [csv, jsonl, pq] = await Promise.all(
-      ['d/ref.csv', 'd/ref.ndjson', 'd/ref.parquet'].map((key) => readDatasetFromS3(ctx, key, SPECS)),
+      ['d/ref.csv', 'd/ref.ndjson', 'd/ref.parquet'].map((key) => readDatasetFromS3(local.ctx, key, SPECS)),
     );
-    expect(csv?.source).toBe(`s3://${stack.bucket}/d/ref.csv`);
+    expect(csv?.source).toBe(`s3://${local.stack.bucket}/d/ref.csv`);
     expect(csv?.columns).toEqual(jsonl?.columns);
     expect(pq?.columns).toEqual(csv?.columns);
     expect(pq?.typeViolations).toEqual({ age: 1 });
@@ -76,7 +38,7 @@ describe('readDatasetFromS3 (local S3)', () => {
     const bytes = parquetBytes(wide, { rowGroupSize: 5_000 });
     await put('d/wide.parquet', bytes);
     const stats: ReadStats = { requests: 0, bytes: 0 };
-    const dataset = await readDatasetFromS3(ctx, 'd/wide.parquet', [{ name: 'f3', type: 'numeric' }], {
+    const dataset = await readDatasetFromS3(local.ctx, 'd/wide.parquet', [{ name: 'f3', type: 'numeric' }], {
       stats,
     });
     expect(values(dataset.columns.f3)).toEqual(Array.from({ length: rows }, (_, i) => i * 4));
@@ -86,9 +48,11 @@ describe('readDatasetFromS3 (local S3)', () => {
   });
 
   it('names the key when the object does not exist', async () => {
-    await expect(readDatasetFromS3(ctx, 'd/none.parquet', SPECS)).rejects.toBeInstanceOf(ObjectNotFoundError);
-    await expect(readDatasetFromS3(ctx, 'd/none.csv', SPECS)).rejects.toThrow(
-      `s3://${stack.bucket}/d/none.csv does not exist`,
+    await expect(readDatasetFromS3(local.ctx, 'd/none.parquet', SPECS)).rejects.toBeInstanceOf(
+      ObjectNotFoundError,
+    );
+    await expect(readDatasetFromS3(local.ctx, 'd/none.csv', SPECS)).rejects.toThrow(
+      `s3://${local.stack.bucket}/d/none.csv does not exist`,
     );
   });
 
@@ -102,11 +66,11 @@ describe('readDatasetFromS3 (local S3)', () => {
     ],
   ])('names the key and line of a malformed %s', async (key, body, message) => {
     await put(key, body);
-    await expect(readDatasetFromS3(ctx, key, SPECS)).rejects.toThrow(message);
+    await expect(readDatasetFromS3(local.ctx, key, SPECS)).rejects.toThrow(message);
   });
 
   it('rejects an unknown extension before reading', async () => {
-    await expect(readDatasetFromS3(ctx, 'd/data.xlsx', SPECS)).rejects.toThrow(
+    await expect(readDatasetFromS3(local.ctx, 'd/data.xlsx', SPECS)).rejects.toThrow(
       'd/data.xlsx: unknown dataset format',
     );
   });
