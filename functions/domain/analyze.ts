@@ -261,7 +261,9 @@ export function analyze(input: AnalyzeInput): Decision {
       `no decision: the window starts before v${champion.version} began serving (${champion.since})`,
     );
   }
-  if (!wantsRetrain && current.insufficient) {
+  // KPIs without enough data cannot clear an alert, but they do not silence the rules that have data: a
+  // breach of another KPI (or of drift) still decides.
+  if (!wantsRetrain && current.insufficient && !current.breached) {
     const missing = current.reasons.filter((r) => r.rule === 'kpi-min-count').length;
     return decide('none', `no decision: insufficient data for ${missing} of ${policy.kpis.length} KPIs`);
   }

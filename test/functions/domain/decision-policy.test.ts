@@ -293,3 +293,32 @@ describe('a new champion', () => {
     expect(decision.summary).toMatch(/window starts before v2 began serving/);
   });
 });
+
+describe('a KPI without data does not silence the others', () => {
+  const two = parsePolicy({
+    modelId: 'm',
+    kpis: [
+      { metric: 'ctr', minCount: 100, floor: 0.04 },
+      { metric: 'revenue', minCount: 100, floor: 10 },
+    ],
+    training: { dataset: 'd.csv', label: 'y', features: ['a'] },
+    evaluation: { holdout: 'h.csv' },
+  });
+  const window = (ctr: number | null): Observed => ({
+    window: { start: iso(0), end: iso(1) },
+    kpis: ctr === null ? [] : [{ metric: 'ctr', value: ctr, count: 1000, observations: 24 }],
+    drift: [],
+  });
+  const decide = (ctr: number | null) =>
+    analyze({ policy: two, asOf: iso(1), observed: window(ctr), champion: champion(), force: false });
+
+  it.each([
+    ['ctr breaches its floor, revenue has no data', 0.03, 'retrain', /^retrain: /],
+    ['ctr is healthy, revenue has no data', 0.05, 'none', /^no decision: insufficient data for 1 of 2 KPIs$/],
+    ['neither has data', null, 'none', /^no decision: insufficient data for 2 of 2 KPIs$/],
+  ])('%s: %s', (_case, ctr, action, summary) => {
+    const decision = decide(ctr);
+    expect(decision.action).toBe(action);
+    expect(decision.summary).toMatch(summary);
+  });
+});
