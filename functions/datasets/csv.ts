@@ -123,3 +123,32 @@ export async function parseCsv(
   }
   return finishDataset(source, rows, specs ?? [], builders);
 }
+
+/**
+ * One CSV text from several with the same header (daily objects of one dataset): the header once, then every
+ * part's rows in order. @throws DatasetError naming the part whose header differs from the first.
+ */
+export function concatenateCsv(parts: readonly { source: string; text: string }[]): string {
+  const [first, ...rest] = parts;
+  if (!first) return '';
+  if (rest.length === 0) return first.text;
+  const split = (text: string) => {
+    const body = text.replace(/^\uFEFF/, '');
+    const end = body.indexOf('\n');
+    const header = (end < 0 ? body : body.slice(0, end)).trim();
+    const rows = end < 0 ? '' : body.slice(end + 1);
+    return { header, rows: rows === '' || rows.endsWith('\n') ? rows : `${rows}\n` };
+  };
+  const head = split(first.text);
+  let text = `${head.header}\n${head.rows}`;
+  for (const part of rest) {
+    const { header, rows } = split(part.text);
+    if (header !== head.header) {
+      throw new DatasetError(
+        `${part.source}: its header "${header.slice(0, 200)}" differs from "${head.header.slice(0, 200)}" of ${first.source}`,
+      );
+    }
+    text += rows;
+  }
+  return text;
+}

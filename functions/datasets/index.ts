@@ -8,7 +8,7 @@ export { DatasetError } from '#contracts/errors.ts';
  */
 export type { ColumnType, Dataset, DatasetColumn } from '#domain/quality.ts';
 export type { ColumnSpec } from './columns.ts';
-export { type CsvRecordHandler, parseCsv, readCsvRecords } from './csv.ts';
+export { type CsvRecordHandler, concatenateCsv, parseCsv, readCsvRecords } from './csv.ts';
 
 export { type DatasetFormat, datasetFormat, parseDataset } from './format.ts';
 

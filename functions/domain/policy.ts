@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { PolicyError } from '#contracts/errors.ts';
+import { isDated } from './dated-keys.ts';
 import { DRIFT_METHODS, METHODS_BY_KIND } from './drift/index.ts';
 import { parseDuration } from './duration.ts';
 import { objectKeyIssue } from './object-key.ts';
@@ -194,8 +195,13 @@ export type MonitoringPolicy = z.infer<typeof MonitoringSchema>;
 /** How the built-in trainer retrains the model. */
 export const TrainingSchema = z
   .object({
-    /** Object key of the training CSV in the artifacts bucket. */
+    /**
+     * Object key of the training CSV in the artifacts bucket. With `{date}` it names daily objects, and the
+     * model is retrained on every day of `window` before the run's time (fresh data at each retrain).
+     */
     dataset: ObjectKey,
+    /** How many days of `{date}` objects a retrain reads; default: the monitoring window. */
+    window: Duration.optional(),
     /** Name of the 0/1 label column. */
     label: ColumnName,
     /** Numeric feature columns, in model order. */
@@ -234,8 +240,10 @@ export const TrainingSchema = z
 /** The champion/challenger gate. */
 export const EvaluationSchema = z
   .object({
-    /** Object key of the holdout CSV both models are scored on. */
+    /** Object key of the holdout CSV both models are scored on; `{date}` names daily objects, as for training. */
     holdout: ObjectKey,
+    /** How many days of `{date}` holdout objects the gate scores on; default: the monitoring window. */
+    window: Duration.optional(),
     metric: z.enum(['auc', 'accuracy', 'logloss']).default('auc'),
     /** The candidate must beat the champion by at least this much (absolute, in the metric's units). */
     minImprovement: z.number().nonnegative().default(0.005),
@@ -336,6 +344,18 @@ export const ModelPolicySchema = z
         path: ['kpis'],
         message: 'a policy needs at least one KPI rule, a drift rule or a monitoring section',
       });
+    }
+    for (const [section, key] of [
+      ['training', policy.training.dataset],
+      ['evaluation', policy.evaluation.holdout],
+    ] as const) {
+      if (policy[section].window !== undefined && !isDated(key)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [section, 'window'],
+          message: `a window needs daily objects: put {date} in ${section === 'training' ? 'training.dataset' : 'evaluation.holdout'}`,
+        });
+      }
     }
     const bytes = estimatedStateBytes(policy);
     if (bytes > STATE_BUDGET_BYTES) {

@@ -146,7 +146,16 @@ export interface Candidate {
   artifactKey: string;
   parentVersion: number | null;
   /** The training data: where it was read, its hash, rows, and an immutable copy kept with the model. */
-  dataset: { key: string; sha256: string; rows: number; snapshotKey: string };
+  dataset: {
+    key: string;
+    sha256: string;
+    rows: number;
+    snapshotKey: string;
+    /** The daily objects read, when `key` names them with `{date}`. */
+    keys?: string[];
+    /** The exact data the champion was trained on (same SHA-256): a retrain that cannot learn anything new. */
+    sameAsChampion?: true;
+  };
   params: { learningRate: number; epochs: number; l2: number };
   trainingMetrics: Record<MetricName, number>;
 }
@@ -156,7 +165,7 @@ export interface Evaluation {
   metric: MetricName;
   candidateScore: number;
   championScore: number | null;
-  holdout: { key: string; sha256: string; rows: number };
+  holdout: { key: string; sha256: string; rows: number; keys?: string[] };
   reasons: string[];
 }
 

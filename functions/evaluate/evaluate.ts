@@ -7,6 +7,7 @@ import { column } from '#domain/table.ts';
 import { parseModel, predictTable } from '#domain/trainer.ts';
 import type { KaizenContext } from '#runtime/context.ts';
 import { getText, sha256 } from '#stores/artifacts.ts';
+import { readRunDataset } from '../train/data.ts';
 
 export interface EvaluateEvent {
   run: RunContext;
@@ -15,14 +16,20 @@ export interface EvaluateEvent {
   candidate: Candidate;
 }
 
-/** Scores candidate and champion on the same holdout and applies the promotion gate. */
+/**
+ * Scores candidate and champion on the same holdout (with `{date}`, the daily objects of the evaluation
+ * window before the run's time) and applies the promotion gate.
+ */
 export async function evaluate(ctx: KaizenContext, event: EvaluateEvent): Promise<Evaluation> {
-  const { policy, champion, candidate } = event;
+  const { run, policy, champion, candidate } = event;
   const { features, label } = policy.training;
   const { holdout, metric } = policy.evaluation;
-  const text = await getText(ctx, holdout);
+  const { keys, text } = await readRunDataset(ctx, holdout, run.asOf, policy.evaluation.window, policy);
   const table = await parseNumericTable(text, [...features, label], {
-    source: `s3://${ctx.config.bucket}/${holdout}`,
+    source:
+      keys.length === 1
+        ? `s3://${ctx.config.bucket}/${holdout}`
+        : `${keys.length} daily objects of ${holdout}`,
   });
   const labels = column(table, label);
   const scoreOf = async (artifactKey: string) => {
@@ -32,12 +39,18 @@ export async function evaluate(ctx: KaizenContext, event: EvaluateEvent): Promis
   const candidateScore = await scoreOf(candidate.artifactKey);
   const championScore = champion ? await scoreOf(champion.artifactKey) : null;
   const { promote, reasons } = gate(policy.evaluation, candidateScore, championScore);
+  if (candidate.dataset.sameAsChampion) {
+    reasons.push(
+      `the candidate was trained on exactly the champion's data (sha256 ${candidate.dataset.sha256.slice(0, 12)}): ` +
+        'new training data is what a retrain needs',
+    );
+  }
   return {
     promote,
     metric,
     candidateScore,
     championScore,
-    holdout: { key: holdout, sha256: sha256(text), rows: table.rows },
+    holdout: { key: holdout, sha256: sha256(text), rows: table.rows, ...(keys.length > 1 ? { keys } : {}) },
     reasons,
   };
 }

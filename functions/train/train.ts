@@ -6,8 +6,9 @@ import type { Candidate, Champion, RunContext } from '#domain/run.ts';
 import { column } from '#domain/table.ts';
 import { predictTable, trainLogisticRegression } from '#domain/trainer.ts';
 import type { KaizenContext } from '#runtime/context.ts';
-import { getText, putJson, putText, sha256 } from '#stores/artifacts.ts';
-import { registerVersion } from '#stores/versions.ts';
+import { putJson, putText, sha256 } from '#stores/artifacts.ts';
+import { getVersion, registerVersion } from '#stores/versions.ts';
+import { readRunDataset } from './data.ts';
 
 export interface TrainEvent {
   run: RunContext;
@@ -16,15 +17,19 @@ export interface TrainEvent {
 }
 
 /**
- * Retrains the model on the policy's dataset, writes the artifact, and registers a candidate version
- * with its lineage (dataset key and hash, parent version, parameters, training metrics).
+ * Retrains the model on the policy's dataset (with `{date}`, the daily objects of the training window before
+ * the run's time), writes the artifact, and registers a candidate version with its lineage (dataset keys and
+ * hash, parent version, parameters, training metrics). A retrain on exactly the champion's data says so.
  */
 export async function train(ctx: KaizenContext, event: TrainEvent): Promise<Candidate> {
   const { run, policy, champion } = event;
   const { dataset, features, label, params } = policy.training;
-  const text = await getText(ctx, dataset);
+  const { keys, text } = await readRunDataset(ctx, dataset, run.asOf, policy.training.window, policy);
   const table = await parseNumericTable(text, [...features, label], {
-    source: `s3://${ctx.config.bucket}/${dataset}`,
+    source:
+      keys.length === 1
+        ? `s3://${ctx.config.bucket}/${dataset}`
+        : `${keys.length} daily objects of ${dataset}`,
   });
   const model = trainLogisticRegression(table, features, label, params);
   const trainingMetrics = scoreAll(column(table, label), predictTable(model, table));
@@ -35,10 +40,19 @@ export async function train(ctx: KaizenContext, event: TrainEvent): Promise<Cand
   const snapshotKey = `${prefix}/training-data${extname(dataset) || '.csv'}`;
   await putText(ctx, snapshotKey, text, 'text/csv');
   await putJson(ctx, artifactKey, model);
+  const hash = sha256(text);
+  const championData = champion ? (await getVersion(ctx, run.modelId, champion.version))?.dataset : undefined;
   const record = await registerVersion(ctx, run.modelId, () => ({
     artifactKey,
     parentVersion: champion?.version ?? null,
-    dataset: { key: dataset, sha256: sha256(text), rows: table.rows, snapshotKey },
+    dataset: {
+      key: dataset,
+      sha256: hash,
+      rows: table.rows,
+      snapshotKey,
+      ...(keys.length > 1 ? { keys } : {}),
+      ...(championData?.sha256 === hash ? { sameAsChampion: true } : {}),
+    },
     params,
     trainingMetrics,
     executionName: run.executionName,

@@ -1,11 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { getText } from '#stores/artifacts.ts';
+import { getText, putText } from '#stores/artifacts.ts';
 import { aliasHistory, getChampion } from '#stores/champion.ts';
 import { putPolicy } from '#stores/policies.ts';
 import { listRuns } from '#stores/runs.ts';
 import { listVersions } from '#stores/versions.ts';
+import { customers, random, toCsv } from '../../cli/demo/world.ts';
 import { freshStack, observe, precision, type TestStack, writeDatasets } from '../support/loop.ts';
 
 // Real ASL, real handlers, dynalite and s3rver: the scenarios of the improvement loop end to end.
@@ -175,5 +176,76 @@ describe('improvement loop on the local stack', () => {
     expect(result.status).toBe('FAILED');
     expect(result.error?.name).toBe('InvalidInput');
     expect(await listRuns(stack.ctx, 'Not Valid')).toEqual([]);
+  });
+});
+
+describe('fresh training data: daily objects', () => {
+  const daily = {
+    training: {
+      dataset: 'datasets/churn/train/{date}.csv',
+      window: 'P3D',
+      label: 'churned',
+      features: ['tenure', 'monthly_charges', 'support_calls'],
+    },
+    evaluation: { holdout: 'datasets/churn/holdout/{date}.csv', metric: 'auc' as const, minScore: 0.6 },
+  };
+  const day = (offset: number) => new Date(Date.parse(T0) + offset * 86_400_000).toISOString().slice(0, 10);
+
+  it('retrains on every day of the training window and scores on the holdout days, keeping their keys', async () => {
+    await stack.close();
+    stack = await freshStack(daily);
+    const next = random(3);
+    for (const offset of [-3, -2, -1])
+      await putText(
+        stack.ctx,
+        `datasets/churn/train/${day(offset)}.csv`,
+        toCsv([customers(next, 500, false)]),
+      );
+    await putText(stack.ctx, `datasets/churn/holdout/${day(-1)}.csv`, toCsv([customers(next, 1000, false)]));
+    await observe(stack.ctx, precision(later(T0), 0.3));
+    const { record } = await stack.run({ asOf: T0 });
+    expect(record?.outcome).toBe('promoted');
+    expect(record?.candidate?.dataset).toMatchObject({
+      key: 'datasets/churn/train/{date}.csv',
+      rows: 1500,
+      keys: [-3, -2, -1].map((offset) => `datasets/churn/train/${day(offset)}.csv`),
+    });
+    expect(record?.evaluation?.holdout).toMatchObject({
+      key: 'datasets/churn/holdout/{date}.csv',
+      rows: 1000,
+    });
+  });
+
+  it('fails the run naming a missing daily object, the champion unchanged', async () => {
+    await stack.close();
+    stack = await freshStack(daily);
+    const next = random(3);
+    for (const offset of [-3, -1])
+      await putText(
+        stack.ctx,
+        `datasets/churn/train/${day(offset)}.csv`,
+        toCsv([customers(next, 500, false)]),
+      );
+    const result = await stack.run({ asOf: T0 });
+    expect(result.status).toBe('FAILED');
+    const [last] = await listRuns(stack.ctx, 'churn');
+    expect(last).toMatchObject({
+      outcome: 'failed',
+      championAfter: null,
+      error: { name: 'ObjectNotFoundError' },
+    });
+    expect(last?.error?.message).toContain(`datasets/churn/train/${day(-2)}.csv does not exist`);
+  });
+
+  it('says when a retrain used exactly the data of the champion', async () => {
+    await bootstrap();
+    await observe(stack.ctx, precision(earlier(T1), 0.1));
+    const { record } = await stack.run({ asOf: T1 });
+    expect(record?.candidate?.dataset.sameAsChampion).toBe(true);
+    expect(record?.evaluation?.reasons).toContainEqual(
+      expect.stringMatching(
+        /^the candidate was trained on exactly the champion's data \(sha256 [0-9a-f]{12}\)/,
+      ),
+    );
   });
 });

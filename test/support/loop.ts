@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Observation } from '#domain/observations.ts';
-import { type ModelPolicy, parsePolicy } from '#domain/policy.ts';
+import { type ModelPolicy, type ModelPolicyInput, parsePolicy } from '#domain/policy.ts';
 import type { RunInput } from '#domain/run.ts';
 import type { HandlerWrapper } from '#local/engine.ts';
 import type { KaizenContext } from '#runtime/context.ts';
@@ -17,7 +17,7 @@ export const ROOT = resolve(import.meta.dirname, '../..');
 
 /** A fresh local stack in a temp folder with the example churn policy registered. */
 export async function freshStack(
-  overrides: Partial<ModelPolicy> = {},
+  overrides: Partial<ModelPolicyInput> = {},
   options: { register?: boolean; wrapHandler?: HandlerWrapper } = {},
 ) {
   const home = await mkdtemp(join(tmpdir(), 'kaizen-test-'));

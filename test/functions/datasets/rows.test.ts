@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DatasetError } from '#contracts/errors.ts';
+import { concatenateCsv } from '#datasets/index.ts';
 import { csvRows, jsonLinesRows, type RawRow, rowsFormat } from '#datasets/rows.ts';
 
 const NUMERIC = new Set(['value', 'count', 'score']);
@@ -88,5 +89,35 @@ describe('rowsFormat', () => {
     ['kpis', undefined],
   ])('%s is %s', (name, format) => {
     expect(rowsFormat(name)).toBe(format);
+  });
+});
+
+describe('concatenateCsv', () => {
+  it.each<[string, { source: string; text: string }[], string]>([
+    ['one part as it is', [{ source: 'a', text: 'x,y\n1,2' }], 'x,y\n1,2'],
+    [
+      'parts under one header, rows in order, missing final newlines added',
+      [
+        { source: 'a', text: '\uFEFFx,y\r\n1,2' },
+        { source: 'b', text: 'x,y\n3,4\n' },
+        { source: 'c', text: 'x,y\n' },
+      ],
+      'x,y\n1,2\n3,4\n',
+    ],
+  ])('%s', (_case, parts, text) => {
+    expect(concatenateCsv(parts)).toBe(text);
+  });
+
+  it('refuses a part whose header differs, naming it', () => {
+    expect(() =>
+      concatenateCsv([
+        { source: 's3://b/d/2026-11-18.csv', text: 'x,y\n1,2\n' },
+        { source: 's3://b/d/2026-11-19.csv', text: 'y,x\n3,4\n' },
+      ]),
+    ).toThrow(
+      new DatasetError(
+        's3://b/d/2026-11-19.csv: its header "y,x" differs from "x,y" of s3://b/d/2026-11-18.csv',
+      ),
+    );
   });
 });

@@ -59,6 +59,16 @@ describe('parsePolicy', () => {
       'persistence: the loop would carry up to',
     ],
     [
+      'a training window without daily objects',
+      { ...valid, training: { ...valid.training, window: 'P28D' } },
+      'training.window: a window needs daily objects: put {date} in training.dataset',
+    ],
+    [
+      'a holdout window without daily objects',
+      { ...valid, evaluation: { ...valid.evaluation, window: 'P1D' } },
+      'evaluation.window: a window needs daily objects: put {date} in evaluation.holdout',
+    ],
+    [
       'a verification longer than a Standard workflow may run',
       { ...valid, rollout: { bakePeriod: 'P100D', maxChecks: 4 } },
       'rollout.bakePeriod: bakePeriod P100D x maxChecks 4 is 400 days',

@@ -1,0 +1,32 @@
+import { concatenateCsv } from '#datasets/index.ts';
+import { datedKeys } from '#domain/dated-keys.ts';
+import { durationSeconds } from '#domain/duration.ts';
+import type { ModelPolicy } from '#domain/policy.ts';
+import type { KaizenContext } from '#runtime/context.ts';
+import { getText } from '#stores/artifacts.ts';
+
+/** A CSV dataset of the bucket as read for a run: the objects it came from and their rows as one text. */
+export interface RunDataset {
+  /** The object keys read, oldest first (one, unless the key names daily objects). */
+  keys: string[];
+  text: string;
+}
+
+/**
+ * Reads the CSV a key template names for a run as of `asOf`: the one object, or with `{date}` every daily
+ * object of `window` (default: the policy's monitoring window) before `asOf`, joined under one header. A
+ * missing object fails with `ObjectNotFoundError` naming its key.
+ */
+export async function readRunDataset(
+  ctx: KaizenContext,
+  template: string,
+  asOf: string,
+  window: string | undefined,
+  policy: ModelPolicy,
+): Promise<RunDataset> {
+  const keys = datedKeys(template, asOf, durationSeconds(window ?? policy.window));
+  const parts = [];
+  for (const key of keys)
+    parts.push({ source: `s3://${ctx.config.bucket}/${key}`, text: await getText(ctx, key) });
+  return { keys, text: concatenateCsv(parts) };
+}
