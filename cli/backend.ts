@@ -78,7 +78,7 @@ export async function localBackend(
 ): Promise<Backend & { stack: LocalStack }> {
   // A read-only command may use the stack of a command that is running on the same home.
   const stack = await startLocalStack({ home, logLevel }).catch((error: unknown) => {
-    if (access.readOnly && error instanceof LocalHomeError && error.busy) return attachLocalStack(home);
+    if (access.readOnly && error instanceof LocalHomeError && error.busy) return attachLocalStack(home, 3000);
     throw error;
   });
   // Loops started by sweeps and triggers run in the background, as StartExecution would; drain() awaits them.
@@ -148,15 +148,14 @@ export async function localBackend(
       started = [];
       const records: RunRecord[] = [];
       for (const [executionName, { input, startTime }] of runs) {
-        records.push(
-          await recordInterrupted(ctx, {
-            modelId: input.modelId,
-            executionName,
-            startTime,
-            ...(input.asOf ? { asOf: input.asOf } : {}),
-            reason,
-          }),
-        );
+        const record = await recordInterrupted(ctx, {
+          modelId: input.modelId,
+          executionName,
+          startTime,
+          ...(input.asOf ? { asOf: input.asOf } : {}),
+          reason,
+        });
+        if (record) records.push(record);
       }
       return records;
     },

@@ -63,9 +63,19 @@ export async function withBackend<T>(
   const backend = stack
     ? await awsBackend(stack)
     : await localBackend(kaizenHome(options.home), options.verbose ? 'INFO' : 'SILENT', {}, access);
-  // Ctrl-C or a kill must not leave a model locked or a run unrecorded: settle the loops in flight, then exit.
+  return guarded(backend, () => work(backend));
+}
+
+/**
+ * Runs `work` on `backend` and closes it, settling what a signal interrupts: on SIGINT or SIGTERM the loops in
+ * flight are aborted, an unverified deploy taken back, each run recorded and its lock freed, and only then is
+ * the backend closed and the process ended (130/143). The work's own ending waits for that, so nothing closes
+ * the stack under the settling.
+ */
+export async function guarded<T>(backend: Backend, work: () => Promise<T>): Promise<T> {
+  let settling: Promise<void> | undefined;
   const onSignal = (signal: NodeJS.Signals) => {
-    void backend
+    settling ??= backend
       .interrupt(`the command was interrupted (${signal}) before the run finished`)
       .then((records) => {
         for (const record of records) process.stderr.write(`${record.modelId}: ${record.summary}\n`);
@@ -73,11 +83,14 @@ export async function withBackend<T>(
       .finally(() => backend.close())
       .finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
   };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   try {
-    return await work(backend);
+    const result = await work();
+    if (settling) await settling;
+    return result;
   } finally {
+    if (settling) await settling;
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     await backend.close();

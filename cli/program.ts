@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Command, CommanderError } from 'commander';
-import { isUserFault } from '#contracts/errors.ts';
+import { isUserFault, KaizenError } from '#contracts/errors.ts';
 import { registerDemoCommand } from './commands/demo.ts';
 import { registerDriftCommand } from './commands/drift.ts';
 import { registerHistoryCommand } from './commands/history.ts';
@@ -83,7 +83,12 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
       io.err(`kaizen: ${(error as Error).message}`);
       return 2;
     }
-    io.err(`kaizen: ${(error as Error).name}: ${(error as Error).message}`);
+    // The catalogue's errors carry messages written for people; anything else keeps its name for diagnosis.
+    io.err(
+      error instanceof KaizenError
+        ? `kaizen: ${error.message}`
+        : `kaizen: ${(error as Error).name}: ${(error as Error).message}`,
+    );
     return 1;
   }
 }

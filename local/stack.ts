@@ -335,9 +335,15 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
  * its servers answer on loopback for as long as that command lives. Throws {@link LocalHomeError} when no live
  * command publishes one.
  */
-export async function attachLocalStack(home: string): Promise<LocalStack> {
+export async function attachLocalStack(home: string, waitMs = 0): Promise<LocalStack> {
   const folder = resolve(home);
-  const published = await readFile(join(folder, STACK_FILE), 'utf8').catch(() => undefined);
+  // A command that has just taken the home publishes its endpoints once its servers listen: wait that long.
+  let published: string | undefined;
+  for (const deadline = Date.now() + waitMs; ; ) {
+    published = await readFile(join(folder, STACK_FILE), 'utf8').catch(() => undefined);
+    if (published || Date.now() >= deadline) break;
+    await new Promise((done) => setTimeout(done, 100));
+  }
   const { pid, endpoints } = (published ? JSON.parse(published) : {}) as {
     pid?: number;
     endpoints?: LocalStack['endpoints'];

@@ -21,7 +21,8 @@ export function registerModelsCommand(program: Command, io: Io): void {
       });
       let document: unknown;
       try {
-        document = JSON.parse(text);
+        // A byte-order mark (some editors write one) is not part of the JSON.
+        document = JSON.parse(text.replace(/^\uFEFF/, ''));
       } catch (error) {
         throw new UsageError(jsonError(path, text, error as Error));
       }

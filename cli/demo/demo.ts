@@ -1,11 +1,13 @@
 import { readFile, rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { LocalHomeError } from '#contracts/errors.ts';
 import { parseNumericTable } from '#datasets/index.ts';
 import { currentDatasetKey } from '#domain/monitoring.ts';
 import type { Observation } from '#domain/observations.ts';
 import { type ModelPolicy, parsePolicy } from '#domain/policy.ts';
 import type { RunRecord } from '#domain/record.ts';
 import { type LogisticModel, parseModel, predictTable } from '#domain/trainer.ts';
+import { attachLocalStack } from '#local/stack.ts';
 import { getText, putText } from '#stores/artifacts.ts';
 import { getChampion } from '#stores/champion.ts';
 import { putObservations } from '#stores/observations.ts';
@@ -13,6 +15,7 @@ import { putPolicy } from '#stores/policies.ts';
 import { automatedExecutionName } from '#stores/starts.ts';
 import { localBackend } from '../backend.ts';
 import type { Io } from '../io.ts';
+import { guarded } from '../options.ts';
 import { type Customers, campaign, customers, FEATURES, LABEL, random, toCsv } from './world.ts';
 
 const DAY_MS = 86_400_000;
@@ -77,10 +80,18 @@ export async function runDemo(
   io: Io,
   onDay?: (day: DemoDay) => void,
 ): Promise<DemoResult> {
+  // A demo already running on this home must not have its state deleted under it.
+  const running = await attachLocalStack(options.home).catch(() => undefined);
+  if (running) {
+    throw new LocalHomeError(
+      `another kaizen command is using ${options.home}; wait for it or set KAIZEN_HOME to another folder`,
+      true,
+    );
+  }
   await rm(options.home, { recursive: true, force: true });
   const backend = await localBackend(options.home);
   const { ctx } = backend;
-  try {
+  return guarded(backend, async () => {
     const policyPath = resolve(import.meta.dirname, '../../examples/churn-policy.json');
     const policy: ModelPolicy = parsePolicy(JSON.parse(await readFile(policyPath, 'utf8')), policyPath);
     await putPolicy(ctx, policy);
@@ -209,7 +220,5 @@ export async function runDemo(
       rollbacks: count('rolled-back'),
       recovered: firstFix !== undefined && recovered > degraded,
     };
-  } finally {
-    await backend.close();
-  }
+  });
 }

@@ -14,6 +14,8 @@ export function objectKeyIssue(key: string): string | undefined {
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(key))
     return 'is a URL; give the key inside the artifacts bucket (e.g. datasets/churn/train.csv)';
   if (key.startsWith('/')) return 'starts with "/"; keys are relative to the bucket';
+  if (key.startsWith('@'))
+    return 'starts with "@", which marks references (only monitoring.reference takes @champion)';
   // biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting control characters is the point.
   if (/[\u0000-\u001f\u007f\\]/.test(key)) return 'contains a control character or a backslash';
   const segments = key.split('/');

@@ -158,6 +158,13 @@ export const MonitoringSchema = z
   })
   .strict()
   .superRefine((monitoring, ctx) => {
+    if (isDated(monitoring.reference)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['reference'],
+        message: 'the reference is one dataset: {date} belongs in monitoring.current',
+      });
+    }
     const seen = new Set<string>();
     monitoring.features.forEach((feature, index) => {
       if (seen.has(feature.name)) {

@@ -166,7 +166,11 @@ export function buildRunRecord(
   const run = state.run;
   const modelId = run?.modelId ?? state.modelId ?? 'unknown';
   const error = describeError(state.error);
-  const championBefore = state.champion?.version ?? null;
+  // A run that failed before Monitor read the champion changed nothing: the registry's champion was there before.
+  const championBefore =
+    state.champion === undefined && championNow !== undefined
+      ? championNow
+      : (state.champion?.version ?? null);
   let championAfter = championBefore;
   if (outcome === 'promoted' && state.deployment) championAfter = state.deployment.version;
   if (outcome === 'rolled-back') championAfter = state.rollback?.restoredVersion ?? championBefore;

@@ -18,6 +18,11 @@ export function timestampProblem(text: string): string | undefined {
   }
   if ((hour as number) > 23 || (minute as number) > 59 || (second ?? 0) > 59)
     return 'is not a real time of day';
+  // Offsets in use run from -12:00 to +14:00, with minutes below 60.
+  const offset = /([+-])(\d{2}):(\d{2})$/.exec(text);
+  if (offset && (Number(offset[2]) > 14 || Number(offset[3]) > 59))
+    return `has an impossible time-zone offset ${offset[0]} (offsets run from -12:00 to +14:00)`;
+  if (Number.isNaN(Date.parse(text))) return 'is not a time this system can read';
   return undefined;
 }
 

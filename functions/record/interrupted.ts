@@ -1,6 +1,7 @@
 import type { RunRecord } from '#domain/record.ts';
 import type { KaizenContext } from '#runtime/context.ts';
 import { getChampion, getChampionAlias } from '#stores/champion.ts';
+import { listRuns } from '#stores/runs.ts';
 import { getVersion } from '#stores/versions.ts';
 import { rollback } from '../rollback/rollback.ts';
 import { record } from './record.ts';
@@ -20,10 +21,15 @@ export interface InterruptedRun {
  * Settles a run that stopped before its Record step (a local run interrupted by SIGINT or SIGTERM): an alias
  * move this execution made is taken back (its verification never completed, so the champion must not stay
  * changed), then the run is recorded as failed with the registry's champion, its unjudged candidate marked
- * failed and its lock released.
+ * failed and its lock released. A run that recorded itself before the interrupt is left as it is.
  */
-export async function recordInterrupted(ctx: KaizenContext, interrupted: InterruptedRun): Promise<RunRecord> {
+export async function recordInterrupted(
+  ctx: KaizenContext,
+  interrupted: InterruptedRun,
+): Promise<RunRecord | undefined> {
   const { modelId, executionName, startTime, reason } = interrupted;
+  // A run whose Record step finished is settled already (its lock released): nothing to take back or record.
+  if ((await listRuns(ctx, modelId, 20)).some((run) => run.executionName === executionName)) return undefined;
   const run = {
     modelId,
     executionName,

@@ -45,7 +45,14 @@ export interface ContextOptions {
 /** A context whose clients are built from explicit settings. */
 export function createContext(options: ContextOptions): KaizenContext {
   const ddb = DynamoDBDocumentClient.from(new DynamoDBClient(options.dynamodb ?? {}), {
-    marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
+    // KPI values and drift scores are doubles: magnitudes past 2^53 are stored and read back as plain numbers
+    // (the SDK would otherwise refuse to write them, or read them as BigInt that JSON cannot carry).
+    marshallOptions: {
+      removeUndefinedValues: true,
+      convertClassInstanceToMap: false,
+      allowImpreciseNumbers: true,
+    },
+    unmarshallOptions: { wrapNumbers: (text: string) => Number(text) },
   });
   const s3 = new S3Client(options.s3 ?? {});
   return {

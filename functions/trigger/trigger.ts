@@ -21,7 +21,8 @@ export function touchedModels(records: readonly DynamoDBRecord[]): Map<string, s
     if (record.eventName !== 'INSERT' && record.eventName !== 'MODIFY') continue;
     const image = record.dynamodb?.NewImage;
     if (!image) continue;
-    const item = unmarshall(image as Record<string, AttributeValue>);
+    // Numbers stay text: only the type, model and time are read, and huge values must not fail the batch.
+    const item = unmarshall(image as Record<string, AttributeValue>, { wrapNumbers: true });
     if ((item.type !== 'kpi' && item.type !== 'drift') || item.origin === COMPUTED_ORIGIN) continue;
     const modelId = item.modelId as string;
     const timestamp = item.timestamp as string;

@@ -63,6 +63,16 @@ describe('policies (kaizen models put): exit 2, the file and the field named', (
       patched((p) => (p.persistence = { breaches: 1, windows: 100, clearAfter: 100 })),
       'KB of evidence',
     ],
+    [
+      '@champion as the training dataset',
+      patched((p) => (p.training.dataset = '@champion')),
+      'training.dataset',
+    ],
+    [
+      '{date} in the reference',
+      patched((p) => (p.monitoring.reference = 'd/{date}.csv')),
+      'monitoring.reference',
+    ],
     ['broken JSON', '{"modelId": "churn",\n  oops}', ':2:3: invalid JSON'],
   ])('rejects %s', async (_kind, text, message) => {
     const path = await file('policy.json', text);

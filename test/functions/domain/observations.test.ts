@@ -19,6 +19,12 @@ const drift = {
 };
 
 describe('parseObservation', () => {
+  it('accepts values past 2^53 (stored as doubles) and offsets from -12:00 to +14:00', () => {
+    expect(parseObservation({ ...drift, score: 1e16 }).ok).toBe(true);
+    expect(parseObservation({ ...kpi, timestamp: '2026-11-20T14:00:00+14:00' }).ok).toBe(true);
+    expect(parseObservation({ ...kpi, timestamp: '2026-11-20T00:00:00-12:00' }).ok).toBe(true);
+  });
+
   it('accepts the documented KPI and drift rows and normalises timestamps', () => {
     expect(parseObservation(kpi)).toEqual({
       ok: true,
@@ -44,6 +50,17 @@ describe('parseObservation', () => {
       'timestamp: must be an ISO-8601 timestamp',
     ],
     ['an impossible date', { ...kpi, timestamp: '2026-13-45T00:00:00Z' }, 'timestamp: is not a real date'],
+    [
+      'an impossible offset',
+      { ...kpi, timestamp: '2026-11-22T13:00:00+99:99' },
+      'timestamp: has an impossible time-zone offset +99:99',
+    ],
+    [
+      'an offset of a whole day',
+      { ...kpi, timestamp: '2026-11-22T13:00:00+24:00' },
+      'impossible time-zone offset',
+    ],
+    ['a value past 2^53 is fine, but not a count', { ...kpi, count: 1e300 }, 'count: must be below 1e126'],
     ['an unknown type', { ...kpi, type: 'latency' }, 'type must be "kpi" or "drift"'],
     ['a negative drift score', { ...drift, score: -0.1 }, 'score: must not be negative'],
     ['an unexpected field', { ...kpi, region: 'eu' }, 'region'],
