@@ -163,6 +163,8 @@ export function registerDriftCommand(program: Command, io: Io, fail: Fail): void
           );
         }
         const columns = inferColumns(untyped, names);
+        if (columns.length === 0)
+          throw new DriftInputProblem(`--reference ${options.reference}: the file has no columns to compare`);
         const reference = withColumnTypes(untyped, columns);
         const current = await load(engine, options.current, '--current', columns);
         // Local files, not bucket keys: the engine only needs the features and limits of a monitoring section.

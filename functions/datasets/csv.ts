@@ -20,42 +20,6 @@ import { type DatasetInput, inputStream } from './input.ts';
 /** How every CSV of the project is read: BOM dropped, cells trimmed, blank lines skipped. */
 const CSV_OPTIONS = { bom: true, trim: true, skip_empty_lines: true } as const;
 
-/** One record of a CSV file with the 1-based line it ends on, or why the record at that line is malformed. */
-export type CsvRecord = { record: string[]; line: number } | { error: string; line: number };
-
-/**
- * The records of a CSV file, read as {@link readCsvRecords} reads them, as an async sequence that keeps
- * going past a malformed record (reported with its line: a wrong number of fields, a stray quote): for inputs
- * where every good row counts (observation files) rather than the file as a whole.
- */
-export async function* csvRecords(input: DatasetInput): AsyncGenerator<CsvRecord> {
-  const skipped: CsvRecord[] = [];
-  const parser = inputStream(input).pipe(
-    csvParser({
-      ...CSV_OPTIONS,
-      info: true,
-      skip_records_with_error: true,
-      on_skip: (error: { message: string; lines?: number } | undefined) => {
-        if (error) skipped.push({ error: error.message, line: error.lines ?? 0 });
-      },
-    }),
-  );
-  // Errors are reported when csv-parse meets them, which can be ahead of records it still holds: keep line order.
-  const errorsBefore = (line: number) => {
-    const due = skipped.filter((item) => item.line < line);
-    for (const item of due) skipped.splice(skipped.indexOf(item), 1);
-    return due;
-  };
-  for await (const { record, info } of parser as AsyncIterable<{
-    record: string[];
-    info: { lines: number };
-  }>) {
-    yield* errorsBefore(info.lines);
-    yield { record, line: info.lines };
-  }
-  yield* errorsBefore(Number.POSITIVE_INFINITY);
-}
-
 /** Called with each record (the header row is the first) and the 1-based file line it ends on. */
 export type CsvRecordHandler = (record: string[], line: number) => void;
 

@@ -2,9 +2,10 @@
  * Observation files (JSON Lines or CSV) as rows with their line numbers: the first half of ingest, shared by
  * every way observations come in. A malformed row is reported at its line and the rest are read.
  */
+
+import { parse as parseCsvLine } from 'csv-parse/sync';
 import { DatasetError } from '#contracts/errors.ts';
 import type { IngestRow as RawRow } from '#domain/ingest.ts';
-import { csvRecords } from './csv.ts';
 import { type DatasetInput, textChunks } from './input.ts';
 
 export type { RawRow };
@@ -24,59 +25,73 @@ export function rowsFormat(name: string): RowsFormat | undefined {
   return undefined;
 }
 
-/** JSON Lines: one object per line; blank lines skipped; a UTF-8 byte-order mark is dropped. */
-export async function* jsonLinesRows(input: DatasetInput): AsyncGenerator<RawRow> {
+/** The physical lines of a text, numbered from 1, a UTF-8 byte-order mark dropped; blank lines skipped. */
+async function* lines(input: DatasetInput): AsyncGenerator<{ line: number; text: string }> {
   let pending = '';
   let line = 0;
-  const parse = (text: string): RawRow | undefined => {
+  const next = (text: string) => {
     line += 1;
     const trimmed = (line === 1 ? text.replace(/^\uFEFF/, '') : text).trim();
-    if (trimmed === '') return undefined;
-    try {
-      return { line, value: JSON.parse(trimmed) };
-    } catch (error) {
-      return { line, error: `invalid JSON: ${(error as Error).message}` };
-    }
+    return trimmed === '' ? undefined : { line, text: trimmed };
   };
   for await (const chunk of textChunks(input)) {
     pending += chunk;
-    const lines = pending.split(/\r?\n/);
-    pending = lines.pop() ?? '';
-    for (const text of lines) {
-      const row = parse(text);
-      if (row) yield row;
+    const parts = pending.split(/\r?\n/);
+    pending = parts.pop() ?? '';
+    for (const text of parts) {
+      const item = next(text);
+      if (item) yield item;
     }
   }
-  const last = parse(pending);
+  const last = next(pending);
   if (last) yield last;
 }
 
+/** JSON Lines: one object per line; blank lines skipped; a UTF-8 byte-order mark is dropped. */
+export async function* jsonLinesRows(input: DatasetInput): AsyncGenerator<RawRow> {
+  for await (const { line, text } of lines(input)) {
+    try {
+      yield { line, value: JSON.parse(text) };
+    } catch (error) {
+      yield { line, error: `invalid JSON: ${(error as Error).message}` };
+    }
+  }
+}
+
 /**
- * CSV with a header row naming the fields; empty cells are omitted and the `numeric` columns' decimal cells
- * become numbers. A row with more or fewer cells than the header is rejected at its line.
+ * CSV with a header row naming the fields, one row per line (observations hold no line breaks, so a stray quote
+ * spoils only its own line); empty cells are omitted and the `numeric` columns' decimal cells become numbers. A
+ * row with more or fewer cells than the header, or a malformed quote, is rejected at its line.
  * @throws DatasetError when the header names a column twice (no row could be read right).
  */
 export async function* csvRows(input: DatasetInput, numeric: ReadonlySet<string>): AsyncGenerator<RawRow> {
   let header: string[] | undefined;
-  for await (const item of csvRecords(input)) {
-    if ('error' in item) {
-      yield { line: item.line, error: `malformed CSV row: ${item.error}` };
+  for await (const { line, text } of lines(input)) {
+    let record: string[];
+    try {
+      [record = []] = parseCsvLine(text, { trim: true }) as string[][];
+    } catch (error) {
+      yield { line, error: `malformed CSV row: ${(error as Error).message.replace(/ at line \d+/, '')}` };
       continue;
     }
     if (!header) {
-      header = item.record;
+      header = record;
       const duplicate = header.find((name, index) => header?.indexOf(name) !== index);
       if (duplicate !== undefined)
-        throw new DatasetError(`line ${item.line}: the header names column "${duplicate}" twice`);
+        throw new DatasetError(`line ${line}: the header names column "${duplicate}" twice`);
+      continue;
+    }
+    if (record.length !== header.length) {
+      yield { line, error: `malformed CSV row: ${record.length} cells, the header has ${header.length}` };
       continue;
     }
     const value: Record<string, unknown> = {};
-    for (const [index, cell] of item.record.entries()) {
+    for (const [index, cell] of record.entries()) {
       if (cell === '') continue;
       const key = header[index] as string;
       value[key] = numeric.has(key) && (DECIMAL.test(cell) || NON_FINITE.test(cell)) ? Number(cell) : cell;
     }
-    yield { line: item.line, value };
+    yield { line, value };
   }
 }
 

@@ -250,4 +250,24 @@ describe('interrupted local runs (SIGINT, SIGTERM)', () => {
       'rolled back from v2: its run was interrupted before verification',
     );
   });
+
+  it('leave a run that recorded itself alone: a verified promotion is not undone or recorded twice', async () => {
+    let reached = () => {};
+    let release = () => {};
+    const recorded = new Promise<void>((done) => {
+      reached = done;
+    });
+    hang = { step: 'record', reached, release: new Promise((done) => (release = done)) };
+    const running = stack.run({ asOf: T1 });
+    await recorded;
+    const interrupting = stack.backend.interrupt(
+      'the command was interrupted (SIGINT) before the run finished',
+    );
+    release();
+    expect(await interrupting).toEqual([]);
+    await running;
+    expect((await listRuns(stack.ctx, 'churn')).map((run) => run.outcome)).toEqual(['promoted', 'promoted']);
+    expect((await getChampion(stack.ctx, 'churn'))?.version).toBe(2);
+    expect(await lockOwner()).toBeUndefined();
+  });
 });
