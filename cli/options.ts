@@ -86,9 +86,7 @@ export async function guarded<T>(backend: Backend, work: () => Promise<T>): Prom
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    const result = await work();
-    if (settling) await settling;
-    return result;
+    return await work();
   } finally {
     if (settling) await settling;
     process.off('SIGINT', onSignal);

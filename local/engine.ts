@@ -195,7 +195,7 @@ export class LocalEngine {
       if (state.Type === 'Wait') waitStates.add(name);
       if (state.Type !== 'Task') return;
       const { Resource: resource } = state;
-      const target = this.targetOf(resource);
+      const target = this.integrationOf(resource)?.target;
       if (target === undefined)
         throw new Error(`${aslPath}: Task state ${name} uses ${resource}, which has no local implementation`);
       const known = tasks[name];
@@ -239,22 +239,18 @@ export class LocalEngine {
 
     const tasks = new Set<Promise<unknown>>();
     const taskResourceLocalHandlers = Object.fromEntries(
-      Object.entries(machine.tasks).map(([state, { resource, target }]) => [
-        state,
-        (input: unknown) => {
-          const task = this.integrationOf(resource).run({
-            state,
-            resource,
-            target,
-            input,
-            beforeTask: options.beforeTask,
-          });
+      Object.entries(machine.tasks).map(([state, { resource, target }]) => {
+        // prepare() found an integration for every Task resource.
+        const integration = this.integrationOf(resource)?.integration as LocalIntegration;
+        const run = (input: unknown) => {
+          const task = integration.run({ state, resource, target, input, beforeTask: options.beforeTask });
           tasks.add(task);
           const forget = () => tasks.delete(task);
           task.then(forget, forget);
           return task;
-        },
-      ]),
+        };
+        return [state, run];
+      }),
     ) as TaskOverrides;
     const execution = stateMachine.run(input as Parameters<StateMachine['run']>[0], {
       overrides: {
@@ -346,17 +342,12 @@ export class LocalEngine {
     return aborted.map(([name]) => name);
   }
 
-  private targetOf(resource: string): TaskTarget | undefined {
+  /** The integration that runs `resource`, and its target name; undefined when none does. */
+  private integrationOf(resource: string): { integration: LocalIntegration; target: TaskTarget } | undefined {
     for (const integration of this.integrations) {
       const target = integration.target(resource);
-      if (target !== undefined) return target;
+      if (target !== undefined) return { integration, target };
     }
     return undefined;
-  }
-
-  private integrationOf(resource: string): LocalIntegration {
-    const integration = this.integrations.find((candidate) => candidate.target(resource) !== undefined);
-    if (!integration) throw new Error(`no local integration runs ${resource}`);
-    return integration;
   }
 }

@@ -25,3 +25,27 @@ export async function* textChunks(input: DatasetInput): AsyncGenerator<string> {
     yield typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true });
   yield decoder.decode();
 }
+
+/**
+ * The input's lines, numbered from 1: `\n` or `\r\n` ends a line, a UTF-8 byte-order mark before the first is
+ * dropped, and a last line without an ending is kept when it is not empty.
+ */
+export async function* textLines(input: DatasetInput): AsyncGenerator<{ line: number; text: string }> {
+  let pending = '';
+  let line = 0;
+  for await (const chunk of textChunks(input)) {
+    pending += chunk;
+    let start = 0;
+    for (let end = pending.indexOf('\n', start); end >= 0; end = pending.indexOf('\n', start)) {
+      const text = pending.slice(start, pending.charCodeAt(end - 1) === 13 ? end - 1 : end);
+      line += 1;
+      yield { line, text: line === 1 ? text.replace(/^\uFEFF/, '') : text };
+      start = end + 1;
+    }
+    pending = pending.slice(start);
+  }
+  if (pending !== '') {
+    line += 1;
+    yield { line, text: line === 1 ? pending.replace(/^\uFEFF/, '') : pending };
+  }
+}

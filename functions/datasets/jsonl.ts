@@ -8,7 +8,7 @@ import {
   type ColumnSpec,
   finishDataset,
 } from './columns.ts';
-import { type DatasetInput, textChunks } from './input.ts';
+import { type DatasetInput, textLines } from './input.ts';
 
 /**
  * Reads JSON Lines (`.jsonl`, `.ndjson`): one object per line, blank lines skipped. A key absent from a
@@ -27,10 +27,7 @@ export async function parseJsonLines(
   // Requested columns get a builder when first seen, so a column no row has stays absent.
   const wanted = new Map((columns ?? []).map((spec) => [spec.name, spec.type]));
   let rows = 0;
-  let line = 0;
-  const handle = (raw: string): void => {
-    line++;
-    const text = line === 1 && raw.charCodeAt(0) === 0xfeff ? raw.slice(1) : raw;
+  const handle = (line: number, text: string): void => {
     if (text.trim() === '') return;
     let value: unknown;
     try {
@@ -66,16 +63,6 @@ export async function parseJsonLines(
     }
     rows++;
   };
-  let pending = '';
-  for await (const chunk of textChunks(input)) {
-    pending += chunk;
-    let start = 0;
-    for (let end = pending.indexOf('\n', start); end >= 0; end = pending.indexOf('\n', start)) {
-      handle(pending.slice(start, pending.charCodeAt(end - 1) === 13 ? end - 1 : end));
-      start = end + 1;
-    }
-    pending = pending.slice(start);
-  }
-  if (pending !== '') handle(pending);
+  for await (const { line, text } of textLines(input)) handle(line, text);
   return finishDataset(source, rows, columns ?? discovered, builders);
 }

@@ -11,6 +11,7 @@ import {
 } from 'hyparquet';
 import { DatasetError, ObjectNotFoundError } from '#contracts/errors.ts';
 
+import { groupBySize } from '#domain/group-by-size.ts';
 import type { Dataset } from '#domain/quality.ts';
 import {
   assertUniqueSpecs,
@@ -53,29 +54,6 @@ function chunkSizes(metadata: FileMetaData, group: number): Map<string, number> 
     sizes.set(name, (sizes.get(name) ?? 0) + Number(chunk.meta_data?.total_compressed_size ?? 0));
   }
   return sizes;
-}
-
-/** Splits columns into batches of at most `budget` bytes (a bigger column gets a batch of its own). */
-function batchColumns(
-  names: readonly string[],
-  sizes: ReadonlyMap<string, number>,
-  budget: number,
-): string[][] {
-  const batches: string[][] = [];
-  let batch: string[] = [];
-  let bytes = 0;
-  for (const name of names) {
-    const size = sizes.get(name) ?? 0;
-    if (batch.length > 0 && bytes + size > budget) {
-      batches.push(batch);
-      batch = [];
-      bytes = 0;
-    }
-    batch.push(name);
-    bytes += size;
-  }
-  if (batch.length > 0) batches.push(batch);
-  return batches;
 }
 
 /** Options of {@link parseParquet}. */
@@ -122,7 +100,9 @@ export async function parseParquet(
   try {
     for (let group = 0; group < metadata.row_groups.length && present.length > 0; group++) {
       const groupRows = Number(metadata.row_groups[group]?.num_rows ?? 0);
-      for (const batch of batchColumns(present, chunkSizes(metadata, group), budget)) {
+      const sizes = chunkSizes(metadata, group);
+      // Batches of at most `budget` compressed bytes (a bigger column gets a batch of its own).
+      for (const batch of groupBySize(present, (name) => sizes.get(name) ?? 0, budget)) {
         if (groupRows === 0) break;
         await parquetRead({
           file: buffer,

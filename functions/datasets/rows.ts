@@ -6,7 +6,7 @@
 import { parse as parseCsvLine } from 'csv-parse/sync';
 import { DatasetError } from '#contracts/errors.ts';
 import type { IngestRow as RawRow } from '#domain/ingest.ts';
-import { type DatasetInput, textChunks } from './input.ts';
+import { type DatasetInput, textLines } from './input.ts';
 
 export type { RawRow };
 
@@ -25,26 +25,12 @@ export function rowsFormat(name: string): RowsFormat | undefined {
   return undefined;
 }
 
-/** The physical lines of a text, numbered from 1, a UTF-8 byte-order mark dropped; blank lines skipped. */
+/** The non-blank lines of a text, trimmed, with their numbers. */
 async function* lines(input: DatasetInput): AsyncGenerator<{ line: number; text: string }> {
-  let pending = '';
-  let line = 0;
-  const next = (text: string) => {
-    line += 1;
-    const trimmed = (line === 1 ? text.replace(/^\uFEFF/, '') : text).trim();
-    return trimmed === '' ? undefined : { line, text: trimmed };
-  };
-  for await (const chunk of textChunks(input)) {
-    pending += chunk;
-    const parts = pending.split(/\r?\n/);
-    pending = parts.pop() ?? '';
-    for (const text of parts) {
-      const item = next(text);
-      if (item) yield item;
-    }
+  for await (const { line, text } of textLines(input)) {
+    const trimmed = text.trim();
+    if (trimmed !== '') yield { line, text: trimmed };
   }
-  const last = next(pending);
-  if (last) yield last;
 }
 
 /** JSON Lines: one object per line; blank lines skipped; a UTF-8 byte-order mark is dropped. */

@@ -1,4 +1,3 @@
-import { parseNumericTable } from '#datasets/index.ts';
 import { gate } from '#domain/gate.ts';
 import { scoreAll } from '#domain/metrics.ts';
 import type { ModelPolicy } from '#domain/policy.ts';
@@ -22,15 +21,15 @@ export interface EvaluateEvent {
  */
 export async function evaluate(ctx: KaizenContext, event: EvaluateEvent): Promise<Evaluation> {
   const { run, policy, champion, candidate } = event;
-  const { features, label } = policy.training;
+  const { label } = policy.training;
   const { holdout, metric } = policy.evaluation;
-  const { keys, text } = await readRunDataset(ctx, holdout, run.asOf, policy.evaluation.window, policy);
-  const table = await parseNumericTable(text, [...features, label], {
-    source:
-      keys.length === 1
-        ? `s3://${ctx.config.bucket}/${holdout}`
-        : `${keys.length} daily objects of ${holdout}`,
-  });
+  const { keys, text, table } = await readRunDataset(
+    ctx,
+    holdout,
+    run.asOf,
+    policy.evaluation.window,
+    policy,
+  );
   const labels = column(table, label);
   const scoreOf = async (artifactKey: string) => {
     const model = parseModel(JSON.parse(await getText(ctx, artifactKey)));

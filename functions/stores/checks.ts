@@ -1,4 +1,5 @@
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { groupBySize } from '#domain/group-by-size.ts';
 import type { ModelCheck } from '#domain/run.ts';
 import type { KaizenContext } from '#runtime/context.ts';
 import { queryItems } from './dynamo.ts';
@@ -57,21 +58,7 @@ export async function putChecks(
 
 /** Groups items, in order, so that each group's JSON stays within `limit` bytes. */
 export function splitBySize<T>(items: readonly T[], limit: number): T[][] {
-  const groups: T[][] = [];
-  let group: T[] = [];
-  let size = 0;
-  for (const item of items) {
-    const bytes = Buffer.byteLength(JSON.stringify(item)) + 1;
-    if (group.length > 0 && size + bytes > limit) {
-      groups.push(group);
-      group = [];
-      size = 0;
-    }
-    group.push(item);
-    size += bytes;
-  }
-  if (group.length > 0) groups.push(group);
-  return groups;
+  return groupBySize(items, (item) => Buffer.byteLength(JSON.stringify(item)) + 1, limit);
 }
 
 export type RecordedCheck = ModelCheck & { checkedAt: string; source: string };

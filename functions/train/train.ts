@@ -1,5 +1,4 @@
 import { extname } from 'node:path';
-import { parseNumericTable } from '#datasets/index.ts';
 import { scoreAll } from '#domain/metrics.ts';
 import type { ModelPolicy } from '#domain/policy.ts';
 import type { Candidate, Champion, RunContext } from '#domain/run.ts';
@@ -24,13 +23,7 @@ export interface TrainEvent {
 export async function train(ctx: KaizenContext, event: TrainEvent): Promise<Candidate> {
   const { run, policy, champion } = event;
   const { dataset, features, label, params } = policy.training;
-  const { keys, text } = await readRunDataset(ctx, dataset, run.asOf, policy.training.window, policy);
-  const table = await parseNumericTable(text, [...features, label], {
-    source:
-      keys.length === 1
-        ? `s3://${ctx.config.bucket}/${dataset}`
-        : `${keys.length} daily objects of ${dataset}`,
-  });
+  const { keys, text, table } = await readRunDataset(ctx, dataset, run.asOf, policy.training.window, policy);
   const model = trainLogisticRegression(table, features, label, params);
   const trainingMetrics = scoreAll(column(table, label), predictTable(model, table));
   // Keyed by execution, written before the version exists, so a retried step never leaves a version without its artifact.
