@@ -75,6 +75,12 @@ export class FleetSweep extends Construct {
     });
     // Named, so that it may start itself (continue-as-new) without a reference to its own ARN in its role.
     const stateMachineName = props.stateMachineName ?? `${Stack.of(this).stackName}-fleet-sweep`;
+    if (stateMachineName.length > 80) {
+      throw new Error(
+        `state machine name "${stateMachineName}" is ${stateMachineName.length} characters; Step Functions ` +
+          'allows 80: use a shorter stack name or pass stateMachineName',
+      );
+    }
     this.stateMachine = new StateMachine(this, 'StateMachine', {
       stateMachineName,
       stateMachineType: StateMachineType.EXPRESS,

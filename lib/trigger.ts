@@ -79,8 +79,9 @@ export class MetricsTrigger extends Construct {
         FilterCriteria.filter({
           eventName: FilterRule.or('INSERT', 'MODIFY'),
           // Drift rows the loop computed itself carry `origin`: reacting to them would be the loop triggering itself.
+          // `exists` only matches leaf values, so the pattern names the attribute's type (`{"S": "monitor"}`).
           dynamodb: {
-            NewImage: { type: { S: FilterRule.or('kpi', 'drift') }, origin: FilterRule.notExists() },
+            NewImage: { type: { S: FilterRule.or('kpi', 'drift') }, origin: { S: FilterRule.notExists() } },
           },
         }),
       ],

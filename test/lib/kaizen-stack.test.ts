@@ -463,7 +463,7 @@ describe('metrics trigger', () => {
     expect(filters.map((filter) => JSON.parse(filter.Pattern))).toEqual([
       {
         eventName: ['INSERT', 'MODIFY'],
-        dynamodb: { NewImage: { type: { S: ['kpi', 'drift'] }, origin: [{ exists: false }] } },
+        dynamodb: { NewImage: { type: { S: ['kpi', 'drift'] }, origin: { S: [{ exists: false }] } } },
       },
     ]);
   });
@@ -746,6 +746,12 @@ describe('stack props', () => {
       MemorySize: FUNCTIONS.evaluate.memoryMb,
       Timeout: FUNCTIONS.evaluate.timeoutSeconds,
     });
+  });
+
+  it('refuses a stack name that would make the fleet sweep name longer than Step Functions allows', () => {
+    expect(() => new KaizenStack(testApp({ bundle: false }), 'K'.repeat(69))).toThrow(
+      /is 81 characters; Step Functions allows 80/,
+    );
   });
 
   it('sweeps the fleet hourly by default', () => {
