@@ -5,7 +5,7 @@ import type { Candidate, Champion, Evaluation, RunContext } from '#domain/run.ts
 import { column } from '#domain/table.ts';
 import { parseModel, predictTable } from '#domain/trainer.ts';
 import type { KaizenContext } from '#runtime/context.ts';
-import { getText, sha256 } from '#stores/artifacts.ts';
+import { getText } from '#stores/artifacts.ts';
 import { readRunDataset } from '../train/data.ts';
 
 export interface EvaluateEvent {
@@ -23,7 +23,7 @@ export async function evaluate(ctx: KaizenContext, event: EvaluateEvent): Promis
   const { run, policy, champion, candidate } = event;
   const { label } = policy.training;
   const { holdout, metric } = policy.evaluation;
-  const { keys, text, table } = await readRunDataset(
+  const { keys, sha256, table } = await readRunDataset(
     ctx,
     holdout,
     run.asOf,
@@ -49,7 +49,7 @@ export async function evaluate(ctx: KaizenContext, event: EvaluateEvent): Promis
     metric,
     candidateScore,
     championScore,
-    holdout: { key: holdout, sha256: sha256(text), rows: table.rows, ...(keys.length > 1 ? { keys } : {}) },
+    holdout: { key: holdout, sha256, rows: table.rows, ...(keys.length > 1 ? { keys } : {}) },
     reasons,
   };
 }

@@ -4,13 +4,15 @@ import { durationSeconds } from '#domain/duration.ts';
 import type { ModelPolicy } from '#domain/policy.ts';
 import type { NumericTable } from '#domain/table.ts';
 import type { KaizenContext } from '#runtime/context.ts';
-import { getText } from '#stores/artifacts.ts';
+import { getText, sha256 } from '#stores/artifacts.ts';
 
 /** A CSV dataset of the bucket as read for a run: the objects it came from, their rows as one text, the table. */
 export interface RunDataset {
   /** The object keys read, oldest first (one, unless the key names daily objects). */
   keys: string[];
   text: string;
+  /** SHA-256 (hex) of the joined text: the data's identity in lineage and gate reasons. */
+  sha256: string;
   /** The requested columns as numbers. */
   table: NumericTable;
 }
@@ -39,5 +41,5 @@ export async function readRunDataset(
         ? `s3://${ctx.config.bucket}/${template}`
         : `${keys.length} daily objects of ${template}`,
   });
-  return { keys, text, table };
+  return { keys, text, sha256: sha256(text), table };
 }

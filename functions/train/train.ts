@@ -5,7 +5,7 @@ import type { Candidate, Champion, RunContext } from '#domain/run.ts';
 import { column } from '#domain/table.ts';
 import { predictTable, trainLogisticRegression } from '#domain/trainer.ts';
 import type { KaizenContext } from '#runtime/context.ts';
-import { putJson, putText, sha256 } from '#stores/artifacts.ts';
+import { putJson, putText } from '#stores/artifacts.ts';
 import { getVersion, registerVersion } from '#stores/versions.ts';
 import { readRunDataset } from './data.ts';
 
@@ -23,7 +23,12 @@ export interface TrainEvent {
 export async function train(ctx: KaizenContext, event: TrainEvent): Promise<Candidate> {
   const { run, policy, champion } = event;
   const { dataset, features, label, params } = policy.training;
-  const { keys, text, table } = await readRunDataset(ctx, dataset, run.asOf, policy.training.window, policy);
+  const {
+    keys,
+    text,
+    sha256: hash,
+    table,
+  } = await readRunDataset(ctx, dataset, run.asOf, policy.training.window, policy);
   const model = trainLogisticRegression(table, features, label, params);
   const trainingMetrics = scoreAll(column(table, label), predictTable(model, table));
   // Keyed by execution, written before the version exists, so a retried step never leaves a version without its artifact.
@@ -33,7 +38,6 @@ export async function train(ctx: KaizenContext, event: TrainEvent): Promise<Cand
   const snapshotKey = `${prefix}/training-data${extname(dataset) || '.csv'}`;
   await putText(ctx, snapshotKey, text, 'text/csv');
   await putJson(ctx, artifactKey, model);
-  const hash = sha256(text);
   const championData = champion ? (await getVersion(ctx, run.modelId, champion.version))?.dataset : undefined;
   const record = await registerVersion(ctx, run.modelId, () => ({
     artifactKey,
