@@ -9,7 +9,7 @@
  * Run: `npx tsx bench/dataset.ts` (about a minute; needs ~2 GB of free disk in the temp folder).
  */
 import { spawn } from 'node:child_process';
-import { createReadStream, statSync } from 'node:fs';
+import { createReadStream, mkdtempSync, statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -141,7 +141,7 @@ const NO_LOOPS = { start: () => Promise.reject(new Error('the dataset bench star
 
 /** The measured part, in a fresh process with its own context on the parent's local S3 (`endpoints` as JSON). */
 async function measure(endpoints: LocalStack['endpoints']): Promise<void> {
-  const ctx = localContext(endpoints, NO_LOOPS);
+  const ctx = localContext(endpoints, NO_LOOPS, mkdtempSync(join(tmpdir(), 'kaizen-bench-')));
   const baselineMb = process.memoryUsage().rss / 2 ** 20;
   const features = names.map((name) => ({ name, type: 'numeric' as const }));
   const policy = MonitoringSchema.parse({ reference: REFERENCE_KEY, current: CURRENT_KEY, features });

@@ -1,13 +1,15 @@
 // `npm run bench`: every benchmark of the product, printed as tables. Select with arguments:
-// `npm run bench -- drift`, `-- dataset`, `-- fleet` (default: all). KAIZEN_BENCH_MODELS sizes the fleet.
+// `npm run bench -- drift`, `-- dataset`, `-- fleet`, `-- trainer` (default: all). KAIZEN_BENCH_MODELS sizes the fleet.
 import { runDatasetBench } from './dataset.ts';
 import { runDriftBench } from './drift.ts';
 import { printFleetBench, runFleetBench } from './fleet.ts';
+import { runTrainerBench } from './trainer.ts';
 
 const benches: Record<string, () => Promise<void>> = {
   drift: runDriftBench,
   dataset: runDatasetBench,
   fleet: async () => printFleetBench(await runFleetBench()),
+  trainer: runTrainerBench,
 };
 
 const selected = process.argv.slice(2);

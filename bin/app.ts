@@ -1,6 +1,11 @@
 import { resolve } from 'node:path';
 import { App } from 'aws-cdk-lib';
-import { contextString, functionSettingsFromContext, removalPolicyFromContext } from '#lib/context.ts';
+import {
+  contextString,
+  functionSettingsFromContext,
+  removalPolicyFromContext,
+  sagemakerRoleArnFromContext,
+} from '#lib/context.ts';
 import { KaizenStack } from '#lib/kaizen-stack.ts';
 import { addNagChecks } from '#lib/nag.ts';
 import { InvalidPoliciesError, POLICIES_DIR, validatePolicies } from '#lib/policies.ts';
@@ -25,5 +30,6 @@ new KaizenStack(app, context('kaizen:stackName') ?? 'KaizenLoop', {
   scheduleExpression: context('kaizen:schedule'),
   functionSettings: functionSettingsFromContext(app.node.getAllContext()),
   removalPolicy: removalPolicyFromContext(app.node.tryGetContext('kaizen:removalPolicy')),
+  sagemakerRoleArn: sagemakerRoleArnFromContext(app.node.tryGetContext('kaizen:sagemakerRoleArn')),
 });
 addNagChecks(app);

@@ -14,7 +14,8 @@ import type { RunRecord } from '#domain/record.ts';
 import type { ModelCheck, RunInput } from '#domain/run.ts';
 import type { SweepState } from '#domain/sweep.ts';
 import { LocalEngine, type LocalEngineOptions, type LocalRunOptions } from '#local/engine.ts';
-import { attachLocalStack, type LocalStack, startLocalStack } from '#local/stack.ts';
+import { LOCAL_REGION } from '#local/lambda-context.ts';
+import { attachLocalStack, LOCAL_CREDENTIALS, type LocalStack, startLocalStack } from '#local/stack.ts';
 import { streamRecords } from '#local/streams.ts';
 import { createContext, type KaizenConfig, type KaizenContext } from '#runtime/context.ts';
 import { stepFunctionsStarter } from '#runtime/loops.ts';
@@ -48,6 +49,8 @@ export interface Backend {
   readonly local: boolean;
   /** The stores' context: clients and names of the backend's tables and bucket. */
   readonly ctx: KaizenContext;
+  /** Step Functions, for answering callback tasks (locally: the running stack's loopback API). */
+  readonly states: SFNClient;
   runLoop(input: RunInput, executionName: string, options?: LocalRunOptions): Promise<LoopResult>;
   /** Runs the fleet sweep, as the schedule does. */
   runSweep(input: Record<string, unknown>, executionName: string): Promise<SweepResult>;
@@ -74,11 +77,11 @@ export async function localBackend(
   home: string,
   logLevel = 'SILENT',
   engineOptions: Pick<LocalEngineOptions, 'wrapHandler'> = {},
-  access: { readOnly?: boolean } = {},
+  access: { shared?: boolean } = {},
 ): Promise<Backend & { stack: LocalStack }> {
   // A read-only command may use the stack of a command that is running on the same home.
   const stack = await startLocalStack({ home, logLevel }).catch((error: unknown) => {
-    if (access.readOnly && error instanceof LocalHomeError && error.busy) return attachLocalStack(home, 3000);
+    if (access.shared && error instanceof LocalHomeError && error.busy) return attachLocalStack(home, 3000);
     throw error;
   });
   // Loops started by sweeps and triggers run in the background, as StartExecution would; drain() awaits them.
@@ -88,7 +91,18 @@ export async function localBackend(
       started.push(runLoop(input, name));
     },
   });
-  const engine = new LocalEngine({ home, root: PROJECT_ROOT, context: ctx, ...engineOptions });
+  const engine = new LocalEngine({
+    home,
+    root: PROJECT_ROOT,
+    context: ctx,
+    ...(stack.callbacks ? { callbacks: stack.callbacks } : {}),
+    ...engineOptions,
+  });
+  const states = new SFNClient({
+    endpoint: stack.endpoints.states,
+    region: LOCAL_REGION,
+    credentials: LOCAL_CREDENTIALS,
+  });
   // Loops in flight, so an interrupted command can settle them.
   const inFlight = new Map<string, { input: RunInput; startTime: string }>();
   const runLoop = async (
@@ -118,6 +132,7 @@ export async function localBackend(
     stack,
     local: true,
     ctx,
+    states,
     description: `local stack in ${home}`,
     runLoop,
     async runSweep(input, executionName) {
@@ -162,6 +177,7 @@ export async function localBackend(
     async close() {
       await drain();
       ctx.close();
+      states.destroy();
       await stack.stop();
     },
   };
@@ -203,6 +219,7 @@ export async function awsBackend(
     description: `stack ${stackName}`,
     local: false,
     ctx,
+    states: sfn,
     async runSweep(input, executionName) {
       // The sweep is an Express workflow: run it synchronously and read its output.
       const execution = await sfn.send(

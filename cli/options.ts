@@ -56,8 +56,12 @@ export function jsonError(path: string, text: string, error: Error): string {
 export async function withBackend<T>(
   options: GlobalOptions,
   work: (backend: Backend) => Promise<T>,
-  /** `readOnly`: the command only reads, so locally it may use the stack of a command running on the home. */
-  access: { readOnly?: boolean } = {},
+  /**
+   * `shared`: the command may use the stack of a command running on the same home (locally): it only reads,
+   * answers a waiting run (`complete`, `fail`) or adds an object (`upload`), none of which a run in flight
+   * can be hurt by. Commands that change policies, observations or locks wait for the home instead.
+   */
+  access: { shared?: boolean } = {},
 ): Promise<T> {
   const stack = options.stack ?? process.env.KAIZEN_STACK;
   const backend = stack

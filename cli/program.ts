@@ -10,6 +10,8 @@ import { registerModelsCommand } from './commands/models.ts';
 import { registerRunCommand } from './commands/run.ts';
 import { registerStatusCommand } from './commands/status.ts';
 import { registerSweepCommand } from './commands/sweep.ts';
+import { registerTaskCommands } from './commands/tasks.ts';
+import { registerTrainCommand } from './commands/train.ts';
 import { registerUnlockCommand } from './commands/unlock.ts';
 import { registerUploadCommand } from './commands/upload.ts';
 import { registerVersionsCommand } from './commands/versions.ts';
@@ -35,11 +37,13 @@ const COMMANDS: readonly RegisterCommand[] = [
   registerIngestCommand,
   registerRunCommand,
   registerSweepCommand,
+  registerTaskCommands,
   registerHistoryCommand,
   registerVersionsCommand,
   registerStatusCommand,
   registerUnlockCommand,
   registerDriftCommand,
+  registerTrainCommand,
   registerDemoCommand,
 ];
 

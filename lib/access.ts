@@ -1,5 +1,6 @@
 import { type Duration, type RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { CfnTable, type ITable } from 'aws-cdk-lib/aws-dynamodb';
+import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -49,6 +50,8 @@ export interface KaizenFunctionProps {
   readonly stores: KaizenStores;
   /** The improvement loop; required when the function's access includes `loop: 'start'`. */
   readonly loop?: IStateMachine;
+  /** The stack's event bus; required when the function's access includes `events: 'publish'`. */
+  readonly eventBus?: IEventBus;
   /** Memory and timeout instead of the registry's defaults. */
   readonly settings?: FunctionSettings;
   /**
@@ -65,12 +68,15 @@ export interface KaizenFunctionProps {
 
 /**
  * Builds one function with the `StepFunction` defaults, the names of all stores in its environment
- * (the handlers' context reads them all) and exactly the grants of `FUNCTIONS[name].access`.
+ * (the handlers' context reads them all) and exactly the grants of `FUNCTIONS[name].access`; the loop's ARN
+ * and the event bus's name only for the functions that start the loop or publish events.
  */
 export function kaizenFunction(scope: Construct, id: string, props: KaizenFunctionProps): StepFunction {
   const access: StepAccess = FUNCTIONS[props.name].access;
   if (access.loop && !props.loop)
     throw new Error(`function ${props.name} starts the improvement loop: pass loop`);
+  if (access.events && !props.eventBus)
+    throw new Error(`function ${props.name} publishes events: pass eventBus`);
   const { stores } = props;
   const environment: Record<string, string> = {
     [ENV.metricsTable]: stores.metricsTable.tableName,
@@ -79,6 +85,7 @@ export function kaizenFunction(scope: Construct, id: string, props: KaizenFuncti
     [ENV.bucket]: stores.bucket.bucketName,
   };
   if (access.loop && props.loop) environment[ENV.loopArn] = props.loop.stateMachineArn;
+  if (access.events && props.eventBus) environment[ENV.eventBus] = props.eventBus.eventBusName;
   const built = new StepFunction(scope, id, {
     step: props.name,
     ...props.settings,
@@ -88,6 +95,8 @@ export function kaizenFunction(scope: Construct, id: string, props: KaizenFuncti
   });
   grantAccess(built.lambdaFunction, access, stores);
   if (access.loop && props.loop) props.loop.grantStartExecution(built.lambdaFunction);
+  // events:PutEvents on this one bus only.
+  if (access.events && props.eventBus) props.eventBus.grantPutEventsTo(built.lambdaFunction);
   return built;
 }
 

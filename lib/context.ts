@@ -58,3 +58,22 @@ export function functionSettingsFromContext(context: Record<string, unknown>): F
   }
   return settings;
 }
+
+/** An IAM role ARN in any partition: `arn:aws:iam::123456789012:role/name` or `.../role/path/name`. */
+const ROLE_ARN = /^arn:aws(-[a-z]+)*:iam::\d{12}:role\/([\w+=,.@-]+\/)*[\w+=,.@-]{1,64}$/;
+
+/**
+ * The SageMaker execution role from the CDK context `kaizen:sagemakerRoleArn`: an existing role's ARN, which
+ * the stack then passes to SageMaker instead of creating one; undefined when unset.
+ */
+export function sagemakerRoleArnFromContext(value: unknown): string | undefined {
+  const name = 'kaizen:sagemakerRoleArn';
+  const text = contextString(value, name);
+  if (text === undefined) return undefined;
+  if (!ROLE_ARN.test(text)) {
+    throw new Error(
+      `${name} must be an IAM role ARN (arn:aws:iam::<12-digit account>:role/<name>), got "${text}"`,
+    );
+  }
+  return text;
+}

@@ -1,17 +1,46 @@
 import { Aws, Fn, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import type { IEventBus } from 'aws-cdk-lib/aws-events';
+import type { IRole } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import type { LoopStep } from '#contracts/steps.ts';
-import { IMPROVEMENT_LOOP_ASL, type OtherPlaceholder } from '#contracts/workflows.ts';
+import { type LoopStep, STEPS } from '#contracts/steps.ts';
+import {
+  IMPROVEMENT_LOOP_ASL,
+  LAMBDA_INVOKE_WAIT_FOR_TASK_TOKEN,
+  type OtherPlaceholder,
+  SAGEMAKER_CREATE_PROCESSING_JOB_SYNC,
+  SAGEMAKER_CREATE_TRAINING_JOB_SYNC,
+  SNS_PUBLISH,
+} from '#contracts/workflows.ts';
 import type { FunctionSettingsMap, KaizenStores } from './access.ts';
 import { readDefinition } from './project.ts';
-import { grantInvokeSteps, stepSubstitutions, workflowFunctions } from './workflow.ts';
+import { SageMakerJobs } from './sagemaker.ts';
+import { grantInvokeSteps, stepSubstitutions, taskResources, workflowFunctions } from './workflow.ts';
+
+/**
+ * The Task resources whose IAM this construct grants the state machine's role: the step functions (a
+ * Resource placeholder, or `FunctionName` of a callback Task), the topic and the SageMaker jobs. A new kind
+ * of Task fails the synth until its grant is added here.
+ */
+const GRANTED_RESOURCES: readonly string[] = [
+  SNS_PUBLISH,
+  LAMBDA_INVOKE_WAIT_FOR_TASK_TOKEN,
+  SAGEMAKER_CREATE_TRAINING_JOB_SYNC,
+  SAGEMAKER_CREATE_PROCESSING_JOB_SYNC,
+];
 
 export interface ImprovementLoopProps extends KaizenStores {
+  /** The bus on which the request step publishes training requests (callback backend). */
+  readonly eventBus: IEventBus;
+  /**
+   * An existing role for the SageMaker jobs (imported, not modified).
+   * @default - a role created with exactly what the jobs need
+   */
+  readonly sagemakerRoleArn?: string;
   /**
    * Memory and timeout per step.
    * @default - the step registry's defaults
@@ -36,8 +65,9 @@ export interface ImprovementLoopProps extends KaizenStores {
 
 /**
  * The per-model improvement loop: one function per improvement-loop step of the step registry, each
- * granted only what its `access` lists; a KMS-encrypted, TLS-only notification topic; and the Standard state machine
- * deployed from `statemachines/improvement-loop.asl.json` with its `${...}` placeholders substituted.
+ * granted only what its `access` lists; a KMS-encrypted, TLS-only notification topic; the SageMaker jobs'
+ * execution role; and the Standard state machine deployed from `statemachines/improvement-loop.asl.json` with
+ * its `${...}` placeholders substituted, allowed to call exactly the Task resources of that file.
  */
 export class ImprovementLoop extends Construct {
   /** The Standard workflow; start it with `{"modelId": "...", "force": false, "dryRun": false}`. */
@@ -46,6 +76,8 @@ export class ImprovementLoop extends Construct {
   public readonly functions: Readonly<Record<LoopStep, IFunction>>;
   /** Failures and rollbacks are published here; subscribe the model owners. */
   public readonly topic: Topic;
+  /** The execution role of the SageMaker training and scoring jobs. */
+  public readonly sagemakerRole: IRole;
 
   constructor(scope: Construct, id: string, props: ImprovementLoopProps) {
     super(scope, id);
@@ -54,6 +86,7 @@ export class ImprovementLoop extends Construct {
 
     const functions = workflowFunctions(this, 'improvement-loop', {
       stores: props,
+      eventBus: props.eventBus,
       settings: props.functionSettings,
       logRetention,
       removalPolicy,
@@ -71,8 +104,29 @@ export class ImprovementLoop extends Construct {
       enforceSSL: true,
     });
 
-    const others: Record<OtherPlaceholder, string> = { NotificationTopicArn: this.topic.topicArn };
+    const sagemaker = new SageMakerJobs(this, 'SageMaker', {
+      bucket: props.bucket,
+      roleArn: props.sagemakerRoleArn,
+    });
+    this.sagemakerRole = sagemaker.role;
+
+    const others: Record<OtherPlaceholder, string> = {
+      NotificationTopicArn: this.topic.topicArn,
+      SageMakerRoleArn: sagemaker.role.roleArn,
+    };
     const substitutions = { ...stepSubstitutions(functions), ...others };
+    const definition = readDefinition(IMPROVEMENT_LOOP_ASL);
+    const resources = taskResources(definition);
+    const stepPlaceholders = Object.values(STEPS).map((step) => `\${${step.placeholder}}`);
+    const ungranted = resources.filter(
+      (r) => !GRANTED_RESOURCES.includes(r) && !stepPlaceholders.includes(r),
+    );
+    if (ungranted.length > 0) {
+      throw new Error(
+        `${IMPROVEMENT_LOOP_ASL} calls ${ungranted.join(', ')}: grant the state machine's role what it needs ` +
+          'in lib/improvement-loop.ts (GRANTED_RESOURCES)',
+      );
+    }
 
     const logGroup = new LogGroup(this, 'StateMachineLogs', {
       // vendedlogs prefix keeps the log resource policy small; the stack GUID avoids clashing with a retained group.
@@ -83,7 +137,7 @@ export class ImprovementLoop extends Construct {
     this.stateMachine = new StateMachine(this, 'StateMachine', {
       stateMachineName: props.stateMachineName,
       stateMachineType: StateMachineType.STANDARD,
-      definitionBody: DefinitionBody.fromString(readDefinition(IMPROVEMENT_LOOP_ASL)),
+      definitionBody: DefinitionBody.fromString(definition),
       definitionSubstitutions: substitutions,
       logs: { destination: logGroup, level: LogLevel.ALL, includeExecutionData: true },
       tracingEnabled: true,
@@ -91,6 +145,7 @@ export class ImprovementLoop extends Construct {
 
     grantInvokeSteps(this.stateMachine, functions);
     this.topic.grantPublish(this.stateMachine);
+    sagemaker.grantStartJobs(this.stateMachine, resources);
 
     const policy = this.stateMachine.role.node.findChild('DefaultPolicy');
     Validations.of(policy).acknowledge({

@@ -1,4 +1,5 @@
 import { CfnOutput, type RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { EventBus } from 'aws-cdk-lib/aws-events';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
@@ -33,11 +34,18 @@ export interface KaizenStackProps extends StackProps {
    * @default RemovalPolicy.RETAIN
    */
   readonly removalPolicy?: RemovalPolicy;
+  /**
+   * ARN of an existing IAM role for the SageMaker training and scoring jobs (`bin/app.ts` reads the CDK
+   * context `kaizen:sagemakerRoleArn`). It is imported unchanged: it must trust `sagemaker.amazonaws.com` and
+   * allow the bucket, ECR and logs access the jobs need.
+   * @default - a least-privilege role created by the stack
+   */
+  readonly sagemakerRoleArn?: string;
 }
 
 /**
- * Kaizen Loop: data stores, the improvement loop, the scheduled fleet sweep and the metrics-stream trigger
- * that start it, with the outputs the CLI reads.
+ * Kaizen Loop: data stores, the event bus, the improvement loop, the scheduled fleet sweep and the
+ * metrics-stream trigger that start it, with the outputs the CLI reads.
  */
 export class KaizenStack extends Stack {
   /** Tables and buckets. */
@@ -50,6 +58,8 @@ export class KaizenStack extends Stack {
   public readonly schedule: FleetSchedule;
   /** The DynamoDB Streams trigger on new KPI and drift records. */
   public readonly trigger: MetricsTrigger;
+  /** Where Kaizen Loop publishes its events (source `kaizen-loop`), e.g. training requests for external trainers. */
+  public readonly eventBus: EventBus;
   /** Every Lambda function of the app, by name. */
   public readonly functions: Readonly<Record<FunctionName, IFunction>>;
 
@@ -71,7 +81,13 @@ export class KaizenStack extends Stack {
       runsTable: this.dataStores.runsTable,
       bucket: this.dataStores.bucket,
     };
-    this.improvementLoop = new ImprovementLoop(this, 'ImprovementLoop', { ...stores, ...common });
+    this.eventBus = new EventBus(this, 'EventBus', { eventBusName: `${this.stackName}-events` });
+    this.improvementLoop = new ImprovementLoop(this, 'ImprovementLoop', {
+      ...stores,
+      ...common,
+      eventBus: this.eventBus,
+      sagemakerRoleArn: props.sagemakerRoleArn,
+    });
     const improvementLoop = this.improvementLoop.stateMachine;
     this.fleetSweep = new FleetSweep(this, 'FleetSweep', { ...stores, ...common, improvementLoop });
     this.schedule = new FleetSchedule(this, 'Schedule', {
@@ -109,6 +125,10 @@ export class KaizenStack extends Stack {
       NotificationTopicArn: {
         value: this.improvementLoop.topic.topicArn,
         description: 'Failure notifications',
+      },
+      EventBusName: {
+        value: this.eventBus.eventBusName,
+        description: 'Event bus of Kaizen Loop events (training requests for external trainers)',
       },
     };
     for (const [key, output] of Object.entries(outputs)) new CfnOutput(this, key, output);

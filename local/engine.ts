@@ -6,6 +6,7 @@ import type { StateMachine, StateMachineDefinition } from 'aws-local-stepfunctio
 import { STEPS, type StepName } from '#contracts/steps.ts';
 import type { OtherPlaceholder } from '#contracts/workflows.ts';
 import type { KaizenContext } from '#runtime/context.ts';
+import { CallbackTasks, TASK_TOKEN_PLACEHOLDER } from './callbacks.ts';
 import { localIntegrations } from './integrations/index.ts';
 import { type HandlerWrapper, localFunctionArn, type StepHandler } from './integrations/lambda.ts';
 import { LOCAL_TOPIC_ARN } from './integrations/sns.ts';
@@ -31,6 +32,8 @@ export interface LocalEngineOptions {
   root?: string;
   /** Timeout of the in-process Lambda functions, seen through `context.getRemainingTimeInMillis()`. @default 900 */
   lambdaTimeoutSeconds?: number;
+  /** The callback tasks `waitForTaskToken` Tasks wait on (the local stack's, which its Step Functions API answers). */
+  callbacks?: CallbackTasks;
 }
 
 export interface LocalRunOptions {
@@ -67,7 +70,8 @@ export interface LocalExecution {
 export interface PreparedMachine {
   name: string;
   definition: StateMachineDefinition;
-  tasks: Record<string, { resource: string; target: TaskTarget }>;
+  /** `timed`: the engine times the task from its state input's TimeoutSecondsPath. */
+  tasks: Record<string, { resource: string; target: TaskTarget; timed?: boolean }>;
   retryStates: string[];
   waitStates: string[];
 }
@@ -75,11 +79,72 @@ export interface PreparedMachine {
 // AWS has no default Task timeout; the library's 60 s default would cut long local training runs.
 const NO_TASK_TIMEOUT_SECONDS = 2_147_483;
 
+/** The parameter that carries a Task's `TimeoutSecondsPath` value to the engine's own timer (see {@link timeoutFromStateInput}). */
+const TIMEOUT_PARAMETER = '__kaizenTimeoutSeconds';
+
+/**
+ * Step Functions reads `TimeoutSecondsPath` from the state's input; aws-local-stepfunctions 3 reads it from the
+ * effective input (after `Parameters`), where the path no longer points at anything. The engine resolves it as
+ * AWS does, through one extra parameter (evaluated against the state input like every other), and times the
+ * task itself. `HeartbeatSecondsPath` is dropped: heartbeats are not enforced locally.
+ */
+function timeoutFromStateInput(name: string, state: AnyState): boolean {
+  const task = state as {
+    TimeoutSecondsPath?: string;
+    HeartbeatSecondsPath?: string;
+    Parameters?: Record<string, unknown>;
+  };
+  delete task.HeartbeatSecondsPath;
+  if (task.TimeoutSecondsPath === undefined) return false;
+  if (!task.Parameters) throw new Error(`Task state ${name}: TimeoutSecondsPath needs Parameters locally`);
+  task.Parameters = { ...task.Parameters, [`${TIMEOUT_PARAMETER}.$`]: task.TimeoutSecondsPath };
+  delete task.TimeoutSecondsPath;
+  return true;
+}
+
+/**
+ * Runs a task under the timeout its state input gave (removing the carrier parameter): past it the task fails
+ * with States.Timeout and its signal aborts, so a callback stops waiting (a late answer finds no task).
+ */
+function withStateInputTimeout(
+  run: (input: unknown, signal: AbortSignal) => Promise<unknown>,
+  ended: AbortSignal,
+): (input: unknown) => Promise<unknown> {
+  return async (input) => {
+    const { [TIMEOUT_PARAMETER]: seconds, ...rest } = input as Record<string, unknown>;
+    if (!Number.isInteger(seconds) || (seconds as number) < 1) {
+      throw Object.assign(
+        new Error(`TimeoutSecondsPath does not point at a positive integer (${String(seconds)})`),
+        {
+          name: 'States.Runtime',
+        },
+      );
+    }
+    const attempt = new AbortController();
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => {
+          attempt.abort();
+          reject(Object.assign(new Error('the task timed out'), { name: 'States.Timeout' }));
+        },
+        (seconds as number) * 1000,
+      );
+    });
+    try {
+      return await Promise.race([run(rest, AbortSignal.any([ended, attempt.signal])), timedOut]);
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+}
+
 /** Definitions (after substitution) the library has already validated in this process. */
 const validated = new Set<string>();
 
 const OTHER_LOCAL_VALUES: Record<OtherPlaceholder, string> = {
   NotificationTopicArn: LOCAL_TOPIC_ARN,
+  SageMakerRoleArn: `arn:aws:iam::${LOCAL_ACCOUNT_ID}:role/kaizen-sagemaker-local`,
 };
 
 /** The value of every placeholder of the definitions when they run locally. */
@@ -175,6 +240,7 @@ export class LocalEngine {
         context: options.context,
         lambdaTimeoutSeconds: options.lambdaTimeoutSeconds ?? 900,
         wrapHandler: options.wrapHandler,
+        callbacks: options.callbacks ?? new CallbackTasks(),
         startExecution: (arn, name, input) => this.startInBackground(arn, name, input),
       }),
     ];
@@ -202,7 +268,8 @@ export class LocalEngine {
       // Overrides are keyed by state name, so two Tasks of one name must do the same thing.
       if (known && known.resource !== resource)
         throw new Error(`${aslPath}: two Task states are named ${name}`);
-      tasks[name] = { resource, target };
+      const timed = timeoutFromStateInput(name, state);
+      tasks[name] = { resource, target, ...(timed ? { timed } : {}) };
       if (state.TimeoutSeconds === undefined && state.TimeoutSecondsPath === undefined) {
         state.TimeoutSeconds = NO_TASK_TIMEOUT_SECONDS;
       }
@@ -238,17 +305,29 @@ export class LocalEngine {
     const executionArn = `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:execution:kaizen-${machine.name}:${executionName}`;
 
     const tasks = new Set<Promise<unknown>>();
+    // Ends tasks that wait on something outside the engine (callbacks) when the execution ends.
+    const ended = new AbortController();
     const taskResourceLocalHandlers = Object.fromEntries(
-      Object.entries(machine.tasks).map(([state, { resource, target }]) => {
+      Object.entries(machine.tasks).map(([state, { resource, target, timed }]) => {
         // prepare() found an integration for every Task resource.
         const integration = this.integrationOf(resource)?.integration as LocalIntegration;
-        const run = (input: unknown) => {
-          const task = integration.run({ state, resource, target, input, beforeTask: options.beforeTask });
+        const call = (input: unknown, signal: AbortSignal) => {
+          const task = integration.run({
+            state,
+            resource,
+            target,
+            input,
+            beforeTask: options.beforeTask,
+            signal,
+          });
           tasks.add(task);
           const forget = () => tasks.delete(task);
           task.then(forget, forget);
           return task;
         };
+        const run = timed
+          ? withStateInputTimeout(call, ended.signal)
+          : (input: unknown) => call(input, ended.signal);
         return [state, run];
       }),
     ) as TaskOverrides;
@@ -264,6 +343,8 @@ export class LocalEngine {
       context: {
         Execution: { Id: executionArn, Name: executionName },
         StateMachine: { Id: stateMachineArn, Name: `kaizen-${machine.name}` },
+        // Each callback task replaces this with a token of its own.
+        Task: { Token: TASK_TOKEN_PLACEHOLDER },
       },
     });
 
@@ -291,6 +372,7 @@ export class LocalEngine {
       }
     } finally {
       this.running.delete(executionName);
+      ended.abort();
     }
     const events: ExecutionEvent[] = [];
     for await (const event of execution.eventLogs) events.push(toEvent(event));

@@ -16,6 +16,8 @@ import {
 import { LocalHomeError } from '#contracts/errors.ts';
 import { TABLE_KEYS, type TableName } from '#contracts/tables.ts';
 import { createContext, type KaizenContext, type LoopStarter } from '#runtime/context.ts';
+import { CallbackTasks, serveStatesApi } from './callbacks.ts';
+import { fileEventPublisher } from './events.ts';
 import { LOCAL_REGION } from './lambda-context.ts';
 
 /** Names of the local resources; the deployed stack names its own. */
@@ -35,7 +37,8 @@ export interface LocalStackOptions {
 
 export interface LocalStack {
   readonly home: string;
-  readonly endpoints: { readonly dynamodb: string; readonly s3: string };
+  /** Loopback endpoints: DynamoDB, S3, and the callback part of the Step Functions API (`states`). */
+  readonly endpoints: { readonly dynamodb: string; readonly s3: string; readonly states: string };
   readonly tables: Readonly<Record<TableName, string>>;
   readonly bucket: string;
   /**
@@ -47,6 +50,8 @@ export interface LocalStack {
   stop(): Promise<void>;
   /** True for a stack another process runs ({@link attachLocalStack}): `stop` leaves it running. */
   readonly attached?: boolean;
+  /** The callback tasks this process's engine waits on (absent on an attached stack: its owner has them). */
+  readonly callbacks?: CallbackTasks;
 }
 
 /** Where a running stack publishes its endpoints, so read-only commands can use it while it works. */
@@ -133,7 +138,7 @@ function makeObjectWritesAtomic(): void {
 }
 
 /** Credentials of the local servers (s3rver accepts only these). */
-const LOCAL_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
+export const LOCAL_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
 
 /** Whether the error is LevelDB refusing to open a database another handle holds. */
 function isLockError(error: unknown): boolean {
@@ -278,10 +283,18 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   let restoreEnv: (() => void) | undefined;
   let dynamo: Server | undefined;
   let s3: S3rverInstance | undefined;
+  let states: Server | undefined;
+  const callbacks = new CallbackTasks();
   const shutdown = async () => {
     await rm(join(home, STACK_FILE), { force: true });
     // Servers first, then the database lock, then the handlers' Powertools settings.
-    const results = await Promise.allSettled([s3?.close(), dynamo ? closeServer(dynamo) : undefined]);
+    // `kaizen complete` clients may keep their connection alive: close them, or the server never closes.
+    states?.closeAllConnections();
+    const results = await Promise.allSettled([
+      s3?.close(),
+      dynamo ? closeServer(dynamo) : undefined,
+      states ? closeServer(states) : undefined,
+    ]);
     await lock.close();
     restoreEnv?.();
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
@@ -297,10 +310,16 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       directory: join(home, 's3'),
       configureBuckets: [{ name: LOCAL_BUCKET }],
     });
-    const [dynamoPort, s3Address] = await Promise.all([listen(dynamo), s3.run()]);
+    const [dynamoPort, s3Address, statesApi] = await Promise.all([
+      listen(dynamo),
+      s3.run(),
+      serveStatesApi(callbacks),
+    ]);
+    states = statesApi.server;
     const endpoints = {
       dynamodb: `http://127.0.0.1:${dynamoPort}`,
       s3: `http://127.0.0.1:${s3Address.port}`,
+      states: statesApi.endpoint,
     };
     await createMissingTables(endpoints.dynamodb);
 
@@ -318,7 +337,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       endpoints,
       tables: { ...LOCAL_TABLES },
       bucket: LOCAL_BUCKET,
-      context: (loops) => localContext(endpoints, loops),
+      context: (loops) => localContext(endpoints, loops, home),
+      callbacks,
       stop: () => {
         stopped ??= shutdown();
         return stopped;
@@ -366,7 +386,7 @@ export async function attachLocalStack(home: string, waitMs = 0): Promise<LocalS
     endpoints,
     tables: { ...LOCAL_TABLES },
     bucket: LOCAL_BUCKET,
-    context: (loops) => localContext(endpoints, loops),
+    context: (loops) => localContext(endpoints, loops, home),
     stop: async () => {},
     attached: true,
   };
@@ -376,7 +396,11 @@ export async function attachLocalStack(home: string, waitMs = 0): Promise<LocalS
  * A context on local servers at `endpoints` (another process may have started them): explicit endpoints, region
  * and credentials, so no variable of the shell redirects it.
  */
-export function localContext(endpoints: LocalStack['endpoints'], loops: LoopStarter): KaizenContext {
+export function localContext(
+  endpoints: LocalStack['endpoints'],
+  loops: LoopStarter,
+  home: string,
+): KaizenContext {
   const common = { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS };
   return createContext({
     config: {
@@ -395,5 +419,6 @@ export function localContext(endpoints: LocalStack['endpoints'], loops: LoopStar
       responseChecksumValidation: 'WHEN_REQUIRED',
     },
     loops,
+    events: fileEventPublisher(home),
   });
 }

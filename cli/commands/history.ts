@@ -28,7 +28,7 @@ export function registerHistoryCommand(program: Command, io: Io): void {
           ),
           checks: await listChecks(ctx, options.model, days),
         }),
-        { readOnly: true },
+        { shared: true },
       );
       if (globals.json) return io.out(JSON.stringify(days.length > 0 ? { runs, checks } : runs));
       for (const check of checks) {

@@ -46,7 +46,7 @@ export function registerModelsCommand(program: Command, io: Io): void {
           );
           return entries.map((entry) => ({ ...entry, champion: champions.get(entry.modelId) ?? null }));
         },
-        { readOnly: true },
+        { shared: true },
       );
       if (globals.json) return io.out(JSON.stringify(rows));
       io.out(

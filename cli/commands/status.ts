@@ -32,7 +32,7 @@ export function registerStatusCommand(program: Command, io: Io): void {
             })),
           );
         },
-        { readOnly: true },
+        { shared: true },
       );
       if (globals.json) return io.out(JSON.stringify(rows));
       io.out(

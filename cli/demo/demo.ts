@@ -4,7 +4,7 @@ import { LocalHomeError } from '#contracts/errors.ts';
 import { parseNumericTable } from '#datasets/index.ts';
 import { currentDatasetKey } from '#domain/monitoring.ts';
 import type { Observation } from '#domain/observations.ts';
-import { type ModelPolicy, parsePolicy } from '#domain/policy.ts';
+import { builtinTraining, type ModelPolicy, parsePolicy } from '#domain/policy.ts';
 import type { RunRecord } from '#domain/record.ts';
 import { type LogisticModel, parseModel, predictTable } from '#domain/trainer.ts';
 import { attachLocalStack } from '#local/stack.ts';
@@ -154,7 +154,7 @@ export async function runDemo(
     const writeDatasets = async (day: number) => {
       await putText(
         ctx,
-        policy.training.dataset,
+        builtinTraining(policy).dataset,
         toCsv(daysBetween(day - HISTORY_DAYS, day - 1)),
         'text/csv',
       );

@@ -8,6 +8,8 @@ export const ENV = {
   s3ForcePathStyle: 'KAIZEN_S3_FORCE_PATH_STYLE',
   /** Set on functions that start the improvement loop (`access.loop: 'start'`). */
   loopArn: 'KAIZEN_IMPROVEMENT_LOOP_ARN',
+  /** Set on functions that publish events (`access.events: 'publish'`): the stack's event bus. */
+  eventBus: 'KAIZEN_EVENT_BUS',
 } as const;
 
 /** Environment every function gets, on top of the `KAIZEN_*` resource names. */

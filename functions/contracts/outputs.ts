@@ -7,6 +7,7 @@ export const STACK_OUTPUTS = [
   'ImprovementLoopArn',
   'FleetSweepArn',
   'NotificationTopicArn',
+  'EventBusName',
 ] as const;
 
 export type StackOutput = (typeof STACK_OUTPUTS)[number];

@@ -18,6 +18,8 @@ export interface StepAccess {
   readonly bucket?: Access;
   /** `start`: may start executions of the improvement loop (and gets its ARN in the environment). */
   readonly loop?: 'start';
+  /** `publish`: may put events on the stack's event bus (and gets its name in the environment). */
+  readonly events?: 'publish';
 }
 
 /** The two workflows; `null` for a function started by an event source instead. */
@@ -25,10 +27,11 @@ export type Workflow = 'improvement-loop' | 'fleet-sweep';
 
 /**
  * How Step Functions calls a step: `lambda` is a Task whose Resource is the function's ARN (placeholder
- * `${<Step>FunctionArn}`); `stream` is not called by a workflow but by the DynamoDB Streams mapping.
- * Callback tasks and `.sync` service jobs will be further kinds.
+ * `${<Step>FunctionArn}`); `callback` is a `lambda:invoke.waitForTaskToken` Task whose `FunctionName` is
+ * that placeholder (the task waits for SendTaskSuccess); `stream` is not called by a workflow but by the
+ * DynamoDB Streams mapping.
  */
-export type Invocation = 'lambda' | 'stream';
+export type Invocation = 'lambda' | 'callback' | 'stream';
 
 export interface StepSpec {
   /** Handler module (exports `handler`), relative to the project root. */
@@ -77,6 +80,36 @@ export const FUNCTIONS = {
     memoryMb: 1769,
     timeoutSeconds: 300,
     access: { bucket: 'readWrite', registry: 'readWrite' },
+    workflow: 'improvement-loop',
+    invocation: 'lambda',
+  },
+  prepare: {
+    entry: 'functions/prepare/handler.ts',
+    description: 'Kaizen Loop prepare step: SageMaker job requests, callback requests, the holdout snapshot',
+    memoryMb: 1024,
+    timeoutSeconds: 120,
+    // Checks the training objects exist and writes channel manifests and the holdout snapshot under models/.
+    access: { bucket: 'readWrite' },
+    workflow: 'improvement-loop',
+    invocation: 'lambda',
+  },
+  request: {
+    entry: 'functions/request/handler.ts',
+    description: 'Kaizen Loop request step: asks an external trainer to train (callback backend)',
+    memoryMb: 256,
+    timeoutSeconds: 30,
+    // Records the pending task (its token) in the runs table and publishes the request on the event bus.
+    access: { runs: 'readWrite', events: 'publish' },
+    workflow: 'improvement-loop',
+    invocation: 'callback',
+  },
+  register: {
+    entry: 'functions/register/handler.ts',
+    description: 'Kaizen Loop register step: registers a model trained by SageMaker or an external trainer',
+    memoryMb: 256,
+    timeoutSeconds: 30,
+    // Checks the artifact (and answered score files) exist, reads and closes the pending task, registers the version.
+    access: { bucket: 'read', registry: 'readWrite', runs: 'readWrite' },
     workflow: 'improvement-loop',
     invocation: 'lambda',
   },

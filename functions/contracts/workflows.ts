@@ -5,13 +5,27 @@ export const IMPROVEMENT_LOOP_ASL = 'statemachines/improvement-loop.asl.json';
 export const FLEET_SWEEP_ASL = 'statemachines/fleet-sweep.asl.json';
 
 /** Placeholders of the definitions that are not step functions (each engine supplies its own value). */
-export const OTHER_PLACEHOLDERS = ['NotificationTopicArn'] as const;
+export const OTHER_PLACEHOLDERS = ['NotificationTopicArn', 'SageMakerRoleArn'] as const;
 export type OtherPlaceholder = (typeof OTHER_PLACEHOLDERS)[number];
 
 /** Task resource of the Step Functions SNS integration (the loop's notifications). */
 export const SNS_PUBLISH = 'arn:aws:states:::sns:publish';
 /** Task resource of the Step Functions integration that starts another execution (request-response). */
 export const STATES_START_EXECUTION = 'arn:aws:states:::states:startExecution';
+/** Task resource of the SageMaker training job integration (`.sync`: the result is DescribeTrainingJob's). */
+export const SAGEMAKER_CREATE_TRAINING_JOB_SYNC = 'arn:aws:states:::sagemaker:createTrainingJob.sync';
+/** Task resource of the SageMaker processing job integration (`.sync`: the result is DescribeProcessingJob's). */
+export const SAGEMAKER_CREATE_PROCESSING_JOB_SYNC = 'arn:aws:states:::sagemaker:createProcessingJob.sync';
 
 /** Task resource of the optimised Lambda integration (`{FunctionName, Payload}`). */
 export const LAMBDA_INVOKE = 'arn:aws:states:::lambda:invoke';
+
+/**
+ * Task resource of the Lambda integration that waits for a task token: the function is invoked with
+ * `$$.Task.Token` in its payload and the task ends when someone calls SendTaskSuccess or SendTaskFailure.
+ */
+export const LAMBDA_INVOKE_WAIT_FOR_TASK_TOKEN = 'arn:aws:states:::lambda:invoke.waitForTaskToken';
+
+/** Source and detail types of the events Kaizen Loop publishes on its event bus. */
+export const EVENT_SOURCE = 'kaizen-loop';
+export const TRAINING_REQUESTED = 'Kaizen Training Requested';

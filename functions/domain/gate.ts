@@ -11,7 +11,7 @@ export interface GateResult {
  * when it clears the absolute bound (if any) and beats the champion by the policy's margin.
  */
 export function gate(
-  rule: ModelPolicy['evaluation'],
+  rule: Pick<ModelPolicy['evaluation'], 'metric' | 'minImprovement' | 'minScore'>,
   candidateScore: number,
   championScore: number | null,
 ): GateResult {

@@ -1,5 +1,8 @@
-/** Metrics a champion/challenger gate can compare on. */
-export type MetricName = 'auc' | 'accuracy' | 'logloss';
+/** Metrics a champion/challenger gate can compare on: three for 0/1 labels, two for regression. */
+export type MetricName = 'auc' | 'accuracy' | 'logloss' | 'rmse' | 'mae';
+
+/** Metrics of classifiers (0/1 labels, scores are probabilities of 1). */
+export type ClassificationMetric = 'auc' | 'accuracy' | 'logloss';
 
 /** Every metric of one model on one labelled data set. */
 export interface Scores {
@@ -11,9 +14,9 @@ export interface Scores {
 /** Probabilities are clipped to `[EPSILON, 1 - EPSILON]` so one confident mistake costs ~34.5, not Infinity. */
 export const LOGLOSS_EPSILON = 1e-15;
 
-/** Whether a larger value of the metric means a better model (`logloss` is a loss: lower is better). */
+/** Whether a larger value of the metric means a better model (`logloss`, `rmse` and `mae` are losses). */
 export function higherIsBetter(metric: MetricName): boolean {
-  return metric !== 'logloss';
+  return metric === 'auc' || metric === 'accuracy';
 }
 
 function checkInputs(labels: ArrayLike<number>, values: ArrayLike<number>, what: string): void {
@@ -90,4 +93,58 @@ export function accuracy(labels: ArrayLike<number>, probs: ArrayLike<number>, th
 /** AUC, log loss and accuracy of probabilities against 0/1 labels. */
 export function scoreAll(labels: ArrayLike<number>, probs: ArrayLike<number>): Scores {
   return { auc: rocAuc(labels, probs), logloss: logLoss(labels, probs), accuracy: accuracy(labels, probs) };
+}
+
+function checkRegressionInputs(labels: ArrayLike<number>, predictions: ArrayLike<number>): void {
+  if (labels.length !== predictions.length) {
+    throw new RangeError(`${labels.length} labels but ${predictions.length} predictions`);
+  }
+  if (labels.length === 0) throw new RangeError('no samples');
+  for (let i = 0; i < labels.length; i++) {
+    if (!Number.isFinite(labels[i]))
+      throw new RangeError(`label ${i} is ${labels[i]}, expected a finite number`);
+    if (!Number.isFinite(predictions[i])) {
+      throw new RangeError(`prediction ${i} is ${predictions[i]}, expected a finite number`);
+    }
+  }
+}
+
+/** Root mean squared error of predictions against numeric labels. */
+export function rmse(labels: ArrayLike<number>, predictions: ArrayLike<number>): number {
+  checkRegressionInputs(labels, predictions);
+  let total = 0;
+  for (let i = 0; i < labels.length; i++) {
+    const error = (predictions[i] as number) - (labels[i] as number);
+    total += error * error;
+  }
+  return Math.sqrt(total / labels.length);
+}
+
+/** Mean absolute error of predictions against numeric labels. */
+export function mae(labels: ArrayLike<number>, predictions: ArrayLike<number>): number {
+  checkRegressionInputs(labels, predictions);
+  let total = 0;
+  for (let i = 0; i < labels.length; i++)
+    total += Math.abs((predictions[i] as number) - (labels[i] as number));
+  return total / labels.length;
+}
+
+/** One metric of scores (probabilities of 1, or predicted values) against labels; RangeError names bad input. */
+export function metricValue(
+  metric: MetricName,
+  labels: ArrayLike<number>,
+  scores: ArrayLike<number>,
+): number {
+  switch (metric) {
+    case 'auc':
+      return rocAuc(labels, scores);
+    case 'logloss':
+      return logLoss(labels, scores);
+    case 'accuracy':
+      return accuracy(labels, scores);
+    case 'rmse':
+      return rmse(labels, scores);
+    case 'mae':
+      return mae(labels, scores);
+  }
 }

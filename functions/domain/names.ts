@@ -26,3 +26,21 @@ export function compactStamp(iso: string): string {
     .replace(/[-:]/g, '')
     .replace(/\.\d+Z$/, 'Z');
 }
+
+/** SageMaker's limit and pattern for training and processing job names. */
+export const MAX_JOB_NAME = 63;
+
+/**
+ * A SageMaker job name, `kaizen-<kind>-<model>-<12 hex of sha256(scope)>` (scope: the bucket and execution,
+ * so every execution and stack gets its own), at most 63 characters of `[a-zA-Z0-9-]`. The `kaizen-` prefix
+ * is what the state machine's IAM policy is scoped to.
+ */
+export function sageMakerJobName(kind: 'train' | 'score', modelId: string, scope: string): string {
+  const hash = createHash('sha256').update(scope).digest('hex').slice(0, 12);
+  const room = MAX_JOB_NAME - `kaizen-${kind}--${hash}`.length;
+  const slug = modelId
+    .replace(/[^a-z0-9]+/g, '-')
+    .slice(0, room)
+    .replace(/^-+|-+$/g, '');
+  return `kaizen-${kind}-${slug || 'model'}-${hash}`;
+}

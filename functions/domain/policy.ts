@@ -199,9 +199,42 @@ export const MonitoringSchema = z
 
 export type MonitoringPolicy = z.infer<typeof MonitoringSchema>;
 
-/** How the built-in trainer retrains the model. */
-export const TrainingSchema = z
+/** Duration in whole seconds (Step Functions' timeouts and SageMaker's runtimes take integers). */
+const WholeSeconds = (max: number, what: string) =>
+  Duration.refine((text) => Number.isInteger(parseDuration(text)) && (parseDuration(text) ?? 0) >= 1, {
+    message: 'must be a whole number of seconds, at least one',
+  }).refine((text) => (parseDuration(text) ?? 0) <= max, {
+    message: `must be at most ${Math.floor(max / 86_400)} days (${what})`,
+  });
+
+/** A script inside the source folder: `train.py`, `src/predict.py`; python, node or bash by extension. */
+const EntryPoint = z
+  .string()
+  .min(1)
+  .max(256)
+  .regex(/^(?!\/)(?!.*(^|\/)\.\.(\/|$))[A-Za-z0-9_./-]+\.(py|js|mjs|sh)$/, {
+    message: 'must be a relative path inside the source folder ending in .py, .js, .mjs or .sh',
+  });
+
+/** A SageMaker `sourcedir.tar.gz` in the bucket (`kaizen upload <folder> <key>` packs one). */
+const SourceArchive = ObjectKey.refine((key) => key.endsWith('.tar.gz'), {
+  message: 'must be a .tar.gz archive (kaizen upload <folder> <key>.tar.gz packs one)',
+});
+
+/** SageMaker channel names; the channel's objects land in `SM_CHANNEL_<NAME>`. */
+const ChannelName = z
+  .string()
+  .regex(/^[A-Za-z0-9.\-_]{1,64}$/, 'must be 1-64 letters, digits, ".", "-" or "_"');
+
+/** Input data per channel: an object key, with `{date}` the daily objects of the training window. */
+const Channels = z
+  .record(ChannelName, ObjectKey)
+  .refine((channels) => Object.keys(channels).length <= 20, { message: 'at most 20 channels' });
+
+/** How the built-in trainer (L2-regularised logistic regression) retrains the model. */
+export const BuiltinTrainingSchema = z
   .object({
+    backend: z.literal('builtin'),
     /**
      * Object key of the training CSV in the artifacts bucket. With `{date}` it names daily objects, and the
      * model is retrained on every day of `window` before the run's time (fresh data at each retrain).
@@ -215,9 +248,16 @@ export const TrainingSchema = z
     features: z.array(ColumnName).min(1).max(2000),
     params: z
       .object({
+        /** Ignored since the trainer solves by Newton's method; still accepted so existing policies load. */
         learningRate: z.number().gt(0).max(10).default(0.5),
+        /** Ignored since the trainer solves by Newton's method; still accepted so existing policies load. */
         epochs: z.number().int().min(1).max(100_000).default(300),
+        /** L2 penalty on the weights (mean log-loss + l2/2 |w|^2, on standardised features). */
         l2: z.number().nonnegative().default(0.001),
+        /** Most Newton iterations before the retrain fails as not converged (the trainer's default: 100). */
+        maxIterations: z.number().int().min(1).max(1000).optional(),
+        /** Converged when every partial derivative of the objective is at most this (default: 1e-8). */
+        tolerance: z.number().gt(0).max(0.1).optional(),
       })
       .strict()
       .default({ learningRate: 0.5, epochs: 300, l2: 0.001 }),
@@ -244,6 +284,93 @@ export const TrainingSchema = z
     });
   });
 
+/** SageMaker allows 28 days of training. */
+const MAX_SAGEMAKER_RUNTIME_SECONDS = 28 * 86_400;
+
+/** SageMaker script mode: the team's `entryPoint` in `sourceDir`, run in a framework or custom image. */
+export const SageMakerTrainingSchema = z
+  .object({
+    backend: z.literal('sagemaker'),
+    /** ECR image URI of a SageMaker framework container (scikit-learn, XGBoost, PyTorch) or a custom one. */
+    image: z.string().min(1).max(255),
+    /** The training script inside `sourceDir`. */
+    entryPoint: EntryPoint,
+    /** Object key of the source folder packed as `.tar.gz`. */
+    sourceDir: SourceArchive,
+    instanceType: z
+      .string()
+      .regex(/^ml\.[a-z0-9]+\.[a-z0-9]+$/, 'must be a SageMaker instance type such as ml.m5.large')
+      .default('ml.m5.large'),
+    instanceCount: z.number().int().min(1).max(100).default(1),
+    volumeSizeGb: z.number().int().min(1).max(16_384).default(30),
+    /** The job is stopped (and the run fails) after this long. */
+    maxRuntime: WholeSeconds(MAX_SAGEMAKER_RUNTIME_SECONDS, "SageMaker's limit").default('PT2H'),
+    /** Passed to the script as `--name value` and in `SM_HPS`. */
+    hyperparameters: z
+      .record(
+        z.string().regex(/^[A-Za-z_][A-Za-z0-9_.-]{0,255}$/, 'must be a hyperparameter name'),
+        z.union([z.string().max(2500), z.number().finite(), z.boolean()]),
+      )
+      .refine((hps) => Object.keys(hps).length <= 100, { message: 'at most 100 hyperparameters' })
+      .default({}),
+    /** Training data per channel. */
+    channels: Channels.refine((channels) => Object.keys(channels).length >= 1, {
+      message: 'needs at least one channel',
+    }),
+    /** How many days of `{date}` objects a retrain reads; default: the monitoring window. */
+    window: Duration.optional(),
+  })
+  .strict();
+
+/** A Standard workflow runs at most one year; a callback task must answer within it. */
+const MAX_CALLBACK_SECONDS = 364 * 86_400;
+
+/** An external trainer (Airflow, Databricks, a SageMaker Pipeline, CI) answers a training request. */
+export const CallbackTrainingSchema = z
+  .object({
+    backend: z.literal('callback'),
+    /** Data keys passed in the request, per channel; `{date}` keys are listed per day of `window`. */
+    channels: Channels.default({}),
+    window: Duration.optional(),
+    /** The run fails (champion unchanged) when no answer comes within this. */
+    timeout: WholeSeconds(MAX_CALLBACK_SECONDS, "a Standard workflow's one-year limit")
+      .refine((text) => (parseDuration(text) ?? 0) >= 2, { message: 'must be at least 2 seconds' })
+      .default('P1D'),
+    /** The trainer must send a heartbeat at least this often (SendTaskHeartbeat); default: none. */
+    heartbeat: WholeSeconds(MAX_CALLBACK_SECONDS, "a Standard workflow's one-year limit").optional(),
+    /** Passed as is in the request's `parameters` (e.g. the pipeline to start). */
+    parameters: z.record(z.string(), z.json()).default({}),
+  })
+  .strict()
+  .superRefine((training, ctx) => {
+    const heartbeat = parseDuration(training.heartbeat ?? '');
+    if (heartbeat !== undefined && heartbeat >= (parseDuration(training.timeout) ?? 0)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['heartbeat'],
+        message: `heartbeat ${training.heartbeat} must be shorter than the timeout ${training.timeout}`,
+      });
+    }
+  });
+
+/** Policies written before backends existed have no `backend`: they use the built-in trainer. */
+function withDefaultBackend(value: unknown): unknown {
+  return value !== null && typeof value === 'object' && !Array.isArray(value) && !('backend' in value)
+    ? { backend: 'builtin', ...value }
+    : value;
+}
+
+/** How the model is retrained: `builtin` (default), `sagemaker` (script mode) or `callback` (external). */
+export const TrainingSchema = z.preprocess(
+  withDefaultBackend,
+  z.discriminatedUnion('backend', [BuiltinTrainingSchema, SageMakerTrainingSchema, CallbackTrainingSchema]),
+);
+
+export type TrainingPolicy = z.infer<typeof TrainingSchema>;
+export type BuiltinTraining = z.infer<typeof BuiltinTrainingSchema>;
+export type SageMakerTraining = z.infer<typeof SageMakerTrainingSchema>;
+export type CallbackTraining = z.infer<typeof CallbackTrainingSchema>;
+
 /** The champion/challenger gate. */
 export const EvaluationSchema = z
   .object({
@@ -251,11 +378,29 @@ export const EvaluationSchema = z
     holdout: ObjectKey,
     /** How many days of `{date}` holdout objects the gate scores on; default: the monitoring window. */
     window: Duration.optional(),
-    metric: z.enum(['auc', 'accuracy', 'logloss']).default('auc'),
+    /** The holdout's label column; default: the built-in trainer's `training.label`. */
+    label: ColumnName.optional(),
+    /** `auc`, `accuracy`, `logloss` for 0/1 labels; `rmse`, `mae` for regression models. */
+    metric: z.enum(['auc', 'accuracy', 'logloss', 'rmse', 'mae']).default('auc'),
     /** The candidate must beat the champion by at least this much (absolute, in the metric's units). */
     minImprovement: z.number().nonnegative().default(0.005),
-    /** Absolute floor for the candidate's score (`auc`/`accuracy`) or ceiling (`logloss`). */
+    /** Absolute floor for the candidate's score (`auc`/`accuracy`) or ceiling (`logloss`, `rmse`, `mae`). */
     minScore: z.number().finite().optional(),
+    /**
+     * Scoring script for models Kaizen cannot run itself, run once per model as
+     * `<entryPoint> --model-dir DIR --holdout FILE --output FILE` (a SageMaker Processing job on AWS).
+     */
+    entryPoint: EntryPoint.optional(),
+    /** The `.tar.gz` holding `entryPoint`; default: the SageMaker training's `sourceDir`. */
+    sourceDir: SourceArchive.optional(),
+    /** Image the scoring script runs in; default: the SageMaker training's `image`. */
+    image: z.string().min(1).max(255).optional(),
+    instanceType: z
+      .string()
+      .regex(/^ml\.[a-z0-9]+\.[a-z0-9]+$/, 'must be a SageMaker instance type such as ml.m5.large')
+      .default('ml.m5.large'),
+    /** The scoring job is stopped (and the run fails) after this long. */
+    maxRuntime: WholeSeconds(MAX_SAGEMAKER_RUNTIME_SECONDS, "SageMaker's limit").default('PT1H'),
   })
   .strict();
 
@@ -289,7 +434,7 @@ export const RolloutSchema = z
   });
 
 /** A registered model and the policy the loop applies to it. */
-export const ModelPolicySchema = z
+export const ModelPolicyBaseSchema = z
   .object({
     modelId: Identifier,
     description: z.string().max(500).optional(),
@@ -309,74 +454,128 @@ export const ModelPolicySchema = z
     evaluation: EvaluationSchema,
     rollout: RolloutSchema.default({ bakePeriod: 'PT1H', maxChecks: 3, maxRelativeDrop: 0.02 }),
   })
-  .strict()
-  .superRefine((policy, ctx) => {
-    const seen = new Set<string>();
-    policy.kpis.forEach((rule, index) => {
-      if (seen.has(rule.metric)) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['kpis', index, 'metric'],
-          message: `duplicate KPI "${rule.metric}"`,
-        });
-      }
-      seen.add(rule.metric);
-    });
-    const window = parseDuration(policy.window);
-    if (window === 0) ctx.addIssue({ code: 'custom', path: ['window'], message: 'must be longer than zero' });
-    const budgetPeriod = parseDuration(policy.budget.period);
-    if (window !== undefined && budgetPeriod !== undefined && budgetPeriod < window) {
+  .strict();
+
+/** A registered model and the policy the loop applies to it, with the rules between its sections. */
+export const ModelPolicySchema = ModelPolicyBaseSchema.superRefine((policy, ctx) => {
+  const seen = new Set<string>();
+  policy.kpis.forEach((rule, index) => {
+    if (seen.has(rule.metric)) {
       ctx.addIssue({
         code: 'custom',
-        path: ['budget', 'period'],
-        message: `budget period ${policy.budget.period} is shorter than the window ${policy.window}`,
+        path: ['kpis', index, 'metric'],
+        message: `duplicate KPI "${rule.metric}"`,
       });
     }
-    const known = new Set([
-      ...policy.training.features,
-      ...(policy.monitoring?.features.map((f) => f.name) ?? []),
-    ]);
-    for (const feature of Object.keys(policy.drift?.features ?? {})) {
-      if (!known.has(feature)) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['drift', 'features', feature],
-          message: `unknown feature "${feature}": not in training.features or monitoring.features`,
-        });
-      }
-    }
-    if (policy.kpis.length === 0 && policy.drift === undefined && policy.monitoring === undefined) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['kpis'],
-        message: 'a policy needs at least one KPI rule, a drift rule or a monitoring section',
-      });
-    }
-    for (const [section, key] of [
-      ['training', policy.training.dataset],
-      ['evaluation', policy.evaluation.holdout],
-    ] as const) {
-      if (policy[section].window !== undefined && !isDated(key)) {
-        ctx.addIssue({
-          code: 'custom',
-          path: [section, 'window'],
-          message: `a window needs daily objects: put {date} in ${section === 'training' ? 'training.dataset' : 'evaluation.holdout'}`,
-        });
-      }
-    }
-    const bytes = estimatedStateBytes(policy);
-    if (bytes > STATE_BUDGET_BYTES) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['persistence'],
-        message:
-          `the loop would carry up to ${Math.round(bytes / 1024)} KB of evidence (${recentWindowCount(policy)} ` +
-          `recent and ${bandWindowCount(policy)} band windows of ${policy.kpis.length} KPIs and the drift of ` +
-          `${policy.monitoring?.features.length ?? 0} features) between steps, over its ${STATE_BUDGET_BYTES / 1024} KB ` +
-          "budget under Step Functions' 256 KB state limit: use fewer persistence windows, band reference windows, KPIs or features",
-      });
-    }
+    seen.add(rule.metric);
   });
+  const window = parseDuration(policy.window);
+  if (window === 0) ctx.addIssue({ code: 'custom', path: ['window'], message: 'must be longer than zero' });
+  const budgetPeriod = parseDuration(policy.budget.period);
+  if (window !== undefined && budgetPeriod !== undefined && budgetPeriod < window) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['budget', 'period'],
+      message: `budget period ${policy.budget.period} is shorter than the window ${policy.window}`,
+    });
+  }
+  const known = new Set([
+    ...(policy.training.backend === 'builtin' ? policy.training.features : []),
+    ...(policy.monitoring?.features.map((f) => f.name) ?? []),
+  ]);
+  for (const feature of Object.keys(policy.drift?.features ?? {})) {
+    if (!known.has(feature)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['drift', 'features', feature],
+        message: `unknown feature "${feature}": not in training.features or monitoring.features`,
+      });
+    }
+  }
+  if (policy.kpis.length === 0 && policy.drift === undefined && policy.monitoring === undefined) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['kpis'],
+      message: 'a policy needs at least one KPI rule, a drift rule or a monitoring section',
+    });
+  }
+  backendIssues(policy, ctx);
+  const bytes = estimatedStateBytes(policy);
+  if (bytes > STATE_BUDGET_BYTES) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['persistence'],
+      message:
+        `the loop would carry up to ${Math.round(bytes / 1024)} KB of evidence (${recentWindowCount(policy)} ` +
+        `recent and ${bandWindowCount(policy)} band windows of ${policy.kpis.length} KPIs and the drift of ` +
+        `${policy.monitoring?.features.length ?? 0} features) between steps, over its ${STATE_BUDGET_BYTES / 1024} KB ` +
+        "budget under Step Functions' 256 KB state limit: use fewer persistence windows, band reference windows, KPIs or features",
+    });
+  }
+});
+
+type Issues = z.RefinementCtx;
+
+/** Rules between `training`, `evaluation` and `monitoring` that depend on the training backend. */
+function backendIssues(policy: z.infer<typeof ModelPolicyBaseSchema>, ctx: Issues): void {
+  const { training, evaluation } = policy;
+  const issue = (path: PropertyKey[], message: string) => ctx.addIssue({ code: 'custom', path, message });
+  const trainingKeys = training.backend === 'builtin' ? [training.dataset] : Object.values(training.channels);
+  if (training.window !== undefined && !trainingKeys.some(isDated)) {
+    issue(
+      ['training', 'window'],
+      `a window needs daily objects: put {date} in ${training.backend === 'builtin' ? 'training.dataset' : 'a channel key'}`,
+    );
+  }
+  if (evaluation.window !== undefined && !isDated(evaluation.holdout)) {
+    issue(['evaluation', 'window'], 'a window needs daily objects: put {date} in evaluation.holdout');
+  }
+  if (training.backend === 'builtin') {
+    if (evaluation.metric === 'rmse' || evaluation.metric === 'mae') {
+      issue(
+        ['evaluation', 'metric'],
+        `${evaluation.metric} is a regression metric; the built-in trainer is a 0/1 classifier (use auc, accuracy or logloss)`,
+      );
+    }
+    for (const field of ['entryPoint', 'sourceDir', 'image'] as const) {
+      if (evaluation[field] !== undefined) {
+        issue(['evaluation', field], 'the built-in model is scored by Kaizen itself: remove it');
+      }
+    }
+    if (evaluation.label !== undefined && evaluation.label !== training.label) {
+      issue(['evaluation', 'label'], `differs from training.label "${training.label}"`);
+    }
+    return;
+  }
+  if (evaluation.label === undefined) {
+    issue(
+      ['evaluation', 'label'],
+      `required with the ${training.backend} backend: the holdout's label column`,
+    );
+  }
+  if (policy.monitoring?.reference === '@champion') {
+    issue(
+      ['monitoring', 'reference'],
+      `@champion is the built-in trainer's data snapshot; with the ${training.backend} backend name a reference dataset`,
+    );
+  }
+  if (training.backend === 'sagemaker') {
+    if (evaluation.entryPoint === undefined) {
+      issue(
+        ['evaluation', 'entryPoint'],
+        'required with the sagemaker backend: the scoring script (e.g. predict.py) that Kaizen runs on the holdout',
+      );
+    }
+    return;
+  }
+  if (evaluation.entryPoint !== undefined) {
+    for (const field of ['sourceDir', 'image'] as const) {
+      if (evaluation[field] === undefined) {
+        issue(['evaluation', field], 'required with evaluation.entryPoint and the callback backend');
+      }
+    }
+  }
+}
 
 export type ModelPolicy = z.infer<typeof ModelPolicySchema>;
 /** A policy as written by people: defaults may be left out. */
@@ -410,6 +609,20 @@ export function parsePolicy(input: unknown, source = 'policy'): ModelPolicy {
     throw new PolicyError(`${source} is invalid:\n  ${issues.join('\n  ')}`, issues);
   }
   return result.data;
+}
+
+/** The built-in trainer's section of a policy; a {@link PolicyError} for the other backends. */
+export function builtinTraining(policy: Pick<ModelPolicy, 'modelId' | 'training'>): BuiltinTraining {
+  if (policy.training.backend !== 'builtin') {
+    const problem = `model ${policy.modelId} trains with the ${policy.training.backend} backend, not the built-in trainer`;
+    throw new PolicyError(problem, [problem]);
+  }
+  return policy.training;
+}
+
+/** The holdout's label column: `evaluation.label`, else the built-in trainer's label. */
+export function evaluationLabel(policy: Pick<ModelPolicy, 'modelId' | 'training' | 'evaluation'>): string {
+  return policy.evaluation.label ?? builtinTraining(policy).label;
 }
 
 /** The threshold a feature's drift score is held to. */

@@ -21,6 +21,8 @@ export interface LoopState {
   history?: Observed[];
   lock?: LockState;
   decision?: Decision;
+  /** What PrepareTraining built; `request` means an external trainer was (or was about to be) asked. */
+  prepared?: { request?: unknown };
   candidate?: Candidate;
   evaluation?: Evaluation;
   deployment?: Deployment;

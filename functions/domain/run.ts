@@ -141,31 +141,59 @@ export interface Decision {
   alert: { active: boolean; breachedWindows: number; windows: number };
 }
 
+/** How a version was trained: the built-in trainer, a SageMaker training job, or an external trainer. */
+export type Backend = 'builtin' | 'sagemaker' | 'callback';
+
+/** Object keys of holdout scores (CSV, header `score`, one row per holdout row) an external trainer supplied. */
+export interface SuppliedScores {
+  candidate: string;
+  champion?: string;
+}
+
 export interface Candidate {
   version: number;
+  /** Absent on versions registered before backends existed: `builtin`. */
+  backend?: Backend;
+  /** The model: `model.json` (built-in) or a `model.tar.gz` (SageMaker's model folder, or the external trainer's). */
   artifactKey: string;
   parentVersion: number | null;
-  /** The training data: where it was read, its hash, rows, and an immutable copy kept with the model. */
+  /** The training data: where it was read, its identity, and (built-in) an immutable copy kept with the model. */
   dataset: {
+    /** The dataset key template (built-in), or the first channel's. */
     key: string;
+    /** SHA-256 of the data (built-in), or of the objects' ETags and sizes in channel order (other backends). */
     sha256: string;
-    rows: number;
-    snapshotKey: string;
+    rows?: number;
+    snapshotKey?: string;
     /** The daily objects read, when `key` names them with `{date}`. */
     keys?: string[];
+    /** SageMaker and callback backends: the objects of each channel. */
+    channels?: Record<string, string[]>;
     /** The exact data the champion was trained on (same SHA-256): a retrain that cannot learn anything new. */
     sameAsChampion?: true;
   };
-  params: { learningRate: number; epochs: number; l2: number };
-  trainingMetrics: Record<MetricName, number>;
+  /** Built-in trainer parameters. */
+  params?: Record<string, number>;
+  /** SageMaker hyperparameters as the job received them. */
+  hyperparameters?: Record<string, string>;
+  /** Built-in trainer: metrics on its own training data. */
+  trainingMetrics?: Partial<Record<MetricName, number>>;
+  /** The SageMaker training job. */
+  job?: { name: string; arn: string };
+  /** Holdout scores the external trainer supplied with its answer. */
+  suppliedScores?: SuppliedScores;
 }
+
+export type ScoreSource = 'kaizen' | 'scoring-job' | 'trainer';
 
 export interface Evaluation {
   promote: boolean;
   metric: MetricName;
   candidateScore: number;
   championScore: number | null;
-  holdout: { key: string; sha256: string; rows: number; keys?: string[] };
+  holdout: { key: string; sha256: string; rows: number; keys?: string[]; snapshotKey?: string };
+  /** Where each score came from: `kaizen` (in-process), `scoring-job`, or `trainer` (the callback's answer). */
+  scoredBy?: { candidate: ScoreSource; champion?: ScoreSource };
   reasons: string[];
 }
 

@@ -2,6 +2,7 @@ import type { RunRecord } from '#domain/record.ts';
 import type { KaizenContext } from '#runtime/context.ts';
 import { getChampion, getChampionAlias } from '#stores/champion.ts';
 import { listRuns } from '#stores/runs.ts';
+import { closePendingTask } from '#stores/tasks.ts';
 import { getVersion } from '#stores/versions.ts';
 import { rollback } from '../rollback/rollback.ts';
 import { record } from './record.ts';
@@ -59,6 +60,8 @@ export async function recordInterrupted(
       : null;
   // After the undo the champion is the one the run started from: the record's "before".
   const champion = await getChampion(ctx, modelId);
+  // A pending callback task of the run, if any, is closed: nobody waits for its answer now.
+  await closePendingTask(ctx, executionName);
   return record(ctx, {
     state: { modelId, champion, rollback: undone, error: { Error: 'Interrupted', Cause: reason } },
     execution: { name: executionName, startTime },

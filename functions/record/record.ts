@@ -4,6 +4,7 @@ import type { KaizenContext } from '#runtime/context.ts';
 import { getChampion, setBaseline } from '#stores/champion.ts';
 import { releaseLock } from '#stores/lock.ts';
 import { putRun } from '#stores/runs.ts';
+import { closePendingTask } from '#stores/tasks.ts';
 import { listVersions, setVersionStatus } from '#stores/versions.ts';
 
 export interface RecordEvent {
@@ -62,6 +63,10 @@ export async function record(
     if (baseline) await setBaseline(ctx, runRecord.modelId, state.champion.version, baseline);
   }
   await putRun(ctx, runRecord);
+  // A run that asked an external trainer no longer waits for it, however it ended.
+  if (state.prepared?.request && runRecord.executionName !== 'unknown') {
+    await closePendingTask(ctx, runRecord.executionName);
+  }
   // Conditional on the owner, so it is safe even when Monitor failed before saying whether it got the lock.
   if (state.lock?.acquired !== false && runRecord.executionName !== 'unknown') {
     await releaseLock(ctx, runRecord.modelId, runRecord.executionName);

@@ -1,7 +1,9 @@
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ENV } from '#contracts/env.ts';
+import { EVENT_SOURCE } from '#contracts/workflows.ts';
 import type { RunInput } from '#domain/run.ts';
 import { stepFunctionsStarter } from './loops.ts';
 
@@ -18,6 +20,11 @@ export interface LoopStarter {
   start(name: string, input: RunInput): Promise<void>;
 }
 
+/** Publishes Kaizen Loop's events (source `kaizen-loop`): the stack's EventBridge bus, a file locally. */
+export interface EventPublisher {
+  publish(detailType: string, detail: Record<string, unknown>): Promise<void>;
+}
+
 /**
  * Everything the stores and steps need from the outside world, built once per Lambda (from its
  * environment), once per CLI backend (from stack outputs or the local stack) and passed explicitly: no
@@ -29,6 +36,7 @@ export interface KaizenContext {
   readonly ddb: DynamoDBDocumentClient;
   readonly s3: S3Client;
   readonly loops: LoopStarter;
+  readonly events: EventPublisher;
   /** Destroys the clients (CLI backends; a Lambda's context lives as long as its process). */
   close(): void;
 }
@@ -40,6 +48,41 @@ export interface ContextOptions {
   /** Settings of the S3 client. */
   s3?: S3ClientConfig;
   loops: LoopStarter;
+  /** @default a publisher that refuses (the function has no `events: 'publish'` access) */
+  events?: EventPublisher;
+}
+
+/** A function that may not publish events (only `access.events: 'publish'` functions get the bus name). */
+const noEvents: EventPublisher = {
+  publish() {
+    return Promise.reject(new Error(`environment variable ${ENV.eventBus} is not set`));
+  },
+};
+
+/** Publishes to an EventBridge bus; a failed entry is an error naming its code. */
+export function eventBridgePublisher(busName: string, client = new EventBridgeClient({})): EventPublisher {
+  return {
+    async publish(detailType, detail) {
+      const output = await client.send(
+        new PutEventsCommand({
+          Entries: [
+            {
+              EventBusName: busName,
+              Source: EVENT_SOURCE,
+              DetailType: detailType,
+              Detail: JSON.stringify(detail),
+            },
+          ],
+        }),
+      );
+      const failed = output.Entries?.find((entry) => entry.ErrorCode);
+      if ((output.FailedEntryCount ?? 0) > 0 || failed) {
+        throw new Error(
+          `could not publish "${detailType}" on ${busName}: ${failed?.ErrorCode ?? 'failed'} ${failed?.ErrorMessage ?? ''}`.trim(),
+        );
+      }
+    },
+  };
 }
 
 /** A context whose clients are built from explicit settings. */
@@ -60,6 +103,7 @@ export function createContext(options: ContextOptions): KaizenContext {
     ddb,
     s3,
     loops: options.loops,
+    events: options.events ?? noEvents,
     close() {
       ddb.destroy();
       s3.destroy();
@@ -83,6 +127,7 @@ const noLoops: LoopStarter = {
 /** The context of a Lambda function, from the environment the CDK app gives it (read once, at first use). */
 export function contextFromEnv(env: NodeJS.ProcessEnv = process.env): KaizenContext {
   const loopArn = env[ENV.loopArn];
+  const busName = env[ENV.eventBus];
   return createContext({
     config: {
       metricsTable: required(env, ENV.metricsTable),
@@ -92,5 +137,6 @@ export function contextFromEnv(env: NodeJS.ProcessEnv = process.env): KaizenCont
     },
     s3: { forcePathStyle: env[ENV.s3ForcePathStyle] === 'true' },
     loops: loopArn ? stepFunctionsStarter(loopArn) : noLoops,
+    ...(busName ? { events: eventBridgePublisher(busName) } : {}),
   });
 }

@@ -1,26 +1,61 @@
-import { concatenateCsv, parseNumericTable } from '#datasets/index.ts';
+import { createHash } from 'node:crypto';
+import { CsvError } from 'csv-parse';
+import { DataError, DatasetError } from '#contracts/errors.ts';
+import { parseFiniteNumber, readCsvRecords } from '#datasets/index.ts';
 import { datedKeys } from '#domain/dated-keys.ts';
 import { durationSeconds } from '#domain/duration.ts';
-import type { ModelPolicy } from '#domain/policy.ts';
-import type { NumericTable } from '#domain/table.ts';
+import { builtinTraining, type ModelPolicy } from '#domain/policy.ts';
+import { type NumericTable, ProblemList } from '#domain/table.ts';
 import type { KaizenContext } from '#runtime/context.ts';
-import { getText, sha256 } from '#stores/artifacts.ts';
+import { copyObject, createObjectWriter, getStream } from '#stores/artifacts.ts';
 
-/** A CSV dataset of the bucket as read for a run: the objects it came from, their rows as one text, the table. */
+/** A CSV dataset of the bucket as read for a run: the objects it came from, their hash, the table. */
 export interface RunDataset {
   /** The object keys read, oldest first (one, unless the key names daily objects). */
   keys: string[];
-  text: string;
-  /** SHA-256 (hex) of the joined text: the data's identity in lineage and gate reasons. */
+  /**
+   * SHA-256 (hex) of the dataset's text (daily objects joined under one header; one object as it is): the
+   * data's identity in lineage and gate reasons. The same value as before reading became a stream.
+   */
   sha256: string;
   /** The requested columns as numbers. */
   table: NumericTable;
+  /** The snapshot asked for with `snapshotKey`, written only by `commit()`. */
+  snapshot?: PendingSnapshot;
+}
+
+/** A copy of the dataset's text under another key, made visible only when the run keeps it. */
+export interface PendingSnapshot {
+  key: string;
+  /** Writes the snapshot: a server-side copy of one object, or completes the upload of the joined text. */
+  commit(): Promise<void>;
+  /** Drops it (a failed training run keeps no snapshot). */
+  abort(): Promise<void>;
+}
+
+export interface ReadRunDatasetOptions {
+  /** Also write the dataset's text there (see {@link PendingSnapshot}). */
+  snapshotKey?: string;
+}
+
+/** Rows per block of the table while it is read; the blocks are joined once at the end. */
+const BLOCK_ROWS = 16_384;
+
+/** One object of the dataset: where its lines begin in the joined text, for messages that name it. */
+interface Part {
+  source: string;
+  /** Line of the joined text holding the object's line 2 (its first row). */
+  firstRowLine: number;
 }
 
 /**
  * Reads the CSV a key template names for a run as of `asOf`: the one object, or with `{date}` every daily
- * object of `window` (default: the policy's monitoring window) before `asOf`, joined under one header, and
- * parses the training features and label. A missing object fails with `ObjectNotFoundError` naming its key.
+ * object of `window` (default: the policy's monitoring window) before `asOf`, joined under one header (the
+ * headers must agree), and keeps the built-in trainer's features and label as numbers. Streams: each object
+ * is read once, in order, as it arrives; the text is hashed, copied to the snapshot and parsed on the way, and
+ * only the requested columns are kept (a 200 MB CSV is never held as text).
+ * A missing object fails with `ObjectNotFoundError` naming its key; bad cells and labels other than 0/1 fail
+ * with {@link DataError} naming the object and its line (`s3://bucket/key:line: ...`), up to 10 at once.
  */
 export async function readRunDataset(
   ctx: KaizenContext,
@@ -28,18 +63,234 @@ export async function readRunDataset(
   asOf: string,
   window: string | undefined,
   policy: ModelPolicy,
+  options: ReadRunDatasetOptions = {},
 ): Promise<RunDataset> {
   const keys = datedKeys(template, asOf, durationSeconds(window ?? policy.window));
-  const parts = [];
-  for (const key of keys)
-    parts.push({ source: `s3://${ctx.config.bucket}/${key}`, text: await getText(ctx, key) });
-  const text = concatenateCsv(parts);
-  const { features, label } = policy.training;
-  const table = await parseNumericTable(text, [...features, label], {
-    source:
-      keys.length === 1
-        ? `s3://${ctx.config.bucket}/${template}`
-        : `${keys.length} daily objects of ${template}`,
-  });
-  return { keys, text, sha256: sha256(text), table };
+  const { features, label } = builtinTraining(policy);
+  const uri = (key: string) => `s3://${ctx.config.bucket}/${key}`;
+  const source = keys.length === 1 ? uri(template) : `${keys.length} daily objects of ${template}`;
+  const hash = createHash('sha256');
+  const parts: Part[] = [];
+  let etag: string | undefined;
+  // One object: the snapshot is a server-side copy of the version read. Several: the joined text, uploaded.
+  const writer =
+    options.snapshotKey !== undefined && keys.length > 1
+      ? createObjectWriter(ctx, options.snapshotKey, 'text/csv')
+      : undefined;
+
+  async function* text(): AsyncGenerator<string> {
+    let newlines = 0;
+    const emit = async (chunk: string): Promise<string> => {
+      hash.update(chunk, 'utf8');
+      await writer?.write(chunk);
+      for (let at = chunk.indexOf('\n'); at >= 0; at = chunk.indexOf('\n', at + 1)) newlines++;
+      return chunk;
+    };
+    let header: string | undefined;
+    for (const key of keys) {
+      const object = await getStream(ctx, key);
+      etag = object.etag;
+      // As `getText` decoded: UTF-8, a byte-order mark kept, bad bytes replaced.
+      const chunks = decode(object.body);
+      if (keys.length === 1) {
+        parts.push({ source: uri(key), firstRowLine: 2 });
+        for await (const chunk of chunks) yield await emit(chunk);
+        continue;
+      }
+      // Daily objects: the header once (trimmed, byte-order mark dropped), then every object's rows, each
+      // ending in a line break, exactly as `concatenateCsv` joins texts.
+      let head = '';
+      let inRows = false;
+      let last = '\n';
+      for await (const chunk of chunks) {
+        if (inRows) {
+          if (chunk !== '') last = chunk;
+          yield await emit(chunk);
+          continue;
+        }
+        head += chunk;
+        const end = head.indexOf('\n');
+        if (end < 0) continue;
+        header = checkHeader(head.slice(0, end), header, uri(key), uri(keys[0] as string));
+        if (parts.length === 0) yield await emit(`${header}\n`);
+        parts.push({ source: uri(key), firstRowLine: newlines + 1 });
+        inRows = true;
+        const rows = head.slice(end + 1);
+        head = '';
+        if (rows !== '') {
+          last = rows;
+          yield await emit(rows);
+        }
+      }
+      if (!inRows) {
+        header = checkHeader(head, header, uri(key), uri(keys[0] as string));
+        if (parts.length === 0) yield await emit(`${header}\n`);
+        parts.push({ source: uri(key), firstRowLine: newlines + 1 });
+      } else if (!last.endsWith('\n')) {
+        yield await emit('\n');
+      }
+    }
+  }
+
+  let table: NumericTable;
+  try {
+    table = await readNumericCsv(text(), [...features, label], { source, label, locate: locator(parts) });
+  } catch (error) {
+    await writer?.abort();
+    throw error;
+  }
+  const snapshotKey = options.snapshotKey;
+  const snapshot: PendingSnapshot | undefined =
+    snapshotKey === undefined
+      ? undefined
+      : writer
+        ? { key: snapshotKey, commit: () => writer.complete(), abort: () => writer.abort() }
+        : {
+            key: snapshotKey,
+            commit: () =>
+              copyObject(ctx, keys[0] as string, snapshotKey, { contentType: 'text/csv', ifMatch: etag }),
+            abort: async () => {},
+          };
+  return { keys, sha256: hash.digest('hex'), table, ...(snapshot ? { snapshot } : {}) };
+}
+
+/** The header line of a daily object, trimmed and without a byte-order mark; must equal the first's. */
+function checkHeader(line: string, first: string | undefined, source: string, firstSource: string): string {
+  const header = line.replace(/^\uFEFF/, '').trim();
+  if (first !== undefined && header !== first) {
+    throw new DatasetError(
+      `${source}: its header "${header.slice(0, 200)}" differs from "${first.slice(0, 200)}" of ${firstSource}`,
+    );
+  }
+  return header;
+}
+
+/** Byte chunks as UTF-8 text chunks; a character split across chunks is decoded whole. */
+async function* decode(body: AsyncIterable<Uint8Array>): AsyncGenerator<string> {
+  const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
+  for await (const chunk of body) {
+    const text = decoder.decode(chunk, { stream: true });
+    if (text !== '') yield text;
+  }
+  const rest = decoder.decode();
+  if (rest !== '') yield rest;
+}
+
+/** `source:line` of a line of the joined text, in the object it came from. */
+function locator(parts: readonly Part[]): (line: number) => string {
+  return (line) => {
+    let index = parts.length - 1;
+    while (index > 0 && (parts[index] as Part).firstRowLine > line) index--;
+    const part = parts[index] as Part;
+    return `${part.source}:${line - part.firstRowLine + 2}`;
+  };
+}
+
+export interface NumericCsvOptions {
+  /** Names the input in messages. */
+  source: string;
+  /** A column that must hold 0 or 1 (the label). */
+  label?: string;
+  /** `file:line` of a line of the input (default: `${source}:${line}`). */
+  locate?: (line: number) => string;
+}
+
+/**
+ * Reads the requested numeric columns of a CSV (text chunks, read as they come) into a {@link NumericTable},
+ * keeping only those columns: rows go into blocks of {@link BLOCK_ROWS}, joined once at the end. Other columns
+ * may hold anything; blank lines are skipped; `table.lines` are lines of the input (header = 1).
+ * @throws DataError for a malformed file, a missing or repeated column, a cell that is not a finite number or a
+ * label other than 0/1 (the problems name `file:line`, up to 10), or no data rows.
+ */
+export async function readNumericCsv(
+  input: AsyncIterable<string | Uint8Array> | string,
+  columns: readonly string[],
+  options: NumericCsvOptions,
+): Promise<NumericTable> {
+  const { source, label } = options;
+  const locate = options.locate ?? ((line: number) => `${source}:${line}`);
+  if (new Set(columns).size !== columns.length)
+    throw new RangeError(`columns listed twice: ${columns.join(', ')}`);
+  const width = columns.length;
+  const labelColumn = label === undefined ? -1 : columns.indexOf(label);
+  const blocks: Float64Array[] = [];
+  const lineBlocks: Int32Array[] = [];
+  let block = new Float64Array(0);
+  let lineBlock = new Int32Array(0);
+  let indexes: number[] | undefined;
+  let header: string[] | undefined;
+  let problem: string | undefined;
+  let rows = 0;
+  const problems = new ProblemList();
+  try {
+    await readCsvRecords(input, (record, line) => {
+      if (header === undefined) {
+        header = record;
+        problem = headerProblem(record, columns, source);
+        if (problem === undefined) indexes = columns.map((name) => record.indexOf(name));
+        return;
+      }
+      if (indexes === undefined) return;
+      const slot = rows % BLOCK_ROWS;
+      if (slot === 0) {
+        block = new Float64Array(BLOCK_ROWS * width);
+        lineBlock = new Int32Array(BLOCK_ROWS);
+        blocks.push(block);
+        lineBlocks.push(lineBlock);
+      }
+      lineBlock[slot] = line;
+      const offset = slot * width;
+      for (let col = 0; col < width; col++) {
+        const cell = record[indexes[col] as number] as string;
+        const value = parseFiniteNumber(cell);
+        if (value === undefined) {
+          problems.add(`${locate(line)}: column "${columns[col]}": "${cell}" is not a finite number`);
+        } else if (col === labelColumn && value !== 0 && value !== 1) {
+          problems.add(`${locate(line)}: label "${label}" is ${value}, expected 0 or 1`);
+        } else {
+          block[offset + col] = value;
+        }
+      }
+      rows++;
+    });
+  } catch (error) {
+    if (error instanceof CsvError) {
+      const message = `${locate(Number(error.lines))}: ${error.message}`;
+      throw new DataError(message, [message]);
+    }
+    throw error;
+  }
+  if (header === undefined) throw new DataError(`${source}: empty file, no header row`, ['no header row']);
+  if (problem !== undefined) throw new DataError(problem, [problem]);
+  if (rows === 0) throw new DataError(`${source}: no data rows`, ['no data rows']);
+  problems.throwIfAny(source);
+  // Joined block by block, each dropped once copied: about twice the table at the peak, briefly.
+  const values = new Float64Array(rows * width);
+  const lines = new Int32Array(rows);
+  for (let b = 0; b < blocks.length; b++) {
+    const count = Math.min(BLOCK_ROWS, rows - b * BLOCK_ROWS);
+    values.set((blocks[b] as Float64Array).subarray(0, count * width), b * BLOCK_ROWS * width);
+    lines.set((lineBlocks[b] as Int32Array).subarray(0, count), b * BLOCK_ROWS);
+    blocks[b] = new Float64Array(0);
+  }
+  return { columns: [...columns], rows, values, source, lines };
+}
+
+/** Why a header cannot give the requested columns, or undefined when it can. */
+function headerProblem(
+  header: readonly string[],
+  columns: readonly string[],
+  source: string,
+): string | undefined {
+  const missing = columns.filter((name) => !header.includes(name));
+  if (missing.length > 0) {
+    const names = missing.map((name) => `"${name}"`).join(', ');
+    return `${source}: missing column${missing.length > 1 ? 's' : ''} ${names} (header: ${header.join(', ')})`;
+  }
+  const repeated = columns.filter((name) => header.indexOf(name) !== header.lastIndexOf(name));
+  if (repeated.length > 0) {
+    const names = repeated.map((name) => `"${name}"`).join(', ');
+    return `${source}: ${repeated.length > 1 ? `columns ${names} appear` : `column ${names} appears`} more than once in the header`;
+  }
+  return undefined;
 }

@@ -1,11 +1,11 @@
 import { extname } from 'node:path';
-import { scoreAll } from '#domain/metrics.ts';
-import type { ModelPolicy } from '#domain/policy.ts';
+import { type Scores, scoreAll } from '#domain/metrics.ts';
+import { builtinTraining, type ModelPolicy } from '#domain/policy.ts';
 import type { Candidate, Champion, RunContext } from '#domain/run.ts';
 import { column } from '#domain/table.ts';
-import { predictTable, trainLogisticRegression } from '#domain/trainer.ts';
+import { type LogisticModel, predictTable, trainLogisticRegression } from '#domain/trainer.ts';
 import type { KaizenContext } from '#runtime/context.ts';
-import { putJson, putText } from '#stores/artifacts.ts';
+import { putJson } from '#stores/artifacts.ts';
 import { getVersion, registerVersion } from '#stores/versions.ts';
 import { readRunDataset } from './data.ts';
 
@@ -22,21 +22,25 @@ export interface TrainEvent {
  */
 export async function train(ctx: KaizenContext, event: TrainEvent): Promise<Candidate> {
   const { run, policy, champion } = event;
-  const { dataset, features, label, params } = policy.training;
-  const {
-    keys,
-    text,
-    sha256: hash,
-    table,
-  } = await readRunDataset(ctx, dataset, run.asOf, policy.training.window, policy);
-  const model = trainLogisticRegression(table, features, label, params);
-  const trainingMetrics = scoreAll(column(table, label), predictTable(model, table));
+  const { dataset, features, label, params, window } = builtinTraining(policy);
   // Keyed by execution, written before the version exists, so a retried step never leaves a version without its artifact.
   const prefix = `models/${run.modelId}/${run.executionName}`;
   const artifactKey = `${prefix}/model.json`;
   // The dataset key is overwritten by producers; the snapshot is the lineage and the drift reference of this version.
   const snapshotKey = `${prefix}/training-data${extname(dataset) || '.csv'}`;
-  await putText(ctx, snapshotKey, text, 'text/csv');
+  const data = await readRunDataset(ctx, dataset, run.asOf, window, policy, { snapshotKey });
+  const { keys, sha256: hash, table } = data;
+  let model: LogisticModel;
+  let trainingMetrics: Scores;
+  try {
+    model = trainLogisticRegression(table, features, label, params);
+    trainingMetrics = scoreAll(column(table, label), predictTable(model, table));
+  } catch (error) {
+    // A run whose training fails keeps no snapshot.
+    await data.snapshot?.abort();
+    throw error;
+  }
+  await data.snapshot?.commit();
   await putJson(ctx, artifactKey, model);
   const championData = champion ? (await getVersion(ctx, run.modelId, champion.version))?.dataset : undefined;
   const record = await registerVersion(ctx, run.modelId, () => ({

@@ -1,6 +1,8 @@
 import type { StepName } from '#contracts/steps.ts';
 import type { KaizenContext } from '#runtime/context.ts';
+import type { CallbackTasks } from '../callbacks.ts';
 import { type HandlerWrapper, lambdaIntegration, type StepHandler } from './lambda.ts';
+import { sagemakerIntegration } from './sagemaker.ts';
 import { snsIntegration } from './sns.ts';
 import { type ExecutionStarter, statesIntegration } from './states.ts';
 import type { LocalIntegration } from './types.ts';
@@ -12,6 +14,8 @@ export interface LocalIntegrationsOptions {
   context?: KaizenContext;
   lambdaTimeoutSeconds: number;
   wrapHandler?: HandlerWrapper;
+  /** The callback tasks `lambda:invoke.waitForTaskToken` Tasks wait on. */
+  callbacks: CallbackTasks;
   /** How `states:startExecution` tasks start executions (the engine runs them in the background). */
   startExecution: ExecutionStarter;
 }
@@ -28,8 +32,10 @@ export function localIntegrations(options: LocalIntegrationsOptions): LocalInteg
       context: options.context,
       timeoutSeconds: options.lambdaTimeoutSeconds,
       wrapHandler: options.wrapHandler,
+      callbacks: options.callbacks,
     }),
     snsIntegration(options.home),
     statesIntegration(options.startExecution),
+    sagemakerIntegration({ home: options.home, ...(options.context ? { s3: options.context.s3 } : {}) }),
   ];
 }

@@ -2,8 +2,9 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Context } from 'aws-lambda';
 import { STEPS, type StepName } from '#contracts/steps.ts';
-import { LAMBDA_INVOKE } from '#contracts/workflows.ts';
+import { LAMBDA_INVOKE, LAMBDA_INVOKE_WAIT_FOR_TASK_TOKEN } from '#contracts/workflows.ts';
 import type { KaizenContext } from '#runtime/context.ts';
+import { type CallbackTasks, TASK_TOKEN_PLACEHOLDER } from '../callbacks.ts';
 import { LOCAL_ACCOUNT_ID, LOCAL_REGION, lambdaContext } from '../lambda-context.ts';
 import type { BeforeTask, LocalIntegration } from './types.ts';
 
@@ -29,6 +30,8 @@ export interface LambdaIntegrationOptions {
   timeoutSeconds: number;
   /** Wraps every step's handler (fault injection: fail before or after the real step runs). */
   wrapHandler?: HandlerWrapper;
+  /** Where `lambda:invoke.waitForTaskToken` Tasks wait for their token's answer. */
+  callbacks: CallbackTasks;
 }
 
 /** Wraps a step's handler, e.g. to make it fail after its real work as a lost Lambda response would. */
@@ -133,13 +136,28 @@ export function lambdaIntegration(options: LambdaIntegrationOptions): LocalInteg
     return step;
   };
 
+  const targets: Record<string, string> = {
+    [LAMBDA_INVOKE]: 'lambda:invoke',
+    [LAMBDA_INVOKE_WAIT_FOR_TASK_TOKEN]: 'lambda:invoke.waitForTaskToken',
+  };
   return {
-    target: (resource) => byArn.get(resource) ?? (resource === LAMBDA_INVOKE ? 'lambda:invoke' : undefined),
-    async run({ state, target, input, beforeTask }) {
-      if (target !== 'lambda:invoke') return invoke(state, target as StepName, input, beforeTask);
+    target: (resource) => byArn.get(resource) ?? targets[resource],
+    async run({ state, target, input, beforeTask, signal }) {
+      if (!Object.values(targets).includes(target))
+        return invoke(state, target as StepName, input, beforeTask);
       const { FunctionName, Payload } = (input ?? {}) as { FunctionName?: string; Payload?: unknown };
-      const output = await invoke(state, stepOfFunction(FunctionName), Payload ?? {}, beforeTask);
-      return { ExecutedVersion: '$LATEST', Payload: output, StatusCode: 200 };
+      if (target === 'lambda:invoke') {
+        const output = await invoke(state, stepOfFunction(FunctionName), Payload ?? {}, beforeTask);
+        return { ExecutedVersion: '$LATEST', Payload: output, StatusCode: 200 };
+      }
+      // A token of this attempt's own, wherever the payload carries `$$.Task.Token`; wait for its answer.
+      const token = options.callbacks.mint();
+      const payload = JSON.parse(JSON.stringify(Payload ?? {}).replaceAll(TASK_TOKEN_PLACEHOLDER, token));
+      const answered = options.callbacks.wait(token, signal);
+      // Until the function has run, a rejection of the wait (the run stopped) is handled below, not unhandled.
+      answered.catch(() => undefined);
+      await invoke(state, stepOfFunction(FunctionName), payload, beforeTask);
+      return answered;
     },
   };
 }

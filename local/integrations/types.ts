@@ -19,6 +19,8 @@ export interface TaskCall {
   target: TaskTarget;
   input: unknown;
   beforeTask?: BeforeTask;
+  /** Aborted when the execution ends or is stopped: a task still waiting (a callback) gives up. */
+  signal?: AbortSignal;
 }
 
 /**

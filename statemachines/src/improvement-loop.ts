@@ -1,12 +1,19 @@
 import { INPUT_ERRORS } from '#contracts/errors.ts';
-import { type OtherPlaceholder, SNS_PUBLISH } from '#contracts/workflows.ts';
+import {
+  type OtherPlaceholder,
+  SAGEMAKER_CREATE_PROCESSING_JOB_SYNC,
+  SAGEMAKER_CREATE_TRAINING_JOB_SYNC,
+  SNS_PUBLISH,
+} from '#contracts/workflows.ts';
 import type { Outcome } from '#domain/run.ts';
 import {
+  callbackTask,
   catchTo,
   choice,
   type Definition,
   EXECUTION,
   fields,
+  jobTask,
   lambdaTask,
   placeholder,
   type State,
@@ -14,6 +21,29 @@ import {
 
 /** Every failure of a step before the deploy is recorded, notified, and ends the run with the champion untouched. */
 const FAILURE = [catchTo('RecordFailure')];
+
+/** The request fields of CreateTrainingJob that the prepare step builds (the role comes from the app). */
+const TRAINING_JOB_FIELDS = [
+  'TrainingJobName',
+  'AlgorithmSpecification',
+  'HyperParameters',
+  'InputDataConfig',
+  'OutputDataConfig',
+  'ResourceConfig',
+  'StoppingCondition',
+] as const;
+
+/** The request fields of CreateProcessingJob that the prepare step builds. */
+const PROCESSING_JOB_FIELDS = [
+  'ProcessingJobName',
+  'AppSpecification',
+  'ProcessingInputs',
+  'ProcessingOutputConfig',
+  'ProcessingResources',
+  'StoppingCondition',
+] as const;
+
+const SAGEMAKER_ROLE = { RoleArn: placeholder('SageMakerRoleArn' satisfies OtherPlaceholder) };
 
 /** A Record task: writes the run record with this outcome (`decided`: the decision's own outcome). */
 function record(outcome: Outcome | 'decided', next: string, options: { catch?: State[] } = {}): State {
@@ -67,21 +97,107 @@ export const improvementLoop: Definition = {
             { Variable: '$.decision.action', StringEquals: 'retrain' },
             { Variable: '$.run.dryRun', BooleanEquals: false },
           ],
-          Next: 'Optimize',
+          Next: 'TrainingBackend',
         },
         { Variable: '$.decision.action', StringEquals: 'retrain', Next: 'RecordDecision' },
       ],
       'RecordDecision',
     ),
+    TrainingBackend: choice(
+      [
+        { Variable: '$.policy.training.backend', StringEquals: 'sagemaker', Next: 'PrepareTraining' },
+        { Variable: '$.policy.training.backend', StringEquals: 'callback', Next: 'PrepareTraining' },
+      ],
+      'Optimize',
+    ),
     Optimize: lambdaTask('train', {
-      comment: "Retrain on the policy's dataset; register a candidate version with its lineage.",
+      comment:
+        "Built-in trainer: retrain on the policy's dataset; register a candidate version with its lineage.",
       parameters: fields('run', 'policy', 'champion'),
       resultPath: '$.candidate',
       catch: FAILURE,
-      next: 'Evaluate',
+      next: 'ScoringBackend',
     }),
+    PrepareTraining: lambdaTask('prepare', {
+      comment:
+        'Resolve the training data of the window (every object must exist), write channel manifests, and build the SageMaker job or the callback request.',
+      parameters: { phase: 'training', ...fields('run', 'policy', 'champion') },
+      resultPath: '$.prepared',
+      catch: FAILURE,
+      next: 'ExternalTraining',
+    }),
+    ExternalTraining: choice(
+      [{ Variable: '$.policy.training.backend', StringEquals: 'callback', Next: 'RequestTraining' }],
+      'TrainOnSageMaker',
+    ),
+    TrainOnSageMaker: jobTask(SAGEMAKER_CREATE_TRAINING_JOB_SYNC, {
+      comment: "SageMaker script mode: run the team's entry point; the model lands in the artifacts bucket.",
+      requestPath: '$.prepared.job',
+      fields: TRAINING_JOB_FIELDS,
+      fixed: SAGEMAKER_ROLE,
+      resultSelector: {
+        'artifact.$': '$.ModelArtifacts.S3ModelArtifacts',
+        'jobName.$': '$.TrainingJobName',
+        'jobArn.$': '$.TrainingJobArn',
+      },
+      resultPath: '$.trained',
+      catch: FAILURE,
+      next: 'RegisterCandidate',
+    }),
+    RequestTraining: callbackTask('request', {
+      comment:
+        'Publish a training request with a task token on the event bus; wait for SendTaskSuccess (artifact key, scores) or SendTaskFailure.',
+      payload: { 'request.$': '$.prepared.request', 'run.$': '$.run' },
+      timeoutSecondsPath: '$.prepared.timeoutSeconds',
+      heartbeatSecondsPath: '$.prepared.heartbeatSeconds',
+      resultPath: '$.trained',
+      catch: FAILURE,
+      next: 'RegisterCandidate',
+    }),
+    RegisterCandidate: lambdaTask('register', {
+      comment:
+        'Check the trained artifact exists; register a candidate version with its backend and lineage.',
+      parameters: fields('run', 'policy', 'champion', 'prepared', 'trained'),
+      resultPath: '$.candidate',
+      catch: FAILURE,
+      next: 'ScoringBackend',
+    }),
+    ScoringBackend: choice(
+      [{ Variable: '$.policy.evaluation.entryPoint', IsPresent: true, Next: 'PrepareScoring' }],
+      'Evaluate',
+    ),
+    PrepareScoring: lambdaTask('prepare', {
+      comment:
+        "Snapshot the holdout as one file; build a scoring job for each model Kaizen cannot run itself (the team's predict script).",
+      parameters: { phase: 'scoring', ...fields('run', 'policy', 'champion', 'candidate') },
+      resultPath: '$.scoring',
+      catch: FAILURE,
+      next: 'ScoreModels',
+    }),
+    ScoreModels: {
+      Comment: 'One SageMaker Processing job per model: predict.py --model-dir --holdout --output.',
+      Type: 'Map',
+      ItemsPath: '$.scoring.jobs',
+      MaxConcurrency: 2,
+      ItemProcessor: {
+        ProcessorConfig: { Mode: 'INLINE' },
+        StartAt: 'ScoreModel',
+        States: {
+          ScoreModel: jobTask(SAGEMAKER_CREATE_PROCESSING_JOB_SYNC, {
+            requestPath: '$.request',
+            fields: PROCESSING_JOB_FIELDS,
+            fixed: SAGEMAKER_ROLE,
+            resultPath: null,
+          }),
+        },
+      },
+      ResultPath: null,
+      Catch: FAILURE,
+      Next: 'Evaluate',
+    },
     Evaluate: lambdaTask('evaluate', {
-      comment: 'Score candidate and champion on the same holdout; promote only past the margin.',
+      comment:
+        "Score candidate and champion on the same holdout (in-process, or from their scoring jobs or the trainer's answer); promote only past the margin.",
       parameters: fields('run', 'policy', 'champion', 'candidate'),
       resultPath: '$.evaluation',
       catch: FAILURE,

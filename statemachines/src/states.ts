@@ -5,6 +5,7 @@
  */
 import { RETRYABLE_ERRORS } from '#contracts/errors.ts';
 import { STEPS, type StepName } from '#contracts/steps.ts';
+import { LAMBDA_INVOKE_WAIT_FOR_TASK_TOKEN } from '#contracts/workflows.ts';
 
 export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
 export type State = { [key: string]: Json };
@@ -86,4 +87,68 @@ export function lambdaTask(step: StepName, options: LambdaTaskOptions): State {
 /** A Choice state: the first matching rule's `Next`, else `otherwise`. */
 export function choice(rules: State[], otherwise: string): State {
   return { Type: 'Choice', Choices: rules, Default: otherwise };
+}
+
+export interface CallbackTaskOptions extends Omit<LambdaTaskOptions, 'parameters'> {
+  /** The function's payload; `token` is added (`$$.Task.Token`). */
+  payload: State;
+  /** Paths to whole seconds in the state: the task fails with States.Timeout / States.HeartbeatTimeout past them. */
+  timeoutSecondsPath: string;
+  heartbeatSecondsPath: string;
+}
+
+/**
+ * A Task that invokes a step's function with a task token and waits until someone answers the token
+ * (SendTaskSuccess, whose output is the result, or SendTaskFailure). A retried invocation gets a new token.
+ */
+export function callbackTask(step: StepName, options: CallbackTaskOptions): State {
+  if (STEPS[step].invocation !== 'callback') throw new Error(`${step} is not a callback step`);
+  return {
+    ...(options.comment ? { Comment: options.comment } : {}),
+    Type: 'Task',
+    Resource: LAMBDA_INVOKE_WAIT_FOR_TASK_TOKEN,
+    Parameters: {
+      FunctionName: placeholder(STEPS[step].placeholder),
+      Payload: { ...options.payload, 'token.$': '$$.Task.Token' },
+    },
+    TimeoutSecondsPath: options.timeoutSecondsPath,
+    HeartbeatSecondsPath: options.heartbeatSecondsPath,
+    ResultPath: options.resultPath,
+    Retry: HOUSE_RETRY,
+    ...(options.catch ? { Catch: options.catch } : {}),
+    Next: options.next,
+  };
+}
+
+export interface JobTaskOptions {
+  comment?: string;
+  /** The service's request: each field is copied from this path of the state (`<path>.<Field>`). */
+  requestPath: string;
+  fields: readonly string[];
+  /** Fields given as they are (e.g. the role ARN placeholder). */
+  fixed?: State;
+  resultSelector?: State;
+  resultPath: string | null;
+  catch?: State[];
+  next?: string;
+}
+
+/**
+ * A `.sync` service-job Task (a SageMaker training or processing job): Step Functions starts the job with the
+ * request a step prepared and waits for it. No Retry: a job name is used once, so a retry could only fail;
+ * a failed job fails the run, which is recorded, and the next check retrains again.
+ */
+export function jobTask(resource: string, options: JobTaskOptions): State {
+  const parameters: State = { ...(options.fixed ?? {}) };
+  for (const field of options.fields) parameters[`${field}.$`] = `${options.requestPath}.${field}`;
+  return {
+    ...(options.comment ? { Comment: options.comment } : {}),
+    Type: 'Task',
+    Resource: resource,
+    Parameters: parameters,
+    ...(options.resultSelector ? { ResultSelector: options.resultSelector } : {}),
+    ResultPath: options.resultPath,
+    ...(options.catch ? { Catch: options.catch } : {}),
+    ...(options.next ? { Next: options.next } : { End: true }),
+  };
 }

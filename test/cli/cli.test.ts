@@ -208,7 +208,11 @@ describe("the README's local session, with the example files", () => {
       .update(await readFile(example('train.csv')))
       .digest('hex')
       .slice(0, 12);
-    expect(versions.out).toMatch(new RegExp(`v1 +champion +- +2026-11-21 00:00 +1500 +${expectedSha}`));
+    expect(versions.out).toMatch(
+      new RegExp(
+        `v1 +champion +builtin +- +2026-11-21 00:00 +1500 rows of datasets/churn/train.csv +${expectedSha} +auc 0\\.\\d{4} +models/churn/manual-churn-\\S+/model\\.json`,
+      ),
+    );
     expect(versions.out).toMatch(/2026-11-21 00:00 {2}- -> v1 {2}promoted by the gate/);
   });
 });

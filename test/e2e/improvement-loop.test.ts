@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { builtinTraining } from '#domain/policy.ts';
 import { getText, putText } from '#stores/artifacts.ts';
 import { aliasHistory, getChampion } from '#stores/champion.ts';
 import { putPolicy } from '#stores/policies.ts';
@@ -107,10 +108,9 @@ describe('improvement loop on the local stack', () => {
 
   it('records a training failure, notifies, fails the execution and leaves the champion alone', async () => {
     await bootstrap();
-    const { training } = stack.policy;
     await putPolicy(stack.ctx, {
       ...stack.policy,
-      training: { ...training, dataset: 'datasets/churn/missing.csv' },
+      training: { ...builtinTraining(stack.policy), dataset: 'datasets/churn/missing.csv' },
     });
     await observe(stack.ctx, precision(earlier(T1), 0.1));
     const result = await stack.run({ asOf: T1 });

@@ -84,6 +84,39 @@ describe('bin/app.ts', () => {
     expect(stderr).not.toContain('churn.json');
   });
 
+  it('imports the SageMaker role named by kaizen:sagemakerRoleArn instead of creating one', () => {
+    const arn = 'arn:aws:iam::123456789012:role/team-sagemaker';
+    const template = synthApp({ 'kaizen:sagemakerRoleArn': arn }, 'KaizenLoop');
+    const resources = Object.values(template.Resources);
+    const sagemakerRoles = resources.filter(
+      (r) => r.Type === 'AWS::IAM::Role' && JSON.stringify(r.Properties).includes('sagemaker.amazonaws.com'),
+    );
+    expect(sagemakerRoles).toEqual([]);
+    const [loop] = resources.filter(
+      (r) => r.Type === 'AWS::StepFunctions::StateMachine' && r.Properties.StateMachineType === 'STANDARD',
+    );
+    expect(loop?.Properties.DefinitionSubstitutions).toMatchObject({ SageMakerRoleArn: arn });
+    const passRole = resources
+      .filter((r) => r.Type === 'AWS::IAM::Policy')
+      .flatMap((r) => (r.Properties.PolicyDocument as { Statement: { Action: unknown }[] }).Statement)
+      .filter((statement) => statement.Action === 'iam:PassRole');
+    expect(passRole).toEqual([
+      {
+        Action: 'iam:PassRole',
+        Condition: { StringEquals: { 'iam:PassedToService': 'sagemaker.amazonaws.com' } },
+        Effect: 'Allow',
+        Resource: arn,
+      },
+    ]);
+  });
+
+  it('fails the synthesis on a kaizen:sagemakerRoleArn that is not a role ARN, naming the key', () => {
+    const { status, stderr } = runApp({ 'kaizen:sagemakerRoleArn': 'team-sagemaker' });
+    expect(status).not.toBe(0);
+    expect(stderr).toContain('kaizen:sagemakerRoleArn must be an IAM role ARN');
+    expect(stderr).toContain('"team-sagemaker"');
+  });
+
   it('fails the synthesis when the named policies folder does not exist', () => {
     const { status, stderr } = runApp({ 'kaizen:policiesDir': 'no-such-policies' });
     expect(status).not.toBe(0);

@@ -1,6 +1,11 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { describe, expect, it } from 'vitest';
-import { contextString, functionSettingsFromContext, removalPolicyFromContext } from '#lib/context.ts';
+import {
+  contextString,
+  functionSettingsFromContext,
+  removalPolicyFromContext,
+  sagemakerRoleArnFromContext,
+} from '#lib/context.ts';
 
 describe('contextString', () => {
   it.each<[unknown, string | undefined]>([
@@ -66,6 +71,35 @@ describe('removalPolicyFromContext', () => {
   it('rejects anything else, naming the key', () => {
     expect(() => removalPolicyFromContext('delete')).toThrow(
       'kaizen:removalPolicy must be "retain" or "destroy", got "delete"',
+    );
+  });
+});
+
+describe('sagemakerRoleArnFromContext', () => {
+  it.each<[unknown, string | undefined]>([
+    [undefined, undefined],
+    [' ', undefined],
+    ['arn:aws:iam::123456789012:role/team-sagemaker', 'arn:aws:iam::123456789012:role/team-sagemaker'],
+    [
+      ' arn:aws:iam::123456789012:role/ml/SageMaker+Exec@team ',
+      'arn:aws:iam::123456789012:role/ml/SageMaker+Exec@team',
+    ],
+    ['arn:aws-cn:iam::123456789012:role/team', 'arn:aws-cn:iam::123456789012:role/team'],
+    ['arn:aws-us-gov:iam::123456789012:role/team', 'arn:aws-us-gov:iam::123456789012:role/team'],
+  ])('reads %j as %j', (value, expected) => {
+    expect(sagemakerRoleArnFromContext(value)).toBe(expected);
+  });
+
+  it.each([
+    'team-sagemaker',
+    'arn:aws:iam::123456789012:user/alice',
+    'arn:aws:iam::12345:role/team',
+    'arn:aws:sts::123456789012:assumed-role/team/session',
+    'arn:aws:iam::123456789012:role/',
+    'arn:aws:iam::123456789012:role/team sagemaker',
+  ])('rejects %j, naming the key and the expected shape', (value) => {
+    expect(() => sagemakerRoleArnFromContext(value)).toThrow(
+      `kaizen:sagemakerRoleArn must be an IAM role ARN (arn:aws:iam::<12-digit account>:role/<name>), got "${value}"`,
     );
   });
 });

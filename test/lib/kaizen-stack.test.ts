@@ -18,10 +18,17 @@ import {
   SWEEP_STEPS,
 } from '#contracts/steps.ts';
 import { BY_KIND_INDEX } from '#contracts/tables.ts';
-import { FLEET_SWEEP_ASL, IMPROVEMENT_LOOP_ASL } from '#contracts/workflows.ts';
+import {
+  FLEET_SWEEP_ASL,
+  IMPROVEMENT_LOOP_ASL,
+  LAMBDA_INVOKE_WAIT_FOR_TASK_TOKEN,
+  SAGEMAKER_CREATE_PROCESSING_JOB_SYNC,
+  SAGEMAKER_CREATE_TRAINING_JOB_SYNC,
+} from '#contracts/workflows.ts';
 import { KaizenStack } from '#lib/kaizen-stack.ts';
 import { addNagChecks, nagFindings } from '#lib/nag.ts';
 import { PROJECT_ROOT, readDefinition } from '#lib/project.ts';
+import { taskResources } from '#lib/workflow.ts';
 import { testApp } from './cdk-app.ts';
 
 // The one bundling synthesis of this file. Its cloud assembly lives under node_modules so the
@@ -59,6 +66,8 @@ const ids = {
   sweep: idOf(stack.fleetSweep.stateMachine),
   topic: idOf(stack.improvementLoop.topic),
   failureQueue: idOf(stack.trigger.failureQueue),
+  eventBus: idOf(stack.eventBus),
+  sagemakerRole: idOf(stack.improvementLoop.sagemakerRole),
 };
 
 /** Statements of every IAM policy attached to the role with this logical id. */
@@ -93,11 +102,32 @@ function roleIdOf(resourceId: string, property: string): string {
   return getAttId(resources[resourceId]?.Properties[property]);
 }
 
+/** `arn:<partition>:<service>:<region>:<account>:<resource>` as CDK's `formatArn` renders it. */
+function arnOf(service: string, resource: string): unknown {
+  return {
+    'Fn::Join': [
+      '',
+      [
+        'arn:',
+        { Ref: 'AWS::Partition' },
+        `:${service}:`,
+        { Ref: 'AWS::Region' },
+        ':',
+        { Ref: 'AWS::AccountId' },
+        `:${resource}`,
+      ],
+    ],
+  };
+}
+
 describe('Lambda functions', () => {
   const timeouts: Record<FunctionName, number> = {
     monitor: 30,
     analyze: 30,
     train: 300,
+    prepare: 120,
+    request: 30,
+    register: 30,
     evaluate: 300,
     deploy: 30,
     verify: 30,
@@ -107,6 +137,7 @@ describe('Lambda functions', () => {
     trigger: 60,
   };
   const starters: FunctionName[] = ['sweep', 'trigger'];
+  const publishers: FunctionName[] = ['request'];
 
   it('builds one function per step and the trigger', () => {
     expect(functionNames).toEqual([...Object.keys(STEPS), 'trigger']);
@@ -129,15 +160,12 @@ describe('Lambda functions', () => {
 
   it.each(functionNames)('%s is described by its name', (name) => {
     const description = resources[fnId(name)]?.Properties.Description;
-    expect(description).toBe(
-      name === 'trigger'
-        ? 'Kaizen Loop trigger: checks models on new KPI and drift records'
-        : `Kaizen Loop ${name} step`,
-    );
+    expect(description).toBe(FUNCTIONS[name].description);
+    expect(description).toMatch(new RegExp(`^Kaizen Loop ${name}\\b`));
   });
 
   it.each(functionNames)(
-    '%s gets the Powertools settings, the names of the tables and the bucket, and the loop ARN if it starts it',
+    '%s gets the Powertools settings, the names of the tables and the bucket, the loop ARN if it starts it and the bus name if it publishes',
     (name) => {
       expect(resources[fnId(name)]?.Properties.Environment).toEqual({
         Variables: {
@@ -150,6 +178,7 @@ describe('Lambda functions', () => {
           KAIZEN_RUNS_TABLE: { Ref: ids.runs },
           KAIZEN_BUCKET: { Ref: ids.bucket },
           ...(starters.includes(name) ? { [ENV.loopArn]: { Ref: ids.stateMachine } } : {}),
+          ...(publishers.includes(name) ? { [ENV.eventBus]: { Ref: ids.eventBus } } : {}),
         },
       });
     },
@@ -329,7 +358,7 @@ describe('improvement loop state machine', () => {
     expect(JSON.stringify(resources[groupId]?.Properties.LogGroupName)).toContain('/aws/vendedlogs/states/');
   });
 
-  it('deploys the definition file unchanged, with each step function ARN and the topic substituted', () => {
+  it('deploys the definition file unchanged, with each step function ARN, the topic and the SageMaker role substituted', () => {
     const props = resources[ids.stateMachine]?.Properties;
     expect(JSON.parse(props?.DefinitionString as string)).toEqual(
       JSON.parse(readDefinition(IMPROVEMENT_LOOP_ASL)),
@@ -337,6 +366,7 @@ describe('improvement loop state machine', () => {
     expect(props?.DefinitionSubstitutions).toEqual({
       ...Object.fromEntries(LOOP_STEPS.map((step) => [STEPS[step].placeholder, getAtt(fnId(step))])),
       NotificationTopicArn: { Ref: ids.topic },
+      SageMakerRoleArn: getAtt(ids.sagemakerRole),
     });
   });
 
@@ -374,6 +404,196 @@ describe('improvement loop state machine', () => {
     expect(statements).toContainEqual(
       expect.objectContaining({ Action: ['kms:Decrypt', 'kms:GenerateDataKey*'], Resource: keyArn }),
     );
+  });
+});
+
+describe('improvement loop: SageMaker jobs and the callback task', () => {
+  const props = resources[ids.stateMachine]?.Properties as {
+    DefinitionString: string;
+    DefinitionSubstitutions: Record<string, unknown>;
+  };
+  const statements = statementsOfRole(roleIdOf(ids.stateMachine, 'RoleArn'));
+  const trainingJobs = arnOf('sagemaker', 'training-job/kaizen-*');
+  const processingJobs = arnOf('sagemaker', 'processing-job/kaizen-*');
+
+  it('the definition trains on SageMaker, scores on SageMaker and waits for an external trainer', () => {
+    expect(taskResources(props.DefinitionString)).toEqual(
+      expect.arrayContaining([
+        SAGEMAKER_CREATE_TRAINING_JOB_SYNC,
+        SAGEMAKER_CREATE_PROCESSING_JOB_SYNC,
+        LAMBDA_INVOKE_WAIT_FOR_TASK_TOKEN,
+      ]),
+    );
+  });
+
+  it('every placeholder is substituted (the SageMaker role and the request function too): none is left', () => {
+    const placeholders = new Set([...props.DefinitionString.matchAll(/\$\{(\w+)\}/g)].map((m) => m[1]));
+    expect([...placeholders].sort()).toEqual(Object.keys(props.DefinitionSubstitutions).sort());
+    expect(props.DefinitionSubstitutions.SageMakerRoleArn).toEqual(getAtt(ids.sagemakerRole));
+    expect(props.DefinitionSubstitutions.RequestFunctionArn).toEqual(getAtt(fnId('request')));
+    let deployed = props.DefinitionString;
+    for (const name of Object.keys(props.DefinitionSubstitutions))
+      deployed = deployed.replaceAll(`\${${name}}`, `<${name}>`);
+    expect(deployed).not.toContain('${');
+  });
+
+  it('may create, describe and stop kaizen- training and processing jobs, and read their tags', () => {
+    expect(statements.filter((s) => [s.Action].flat().some((a) => a.startsWith('sagemaker:')))).toEqual([
+      {
+        Action: ['sagemaker:CreateTrainingJob', 'sagemaker:DescribeTrainingJob', 'sagemaker:StopTrainingJob'],
+        Effect: 'Allow',
+        Resource: trainingJobs,
+      },
+      {
+        Action: [
+          'sagemaker:CreateProcessingJob',
+          'sagemaker:DescribeProcessingJob',
+          'sagemaker:StopProcessingJob',
+        ],
+        Effect: 'Allow',
+        Resource: processingJobs,
+      },
+      { Action: 'sagemaker:ListTags', Effect: 'Allow', Resource: [trainingJobs, processingJobs] },
+    ]);
+  });
+
+  it('may manage only the EventBridge rules through which Step Functions follows the jobs', () => {
+    expect(statements.filter((s) => [s.Action].flat().some((a) => a.startsWith('events:')))).toEqual([
+      {
+        Action: ['events:PutTargets', 'events:PutRule', 'events:DescribeRule'],
+        Effect: 'Allow',
+        Resource: [
+          arnOf('events', 'rule/StepFunctionsGetEventsForSageMakerTrainingJobsRule'),
+          arnOf('events', 'rule/StepFunctionsGetEventsForSageMakerProcessingJobsRule'),
+        ],
+      },
+    ]);
+  });
+
+  it('may pass the SageMaker role, only to SageMaker, and no other role', () => {
+    expect(statements.filter((s) => [s.Action].flat().some((a) => a.startsWith('iam:')))).toEqual([
+      {
+        Action: 'iam:PassRole',
+        Condition: { StringEquals: { 'iam:PassedToService': 'sagemaker.amazonaws.com' } },
+        Effect: 'Allow',
+        Resource: getAtt(ids.sagemakerRole),
+      },
+    ]);
+  });
+
+  it('may invoke the request function of the callback task', () => {
+    const invoke = statements.find((s) => s.Action === 'lambda:InvokeFunction');
+    expect([invoke?.Resource].flat()).toContainEqual(getAtt(fnId('request')));
+  });
+
+  it('may use no other service', () => {
+    const services = new Set(statements.flatMap((s) => [s.Action].flat().map((a) => a.split(':')[0])));
+    expect([...services].sort()).toEqual([
+      'events',
+      'iam',
+      'kms',
+      'lambda',
+      'logs',
+      'sagemaker',
+      'sns',
+      'xray',
+    ]);
+  });
+});
+
+describe('SageMaker execution role', () => {
+  const role = resources[ids.sagemakerRole] as Resource;
+  const statements = statementsOfRole(ids.sagemakerRole);
+  const objects = (pattern: string) => ({ 'Fn::Join': ['', [getAtt(ids.bucket), `/${pattern}`]] });
+  const logGroup = (name: string) => arnOf('logs', `log-group:${name}`);
+
+  it('is assumed by SageMaker, for jobs of this account only, with no managed policy', () => {
+    expect(role.Type).toBe('AWS::IAM::Role');
+    expect(role.Properties.AssumeRolePolicyDocument).toEqual({
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Action: 'sts:AssumeRole',
+          Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+          Effect: 'Allow',
+          Principal: { Service: 'sagemaker.amazonaws.com' },
+        },
+      ],
+    });
+    expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+    expect(role.Properties.Policies).toBeUndefined();
+  });
+
+  it('reads the bucket, writes under models/, pulls images and writes its logs and metrics: nothing else', () => {
+    expect(statements).toEqual([
+      { Action: 's3:GetObject', Effect: 'Allow', Resource: objects('*') },
+      { Action: 's3:PutObject', Effect: 'Allow', Resource: objects('models/*') },
+      { Action: 's3:ListBucket', Effect: 'Allow', Resource: getAtt(ids.bucket) },
+      { Action: 'ecr:GetAuthorizationToken', Effect: 'Allow', Resource: '*' },
+      {
+        Action: ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchCheckLayerAvailability'],
+        Effect: 'Allow',
+        Resource: '*',
+      },
+      {
+        Action: [
+          'logs:CreateLogGroup',
+          'logs:CreateLogStream',
+          'logs:PutLogEvents',
+          'logs:DescribeLogStreams',
+        ],
+        Effect: 'Allow',
+        Resource: [
+          logGroup('/aws/sagemaker/TrainingJobs'),
+          logGroup('/aws/sagemaker/TrainingJobs:*'),
+          logGroup('/aws/sagemaker/ProcessingJobs'),
+          logGroup('/aws/sagemaker/ProcessingJobs:*'),
+        ],
+      },
+      {
+        Action: 'cloudwatch:PutMetricData',
+        Condition: { StringLike: { 'cloudwatch:namespace': '/aws/sagemaker/*' } },
+        Effect: 'Allow',
+        Resource: '*',
+      },
+    ]);
+  });
+
+  it('may write no object outside models/', () => {
+    const writes = statements.filter((s) =>
+      [s.Action].flat().some((a) => /^s3:(Put|Delete|Abort|Restore|Replicate)/.test(a)),
+    );
+    expect(writes.flatMap((s) => [s.Resource].flat())).toEqual([objects('models/*')]);
+  });
+
+  it('is the only role SageMaker can assume', () => {
+    const sagemakerRoles = Object.entries(resources).filter(
+      ([, r]) =>
+        r.Type === 'AWS::IAM::Role' && JSON.stringify(r.Properties).includes('sagemaker.amazonaws.com'),
+    );
+    expect(sagemakerRoles.map(([id]) => id)).toEqual([ids.sagemakerRole]);
+  });
+});
+
+describe('event bus', () => {
+  it('is one bus named after the stack', () => {
+    template.resourceCountIs('AWS::Events::EventBus', 1);
+    expect(resources[ids.eventBus]?.Properties).toEqual({ Name: 'KaizenLoop-events' });
+  });
+
+  it.each(functionNames)('%s may put events on the bus only if it publishes, and on no other bus', (name) => {
+    const events = statementsOfRole(roleIdOf(fnId(name), 'Role')).filter((s) =>
+      [s.Action].flat().some((action) => action.startsWith('events:')),
+    );
+    expect(events).toEqual(
+      (FUNCTIONS[name].access as StepAccess).events === 'publish'
+        ? [{ Action: 'events:PutEvents', Effect: 'Allow', Resource: getAtt(ids.eventBus) }]
+        : [],
+    );
+  });
+
+  it('the request step publishes', () => {
+    expect((FUNCTIONS.request.access as StepAccess).events).toBe('publish');
   });
 });
 
@@ -558,6 +778,10 @@ describe('least privilege per function', () => {
     ['verify', ['metrics'], []],
     ['rollback', ['registry'], ['registry']],
     ['record', ['registry', 'runs'], ['registry', 'runs']],
+    // Prepare writes channel manifests and holdout snapshots; register only checks that artifacts exist.
+    ['prepare', ['bucket'], ['bucket']],
+    ['request', ['runs'], ['runs']],
+    ['register', ['bucket', 'registry', 'runs'], ['registry', 'runs']],
     ['sweep', ['bucket', 'metrics', 'registry', 'runs'], ['metrics', 'runs']],
     ['trigger', ['bucket', 'metrics', 'registry', 'runs'], ['metrics', 'runs']],
   ])('%s reads %j and writes %j', (step, read, write) => {
@@ -589,13 +813,13 @@ describe('least privilege per function', () => {
   );
 
   it('covers every function in the table above', () => {
-    expect(functionNames).toHaveLength(10);
+    expect(functionNames).toHaveLength(13);
   });
 
   it.each<[FunctionName, string[]]>(
     functionNames.map((name) => [
       name,
-      { sweep: ['states'], trigger: ['sqs', 'states'] }[name as string] ?? [],
+      { sweep: ['states'], trigger: ['sqs', 'states'], request: ['events'] }[name as string] ?? [],
     ]),
   )('%s can only use logs, X-Ray, DynamoDB and S3, and %j', (name, extra) => {
     const allowed = ['dynamodb', 'logs', 's3', 'xray', ...extra];
@@ -675,6 +899,7 @@ describe('stack outputs', () => {
     ['ImprovementLoopArn', { Ref: ids.stateMachine }],
     ['FleetSweepArn', { Ref: ids.sweep }],
     ['NotificationTopicArn', { Ref: ids.topic }],
+    ['EventBusName', { Ref: ids.eventBus }],
   ])('%s names the resource', (key, value) => {
     template.hasOutput(key, { Value: value });
   });

@@ -4,7 +4,13 @@ import { join } from 'node:path';
 import type { Context } from 'aws-lambda';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { STEPS, type StepName } from '#contracts/steps.ts';
-import { IMPROVEMENT_LOOP_ASL } from '#contracts/workflows.ts';
+import {
+  IMPROVEMENT_LOOP_ASL,
+  LAMBDA_INVOKE_WAIT_FOR_TASK_TOKEN,
+  SAGEMAKER_CREATE_PROCESSING_JOB_SYNC,
+  SAGEMAKER_CREATE_TRAINING_JOB_SYNC,
+  SNS_PUBLISH,
+} from '#contracts/workflows.ts';
 import {
   LOCAL_TOPIC_ARN,
   LocalEngine,
@@ -397,10 +403,23 @@ describe('LocalEngine on the real improvement loop', () => {
       Object.entries(STEPS).map(([step, s]) => [`\${${s.placeholder}}`, step]),
     );
 
-    for (const [name, state] of allStates(raw.States).filter(([, s]) => s.Type === 'Task')) {
-      const expected = placeholderToStep.get(String(state.Resource)) ?? 'notify';
+    // Service integrations are named by their API; Lambda tasks by the step the placeholder names.
+    const services: Record<string, string> = {
+      [SNS_PUBLISH]: 'notify',
+      [SAGEMAKER_CREATE_TRAINING_JOB_SYNC]: 'sagemaker:createTrainingJob',
+      [SAGEMAKER_CREATE_PROCESSING_JOB_SYNC]: 'sagemaker:createProcessingJob',
+      [LAMBDA_INVOKE_WAIT_FOR_TASK_TOKEN]: 'lambda:invoke.waitForTaskToken',
+    };
+    const tasks = allStates(raw.States).filter(([, s]) => s.Type === 'Task');
+    for (const [name, state] of tasks) {
+      const resource = String(state.Resource);
+      const expected = placeholderToStep.get(resource) ?? services[resource];
       expect({ name, target: machine.tasks[name]?.target }).toEqual({ name, target: expected });
     }
+    // The callback task invokes the request step by its FunctionName.
+    const callback = tasks.find(([, state]) => state.Resource === LAMBDA_INVOKE_WAIT_FOR_TASK_TOKEN)?.[1];
+    const functionName = (callback?.Parameters as { FunctionName?: string } | undefined)?.FunctionName;
+    expect(placeholderToStep.get(String(functionName))).toBe('request');
   });
 
   it.each([

@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Observation } from '#domain/observations.ts';
-import { type ModelPolicy, type ModelPolicyInput, parsePolicy } from '#domain/policy.ts';
+import { builtinTraining, type ModelPolicy, type ModelPolicyInput, parsePolicy } from '#domain/policy.ts';
 import type { RunInput } from '#domain/run.ts';
 import type { HandlerWrapper } from '#local/engine.ts';
 import type { KaizenContext } from '#runtime/context.ts';
@@ -58,15 +58,18 @@ export async function freshStack(
   };
 }
 
-/** Writes a week of training data and a holdout day from the demo world (`shifted`: after the market change). */
+/**
+ * Writes a week of training data and a holdout day from the demo world (`shifted`: after the market change):
+ * to the built-in trainer's dataset, or `trainingKey` for the other backends.
+ */
 export async function writeDatasets(
   ctx: KaizenContext,
   policy: ModelPolicy,
-  options: { seed: number; shifted: boolean },
+  options: { seed: number; shifted: boolean; trainingKey?: string },
 ) {
   const next = random(options.seed);
   const train = Array.from({ length: 7 }, () => customers(next, 1000, options.shifted));
-  await putText(ctx, policy.training.dataset, toCsv(train));
+  await putText(ctx, options.trainingKey ?? builtinTraining(policy).dataset, toCsv(train));
   await putText(ctx, policy.evaluation.holdout, toCsv([customers(next, 1000, options.shifted)]));
 }
 

@@ -73,6 +73,8 @@ export function synthesizeFunctions(loopArn: string): {
       ...tables.map(([id, table]): [string, string] => [id, LOCAL_TABLES[table]]),
       [idOf(stack.dataStores.bucket), LOCAL_BUCKET],
       [idOf(stack.improvementLoop.stateMachine), loopArn],
+      // No local bus (events go to a file locally): the name as deployed, for the publishers' environment.
+      [idOf(stack.eventBus), resources[idOf(stack.eventBus)]?.Properties.Name as string],
     ]);
     const arns = new Map<string, string>([
       ...tables.map(([id, table]): [string, string] => [id, localTableArn(LOCAL_TABLES[table])]),

@@ -1,6 +1,16 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { accuracy, higherIsBetter, logLoss, type MetricName, rocAuc, scoreAll } from '#domain/metrics.ts';
+import {
+  accuracy,
+  higherIsBetter,
+  logLoss,
+  type MetricName,
+  mae,
+  metricValue,
+  rmse,
+  rocAuc,
+  scoreAll,
+} from '#domain/metrics.ts';
 import reference from '../../fixtures/metrics/reference.json' with { type: 'json' };
 
 /** AUC as the share of (positive, negative) pairs ranked correctly, ties counting half: O(n^2), obviously right. */
@@ -149,7 +159,60 @@ describe('higherIsBetter', () => {
     ['auc', true],
     ['accuracy', true],
     ['logloss', false],
+    ['rmse', false],
+    ['mae', false],
   ])('%s -> %s', (metric, expected) => {
     expect(higherIsBetter(metric)).toBe(expected);
+  });
+});
+
+describe('regression metrics', () => {
+  it.each([
+    { labels: [1, 2, 3], predictions: [1, 2, 3], rmse: 0, mae: 0 },
+    { labels: [0, 0], predictions: [3, -4], rmse: Math.sqrt(12.5), mae: 3.5 },
+    { labels: [10, 20, 30, 40], predictions: [12, 18, 33, 40], rmse: Math.sqrt(17 / 4), mae: 7 / 4 },
+    { labels: [-1.5], predictions: [2.5], rmse: 4, mae: 4 },
+  ])('rmse and mae of $labels vs $predictions', (row) => {
+    expect(rmse(row.labels, row.predictions)).toBeCloseTo(row.rmse, 12);
+    expect(mae(row.labels, row.predictions)).toBeCloseTo(row.mae, 12);
+  });
+
+  it('rmse is never below mae, and both are 0 only for exact predictions', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.integer({ min: -1e6, max: 1e6 }), fc.integer({ min: -1e6, max: 1e6 })), {
+          minLength: 1,
+          maxLength: 50,
+        }),
+        (pairs) => {
+          const labels = pairs.map(([y]) => y);
+          const predictions = pairs.map(([, p]) => p);
+          const r = rmse(labels, predictions);
+          const m = mae(labels, predictions);
+          expect(r).toBeGreaterThanOrEqual(m * (1 - 1e-12));
+          expect(m === 0).toBe(pairs.every(([y, p]) => y === p));
+        },
+      ),
+    );
+  });
+
+  it.each([
+    [[1, 2], [1], '2 labels but 1 predictions'],
+    [[], [], 'no samples'],
+    [[1, Number.NaN], [1, 2], 'label 1 is NaN'],
+    [[1, 2], [1, Number.POSITIVE_INFINITY], 'prediction 1 is Infinity'],
+  ])('refuses %j vs %j', (labels, predictions, message) => {
+    expect(() => rmse(labels, predictions)).toThrow(message);
+    expect(() => mae(labels, predictions)).toThrow(message);
+  });
+
+  it('metricValue computes each metric as its own function does', () => {
+    const labels = [0, 1, 1, 0, 1];
+    const scores = [0.1, 0.8, 0.4, 0.3, 0.9];
+    expect(metricValue('auc', labels, scores)).toBe(rocAuc(labels, scores));
+    expect(metricValue('logloss', labels, scores)).toBe(logLoss(labels, scores));
+    expect(metricValue('accuracy', labels, scores)).toBe(accuracy(labels, scores));
+    expect(metricValue('rmse', labels, scores)).toBe(rmse(labels, scores));
+    expect(metricValue('mae', labels, scores)).toBe(mae(labels, scores));
   });
 });

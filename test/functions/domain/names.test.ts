@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { compactStamp, executionName, MAX_EXECUTION_NAME } from '#domain/names.ts';
+import {
+  compactStamp,
+  executionName,
+  MAX_EXECUTION_NAME,
+  MAX_JOB_NAME,
+  sageMakerJobName,
+} from '#domain/names.ts';
 import { automatedExecutionName } from '#stores/starts.ts';
 import { executionName as manualName } from '../../../cli/names.ts';
 
@@ -43,5 +49,28 @@ describe('execution names', () => {
   it('compacts timestamps and refuses parts that leave no room for the id', () => {
     expect(compactStamp('2026-11-20T01:02:03.456Z')).toBe('20261120T010203Z');
     expect(() => executionName('k', 'id', 'x'.repeat(70))).toThrow(RangeError);
+  });
+});
+
+describe('sageMakerJobName', () => {
+  const pattern = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/;
+  it.each([
+    ['churn', 'kaizen-train-churn-'],
+    ['fraud_v2', 'kaizen-train-fraud-v2-'],
+    ['a'.repeat(63), 'kaizen-train-aaaa'],
+    ['__x__', 'kaizen-train-x-'],
+    ['___', 'kaizen-train-model-'],
+  ])('%s -> a valid name starting %s', (modelId, prefix) => {
+    const name = sageMakerJobName('train', modelId, 'bucket/execution');
+    expect(name.startsWith(prefix)).toBe(true);
+    expect(name.length).toBeLessThanOrEqual(MAX_JOB_NAME);
+    expect(name).toMatch(pattern);
+  });
+
+  it('differs per scope (execution, stack, model role) and is stable for one', () => {
+    const a = sageMakerJobName('score', 'churn', 'bucket/exec-1/candidate');
+    expect(sageMakerJobName('score', 'churn', 'bucket/exec-1/candidate')).toBe(a);
+    expect(sageMakerJobName('score', 'churn', 'bucket/exec-1/champion')).not.toBe(a);
+    expect(sageMakerJobName('score', 'churn', 'other/exec-1/candidate')).not.toBe(a);
   });
 });

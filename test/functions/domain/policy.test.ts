@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { PolicyError } from '#contracts/errors.ts';
 import { parseDuration } from '#domain/duration.ts';
-import { parsePolicy } from '#domain/policy.ts';
+import { builtinTraining, parsePolicy } from '#domain/policy.ts';
 import { thrownBy } from '../../support/errors.ts';
 
 const valid = {
@@ -21,7 +21,8 @@ describe('parsePolicy', () => {
     expect(policy.kpis[0]?.direction).toBe('higher');
     expect(policy.evaluation).toMatchObject({ metric: 'auc', minImprovement: 0.005 });
     expect(policy.rollout).toEqual({ bakePeriod: 'PT1H', maxChecks: 3, maxRelativeDrop: 0.02 });
-    expect(policy.training.params).toEqual({ learningRate: 0.5, epochs: 300, l2: 0.001 });
+    expect(policy.training).toMatchObject({ backend: 'builtin' });
+    expect(builtinTraining(policy).params).toMatchObject({ learningRate: 0.5, epochs: 300, l2: 0.001 });
   });
 
   it.each([
@@ -169,5 +170,168 @@ describe('parsePolicy: triggers and safety', () => {
     ],
   ])('rejects %s and names the field', (_case, document, expected) => {
     expect(issuesOf(document).join('\n')).toContain(expected);
+  });
+});
+
+describe('training backends', () => {
+  const sagemaker = {
+    backend: 'sagemaker',
+    image: '683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3',
+    entryPoint: 'train.py',
+    sourceDir: 'code/churn/sourcedir.tar.gz',
+    hyperparameters: { n_estimators: 200, label: 'churned' },
+    channels: { train: 'datasets/churn/train/{date}.csv' },
+    window: 'P28D',
+  };
+  const byoEvaluation = { holdout: 'datasets/churn/holdout.csv', label: 'churned', entryPoint: 'predict.py' };
+  const callback = { backend: 'callback', channels: { train: 'datasets/churn/train.csv' }, timeout: 'PT2H' };
+
+  it('keeps policies without a backend on the built-in trainer', () => {
+    expect(parsePolicy(valid).training).toMatchObject({ backend: 'builtin', label: 'churned' });
+  });
+
+  it('fills SageMaker defaults', () => {
+    const policy = parsePolicy({ ...valid, training: sagemaker, evaluation: byoEvaluation });
+    expect(policy.training).toMatchObject({
+      backend: 'sagemaker',
+      instanceType: 'ml.m5.large',
+      instanceCount: 1,
+      volumeSizeGb: 30,
+      maxRuntime: 'PT2H',
+    });
+    expect(policy.evaluation).toMatchObject({ maxRuntime: 'PT1H', instanceType: 'ml.m5.large' });
+  });
+
+  it('fills callback defaults', () => {
+    const policy = parsePolicy({
+      ...valid,
+      training: { backend: 'callback' },
+      evaluation: { ...byoEvaluation, entryPoint: undefined },
+    });
+    expect(policy.training).toEqual({ backend: 'callback', channels: {}, timeout: 'P1D', parameters: {} });
+  });
+
+  it.each([
+    [
+      'a regression metric on the built-in classifier',
+      { ...valid, evaluation: { ...valid.evaluation, metric: 'rmse' } },
+      'evaluation.metric: rmse is a regression metric',
+    ],
+    [
+      'a scoring script for the built-in model',
+      { ...valid, evaluation: { ...valid.evaluation, entryPoint: 'predict.py' } },
+      'evaluation.entryPoint: the built-in model is scored by Kaizen itself',
+    ],
+    [
+      'SageMaker without a scoring script',
+      { ...valid, training: sagemaker, evaluation: { holdout: 'h.csv', label: 'y' } },
+      'evaluation.entryPoint: required with the sagemaker backend',
+    ],
+    [
+      'SageMaker without the holdout label',
+      { ...valid, training: sagemaker, evaluation: { holdout: 'h.csv', entryPoint: 'p.py' } },
+      'evaluation.label: required with the sagemaker backend',
+    ],
+    [
+      'a source that is not a tar.gz',
+      { ...valid, training: { ...sagemaker, sourceDir: 'code/train.py' }, evaluation: byoEvaluation },
+      'training.sourceDir: must be a .tar.gz archive',
+    ],
+    [
+      'an entry point outside the source',
+      { ...valid, training: { ...sagemaker, entryPoint: '../train.py' }, evaluation: byoEvaluation },
+      'training.entryPoint: must be a relative path',
+    ],
+    [
+      'an entry point of another language',
+      { ...valid, training: { ...sagemaker, entryPoint: 'train.R' }, evaluation: byoEvaluation },
+      'training.entryPoint:',
+    ],
+    [
+      'no channels',
+      { ...valid, training: { ...sagemaker, channels: {} }, evaluation: byoEvaluation },
+      'training.channels: needs at least one channel',
+    ],
+    [
+      'a bad channel name',
+      { ...valid, training: { ...sagemaker, channels: { 'tr ain': 'a.csv' } }, evaluation: byoEvaluation },
+      'training.channels.tr ain:',
+    ],
+    [
+      'a window without daily objects',
+      { ...valid, training: { ...sagemaker, channels: { train: 'a.csv' } }, evaluation: byoEvaluation },
+      'training.window: a window needs daily objects: put {date} in a channel key',
+    ],
+    [
+      'a fractional runtime',
+      { ...valid, training: { ...sagemaker, maxRuntime: 'PT0.5S' }, evaluation: byoEvaluation },
+      'training.maxRuntime: must be a whole number of seconds',
+    ],
+    [
+      'a runtime past 28 days',
+      { ...valid, training: { ...sagemaker, maxRuntime: 'P29D' }, evaluation: byoEvaluation },
+      'training.maxRuntime: must be at most 28 days',
+    ],
+    ['an unknown backend', { ...valid, training: { backend: 'vertex' } }, 'training.backend:'],
+    [
+      'built-in fields on SageMaker',
+      { ...valid, training: { ...sagemaker, features: ['a'] }, evaluation: byoEvaluation },
+      'training:',
+    ],
+    [
+      'a heartbeat as long as the timeout',
+      {
+        ...valid,
+        training: { ...callback, heartbeat: 'PT2H' },
+        evaluation: { holdout: 'h.csv', label: 'y' },
+      },
+      'training.heartbeat: heartbeat PT2H must be shorter than the timeout PT2H',
+    ],
+    [
+      'a one-second callback timeout',
+      { ...valid, training: { ...callback, timeout: 'PT1S' }, evaluation: { holdout: 'h.csv', label: 'y' } },
+      'training.timeout: must be at least 2 seconds',
+    ],
+    [
+      'a callback scoring script without its image',
+      { ...valid, training: callback, evaluation: { ...byoEvaluation, sourceDir: 'code/p.tar.gz' } },
+      'evaluation.image: required with evaluation.entryPoint and the callback backend',
+    ],
+    [
+      "the champion's snapshot as a SageMaker model's reference",
+      {
+        ...valid,
+        training: sagemaker,
+        evaluation: byoEvaluation,
+        monitoring: {
+          reference: '@champion',
+          current: 'd/{date}.csv',
+          features: [{ name: 'a', type: 'numeric' }],
+        },
+      },
+      'monitoring.reference: @champion is the built-in trainer',
+    ],
+  ])('rejects %s', (_name, document, expected) => {
+    expect(issuesOf(document).join('\n')).toContain(expected);
+  });
+
+  it('accepts regression metrics for team models', () => {
+    const policy = parsePolicy({
+      ...valid,
+      training: sagemaker,
+      evaluation: { ...byoEvaluation, metric: 'rmse' },
+    });
+    expect(policy.evaluation.metric).toBe('rmse');
+  });
+
+  it('refuses the built-in view of a team model', () => {
+    const policy = parsePolicy({
+      ...valid,
+      training: callback,
+      evaluation: { holdout: 'h.csv', label: 'y' },
+    });
+    expect(() => builtinTraining(policy)).toThrow(
+      'trains with the callback backend, not the built-in trainer',
+    );
   });
 });
