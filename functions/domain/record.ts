@@ -56,14 +56,26 @@ export interface RunRecord {
   error?: { name: string; message: string };
 }
 
-/** Lambda errors reach Catch as `{Error, Cause}` with Cause a JSON string `{errorType, errorMessage}`. */
+/**
+ * Errors reach Catch as `{Error, Cause}`: for a Lambda, Cause is a JSON string `{errorType, errorMessage}`; for a
+ * failed `.sync` SageMaker job, the job's Describe response, whose `FailureReason` says what went wrong.
+ */
 export function describeError(error: LoopState['error']): { name: string; message: string } | undefined {
   if (!error) return undefined;
   const name = error.Error ?? 'Error';
   let message = error.Cause ?? '';
   try {
-    const cause = JSON.parse(message) as { errorMessage?: string };
+    const cause = JSON.parse(message) as {
+      errorMessage?: string;
+      FailureReason?: string;
+      TrainingJobName?: string;
+      ProcessingJobName?: string;
+    };
     if (typeof cause.errorMessage === 'string') message = cause.errorMessage;
+    else if (typeof cause.FailureReason === 'string') {
+      const job = cause.TrainingJobName ?? cause.ProcessingJobName;
+      message = job ? `SageMaker job ${job} failed: ${cause.FailureReason}` : cause.FailureReason;
+    }
   } catch {
     // Cause is plain text.
   }

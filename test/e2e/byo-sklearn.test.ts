@@ -40,6 +40,8 @@ const title = python
   ? `examples/byo-sklearn end to end (scikit-learn in ${python})`
   : `examples/byo-sklearn end to end: SKIPPED, no python3 with scikit-learn among ${CANDIDATES.join(', ')} ` +
     '(apt-get install python3-sklearn, or set KAIZEN_PYTHON to a python that has it)';
+// Said in the run's output too: a skipped file shows only its count there.
+if (!python) console.warn(title);
 
 describe.skipIf(!python)(title, () => {
   const previous = process.env.KAIZEN_PYTHON;

@@ -9,6 +9,23 @@ describe('describeError', () => {
       'broken',
     ],
     [{ Error: 'States.Timeout', Cause: 'plain text' }, 'States.Timeout', 'plain text'],
+    [
+      {
+        Error: 'States.TaskFailed',
+        Cause:
+          '{"TrainingJobName":"kaizen-train-churn-1","TrainingJobStatus":"Failed","FailureReason":"AlgorithmError: exit 3"}',
+      },
+      'States.TaskFailed',
+      'SageMaker job kaizen-train-churn-1 failed: AlgorithmError: exit 3',
+    ],
+    [
+      {
+        Error: 'States.TaskFailed',
+        Cause: '{"ProcessingJobStatus":"Failed","FailureReason":"no scores.csv"}',
+      },
+      'States.TaskFailed',
+      'no scores.csv',
+    ],
     [{}, 'Error', ''],
   ])('reads %j', (error, name, message) => {
     expect(describeError(error)).toEqual({ name, message });
