@@ -140,6 +140,8 @@ export interface IamProxy {
   readonly calls: AuthorizedCall[];
   /** Every refused request, in order. */
   readonly denials: Denial[];
+  /** The events `PutEvents` accepted (the proxy is the bus: nothing is forwarded). */
+  readonly events: { EventBusName?: string; Source?: string; DetailType?: string; Detail?: string }[];
   close(): Promise<void>;
 }
 
@@ -155,12 +157,20 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
   });
 }
 
-/** Which service a request is for: the JSON target of DynamoDB and Step Functions, otherwise S3. */
-function serviceOf(headers: IncomingHttpHeaders): 'dynamodb' | 'states' | 's3' {
+/** Which service a request is for: the JSON target of DynamoDB, Step Functions and EventBridge, otherwise S3. */
+function serviceOf(headers: IncomingHttpHeaders): 'dynamodb' | 'states' | 'events' | 's3' {
   const target = String(headers['x-amz-target'] ?? '');
   if (target.startsWith('DynamoDB_')) return 'dynamodb';
   if (target.startsWith('AWSStepFunctions.')) return 'states';
+  if (target.startsWith('AWSEvents.')) return 'events';
   return 's3';
+}
+
+/** ARN of an event bus by name (or ARN) as the proxy authorizes it. */
+export function localEventBusArn(nameOrArn: string): string {
+  return nameOrArn.startsWith('arn:')
+    ? nameOrArn
+    : `arn:aws:events:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:event-bus/${nameOrArn}`;
 }
 
 type Check = { action: string; resource: string };
@@ -384,6 +394,32 @@ export async function startIamProxy(options: IamProxyOptions): Promise<IamProxy>
     }
   };
 
+  const events: IamProxy['events'] = [];
+  const handleEvents = async (req: IncomingMessage, res: ServerResponse) => {
+    const body = JSON.parse((await readBody(req)).toString('utf8') || '{}') as {
+      Entries?: IamProxy['events'];
+    };
+    const operation = String(req.headers['x-amz-target']).split('.')[1] ?? '';
+    if (operation !== 'PutEvents') {
+      json(res, 400, { __type: 'UnknownOperationException', message: `${operation} is not emulated` });
+      denials.push({ action: `events:${operation}`, resource: '*', reason: 'not emulated by the proxy' });
+      return;
+    }
+    const entries = body.Entries ?? [];
+    const denied = authorize(
+      entries.map((entry) => ({
+        action: 'events:PutEvents',
+        resource: localEventBusArn(entry.EventBusName ?? 'default'),
+      })),
+    );
+    if (denied) {
+      json(res, 400, { __type: 'AccessDeniedException', message: notAuthorized(denied) });
+      return;
+    }
+    events.push(...entries);
+    json(res, 200, { FailedEntryCount: 0, Entries: entries.map(() => ({ EventId: randomUUID() })) });
+  };
+
   const handleS3 = (req: IncomingMessage, res: ServerResponse) => {
     const method = req.method ?? 'GET';
     const url = new URL(req.url ?? '/', 'http://proxy');
@@ -423,7 +459,9 @@ export async function startIamProxy(options: IamProxyOptions): Promise<IamProxy>
         ? handleDynamo(req, res)
         : service === 'states'
           ? handleStates(req, res)
-          : Promise.resolve(handleS3(req, res));
+          : service === 'events'
+            ? handleEvents(req, res)
+            : Promise.resolve(handleS3(req, res));
     handled.catch((error: Error) => {
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
       res.end(`iam proxy: ${error.message}`);
@@ -437,6 +475,7 @@ export async function startIamProxy(options: IamProxyOptions): Promise<IamProxy>
 
   return {
     endpoint: `http://127.0.0.1:${port}`,
+    events,
     get statements() {
       return statements;
     },

@@ -155,7 +155,8 @@ export const FUNCTIONS = {
     description: 'Kaizen Loop record step',
     memoryMb: 256,
     timeoutSeconds: 30,
-    access: { runs: 'readWrite', registry: 'readWrite' },
+    // Writes the run record, settles the registry (version status, baseline, lock) and publishes the outcome event.
+    access: { runs: 'readWrite', registry: 'readWrite', events: 'publish' },
     workflow: 'improvement-loop',
     invocation: 'lambda',
   },

@@ -1,3 +1,4 @@
+import { OUTCOME_EVENTS, outcomeEvent } from '#domain/events.ts';
 import { buildRunRecord, type LoopState, type RunRecord } from '#domain/record.ts';
 import type { KpiSummary, Outcome } from '#domain/run.ts';
 import type { KaizenContext } from '#runtime/context.ts';
@@ -63,6 +64,15 @@ export async function record(
     if (baseline) await setBaseline(ctx, runRecord.modelId, state.champion.version, baseline);
   }
   await putRun(ctx, runRecord);
+  // Every champion change, rejection, block and failure is an event on the bus (serving refreshes, chat, audits).
+  if (OUTCOME_EVENTS[runRecord.outcome] && runRecord.executionName !== 'unknown') {
+    const artifact =
+      runRecord.championAfter === null
+        ? null
+        : ((await getChampion(ctx, runRecord.modelId))?.artifactKey ?? null);
+    const published = outcomeEvent(runRecord, artifact);
+    if (published) await ctx.events.publish(published.detailType, { ...published.detail });
+  }
   // A run that asked an external trainer no longer waits for it, however it ended.
   if (state.prepared?.request && runRecord.executionName !== 'unknown') {
     await closePendingTask(ctx, runRecord.executionName);

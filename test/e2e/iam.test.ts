@@ -70,6 +70,7 @@ function sandboxEnvironment(function_: SynthesizedFunction, proxy: IamProxy): Re
     AWS_ENDPOINT_URL_DYNAMODB: proxy.endpoint,
     AWS_ENDPOINT_URL_S3: proxy.endpoint,
     AWS_ENDPOINT_URL_SFN: proxy.endpoint,
+    AWS_ENDPOINT_URL_EVENTBRIDGE: proxy.endpoint,
     KAIZEN_S3_FORCE_PATH_STYLE: 'true',
     // Without these the SDK streams uploads with aws-chunked framing, which s3rver stores verbatim.
     AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED',
@@ -255,6 +256,10 @@ describe('deployed bundles under their own IAM roles', () => {
       resource: expect.stringMatching(/^arn:aws:s3:::kaizen-artifacts\/models\/first\//),
       allowed: true,
     });
+    // Record published the promotion on the stack's bus, under its own role.
+    const [published] = proxies.record.events.splice(0);
+    expect(published).toMatchObject({ Source: 'kaizen-loop', DetailType: 'Kaizen Model Promoted' });
+    expect(JSON.parse(published?.Detail ?? '{}')).toMatchObject({ modelId: 'first', championAfter: 1 });
   });
 
   it('healthy: a champion with good KPIs (and no traffic dataset yet) ends with no action, nothing denied', async () => {

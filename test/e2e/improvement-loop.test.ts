@@ -56,6 +56,40 @@ describe('improvement loop on the local stack', () => {
     });
   });
 
+  it('publishes every champion change and failure as an event, and nothing for a healthy run', async () => {
+    const { record } = await bootstrap();
+    await observe(stack.ctx, precision(earlier(T1), 0.31));
+    await stack.run({ asOf: T1 });
+    await putPolicy(stack.ctx, {
+      ...stack.policy,
+      training: { ...builtinTraining(stack.policy), dataset: 'datasets/churn/missing.csv' },
+    });
+    await stack.run({ asOf: T1, force: true });
+    const events = (await readFile(join(stack.home, 'events.jsonl'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    expect(events.map((event) => event['detail-type'])).toEqual(['Kaizen Model Promoted', 'Kaizen Run Failed']);
+    expect(events[0]).toMatchObject({
+      source: 'kaizen-loop',
+      detail: {
+        modelId: 'churn',
+        outcome: 'promoted',
+        championBefore: null,
+        championAfter: 1,
+        championArtifact: record?.candidate?.artifactKey,
+        candidate: { version: 1, backend: 'builtin' },
+        scores: { metric: 'auc', champion: null },
+      },
+    });
+    expect(events[1]?.detail).toMatchObject({
+      outcome: 'failed',
+      championBefore: 1,
+      championAfter: 1,
+      error: { name: 'ObjectNotFoundError' },
+    });
+  });
+
   it('records a healthy run and changes nothing', async () => {
     await bootstrap();
     await observe(stack.ctx, precision(earlier(T1), 0.31));

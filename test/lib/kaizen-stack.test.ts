@@ -137,7 +137,7 @@ describe('Lambda functions', () => {
     trigger: 60,
   };
   const starters: FunctionName[] = ['sweep', 'trigger'];
-  const publishers: FunctionName[] = ['request'];
+  const publishers: FunctionName[] = ['request', 'record'];
 
   it('builds one function per step and the trigger', () => {
     expect(functionNames).toEqual([...Object.keys(STEPS), 'trigger']);
@@ -819,7 +819,7 @@ describe('least privilege per function', () => {
   it.each<[FunctionName, string[]]>(
     functionNames.map((name) => [
       name,
-      { sweep: ['states'], trigger: ['sqs', 'states'], request: ['events'] }[name as string] ?? [],
+      { sweep: ['states'], trigger: ['sqs', 'states'], request: ['events'], record: ['events'] }[name as string] ?? [],
     ]),
   )('%s can only use logs, X-Ray, DynamoDB and S3, and %j', (name, extra) => {
     const allowed = ['dynamodb', 'logs', 's3', 'xray', ...extra];

@@ -7,7 +7,7 @@ import { FUNCTIONS, type FunctionName } from '#contracts/steps.ts';
 import type { TableName } from '#contracts/tables.ts';
 import { KaizenStack } from '#lib/kaizen-stack.ts';
 import { PROJECT_ROOT } from '#lib/project.ts';
-import { localBucketArn, localTableArn, type PolicyStatement } from '#local/iam-proxy.ts';
+import { localBucketArn, localEventBusArn, localTableArn, type PolicyStatement } from '#local/iam-proxy.ts';
 import { LOCAL_BUCKET, LOCAL_TABLES } from '#local/stack.ts';
 import { testApp } from '../lib/cdk-app.ts';
 
@@ -79,6 +79,7 @@ export function synthesizeFunctions(loopArn: string): {
     const arns = new Map<string, string>([
       ...tables.map(([id, table]): [string, string] => [id, localTableArn(LOCAL_TABLES[table])]),
       [idOf(stack.dataStores.bucket), localBucketArn(LOCAL_BUCKET)],
+      [idOf(stack.eventBus), localEventBusArn(resources[idOf(stack.eventBus)]?.Properties.Name as string)],
     ]);
 
     /** A template value as a local string, or undefined when it names something with no local counterpart. */
