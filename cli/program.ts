@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { isUserFault, KaizenError } from '#contracts/errors.ts';
+import { registerChampionCommand } from './commands/champion.ts';
 import { registerDemoCommand } from './commands/demo.ts';
 import { registerDriftCommand } from './commands/drift.ts';
 import { registerHistoryCommand } from './commands/history.ts';
@@ -40,6 +41,7 @@ const COMMANDS: readonly RegisterCommand[] = [
   registerTaskCommands,
   registerHistoryCommand,
   registerVersionsCommand,
+  registerChampionCommand,
   registerStatusCommand,
   registerUnlockCommand,
   registerDriftCommand,
