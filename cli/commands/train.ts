@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { open, readFile, writeFile } from 'node:fs/promises';
+import { open, readFile, stat, writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { DataError, DatasetError, EmptyDatasetError } from '#contracts/errors.ts';
 import type { Scores } from '#domain/metrics.ts';
@@ -83,6 +83,18 @@ function fileProblem(path: string, error: NodeJS.ErrnoException): UsageError {
   return new UsageError(`--data ${path}: ${error.code === 'ENOENT' ? 'no such file' : error.message}`);
 }
 
+/** The chunks of a file, counting bytes and line breaks (for the table's expected size). */
+async function* counted(
+  chunks: AsyncIterable<Buffer>,
+  read: { bytes: number; newlines: number },
+): AsyncGenerator<Buffer> {
+  for await (const chunk of chunks) {
+    read.bytes += chunk.byteLength;
+    for (let at = chunk.indexOf(10); at >= 0; at = chunk.indexOf(10, at + 1)) read.newlines++;
+    yield chunk;
+  }
+}
+
 /** The numeric columns of a CSV's first rows (the header and up to {@link SNIFF_BYTES}). */
 async function csvNumericColumns(engine: Engine, path: string): Promise<string[]> {
   const handle = await open(path, 'r').catch((error) => {
@@ -115,8 +127,17 @@ async function readTable(
   if (format === 'csv') {
     const features = chosen ?? (await csvNumericColumns(engine, path)).filter((name) => name !== label);
     if (features.length === 0) throw new UsageError(`--data ${path}: no numeric column besides "${label}"`);
-    const stream = createReadStream(path);
-    const table = await engine.readNumericCsv(stream, [...features, label], { source: path, label });
+    const size = (
+      await stat(path).catch((error) => {
+        throw fileProblem(path, error);
+      })
+    ).size;
+    const read = { bytes: 0, newlines: 0 };
+    const table = await engine.readNumericCsv(counted(createReadStream(path), read), [...features, label], {
+      source: path,
+      label,
+      expectedRows: () => (read.bytes > 0 ? (size * read.newlines) / read.bytes : undefined),
+    });
     return { table, features };
   }
   const bytes = await readFile(path).catch((error) => {
@@ -167,7 +188,7 @@ async function readTable(
 function printReport(io: Io, report: TrainReport): void {
   io.out(
     `Trained logistic regression on ${report.data}: ${report.rows.toLocaleString('en')} rows, ` +
-      `${report.features.length} features, l2 ${report.l2}: ${report.iterations} Newton iterations in ` +
+      `${report.features.length} features, l2 ${report.l2}: ${report.iterations} iterations in ` +
       `${report.trainSeconds.toFixed(3)} s (read in ${report.readSeconds.toFixed(3)} s)`,
   );
   io.out(`Features: ${report.features.join(', ')}`);
@@ -197,7 +218,7 @@ export function registerTrainCommand(program: Command, io: Io, _fail: Fail): voi
     .requiredOption('--label <column>', '0/1 label column')
     .option('--features <a,b>', 'feature columns (default: every other numeric column)')
     .option('--l2 <x>', 'L2 penalty on the weights', String(DEFAULT_L2))
-    .option('--max-iterations <n>', 'most Newton iterations')
+    .option('--max-iterations <n>', 'most solver iterations (default 100)')
     .option('--out <model.json>', 'write the model artifact there')
     .option('--json', 'print the report as JSON')
     .action(async (options: TrainOptions, command: Command) => {

@@ -254,9 +254,9 @@ export const BuiltinTrainingSchema = z
         epochs: z.number().int().min(1).max(100_000).default(300),
         /** L2 penalty on the weights (mean log-loss + l2/2 |w|^2, on standardised features). */
         l2: z.number().nonnegative().default(0.001),
-        /** Most Newton iterations before the retrain fails as not converged (the trainer's default: 100). */
+        /** Most solver iterations before the retrain fails as not converged (the trainer's default: 100). */
         maxIterations: z.number().int().min(1).max(1000).optional(),
-        /** Converged when every partial derivative of the objective is at most this (default: 1e-8). */
+        /** Converged when every partial derivative of the objective is at most this (default: 1e-6). */
         tolerance: z.number().gt(0).max(0.1).optional(),
       })
       .strict()

@@ -9,9 +9,12 @@ import { columnIndexes, type NumericTable, ProblemList, rowLine } from './table.
 export interface TrainingParams {
   /** L2 penalty on the weights (not the bias), as in `mean log-loss + l2/2 * |w|^2`. */
   l2: number;
-  /** Most Newton iterations before training fails as not converged; default {@link DEFAULT_MAX_ITERATIONS}. */
+  /** Most iterations before training fails as not converged; default {@link DEFAULT_MAX_ITERATIONS}. */
   maxIterations?: number | undefined;
-  /** Converged when every partial derivative of the objective is at most this; default {@link DEFAULT_TOLERANCE}. */
+  /**
+   * Converged when every partial derivative of the objective (on standardised features) is at most this;
+   * default {@link DEFAULT_TOLERANCE}, a hundredth of scikit-learn's lbfgs default (1e-4, same units).
+   */
   tolerance?: number | undefined;
   /** Ignored: the step size of the former gradient-descent trainer, still accepted in policies. */
   learningRate?: number | undefined;
@@ -20,7 +23,7 @@ export interface TrainingParams {
 }
 
 export const DEFAULT_MAX_ITERATIONS = 100;
-export const DEFAULT_TOLERANCE = 1e-8;
+export const DEFAULT_TOLERANCE = 1e-6;
 
 const FiniteNumbers = z.array(z.number().finite());
 
@@ -77,10 +80,8 @@ function checkParams(params: TrainingParams): { l2: number; maxIterations: numbe
 /** A trained model and how the solver got there. */
 export interface TrainingResult {
   model: LogisticModel;
-  /** Newton steps taken (0 when the starting point already met the tolerance). */
+  /** Steps taken (0 when the starting point already met the tolerance). */
   iterations: number;
-  /** How many of them built the Hessian on every row (the others used a row sample's or the last one's). */
-  fullHessians: number;
   /** Largest absolute partial derivative of the objective at the result. */
   gradient: number;
   /** The objective at the result: mean log-loss + l2/2 |w|^2. */
@@ -95,7 +96,7 @@ const BLOCK_ROWS = 512;
  */
 const SAMPLE_ROWS = 4096;
 const SAMPLE_ROWS_PER_COLUMN = 64;
-/** Sampled Hessians until the largest partial derivative is below this, then the full one. */
+/** Sampled Hessians until the largest partial derivative is below this, then BFGS from a larger sample's. */
 const SAMPLE_UNTIL = 1e-3;
 /** A full Hessian's factor is reused while each step shrinks the gradient at least this much. */
 const REUSE_WHILE = 0.1;
@@ -131,12 +132,12 @@ interface Design {
 }
 
 /** Rows per block of the row-major passes: a block of the table stays in cache while each feature is read. */
-const PASS_ROWS = 32;
+const PASS_ROWS = 64;
 
 /**
  * Mean log-loss (without the penalty) and its gradient into `g` (X'(p - y)/n, then the bias's) at the scores
  * z + u, where u = X step_w + step_bias is computed in the same pass and kept in `u` (with no step: at z).
- * Per block of rows: u, the residuals, then one strided pass per feature over the cached block.
+ * Per block of rows: u, the residuals, then strided passes over the cached block, four features at a time.
  */
 function lossGradient(
   design: Design,
@@ -151,12 +152,35 @@ function lossGradient(
   let bias = 0;
   let loss = 0;
   for (let first = 0; first < n; first += PASS_ROWS) {
-    const len = Math.min(PASS_ROWS, n - first);
+    const end = Math.min(n, first + PASS_ROWS);
+    const len = end - first;
     const base = first * width;
     if (step) {
-      const end = first + len;
       u.fill(step[a] as number, first, end);
-      for (let c = 0; c < a; c++) {
+      let c = 0;
+      for (; c + 3 < a; c += 4) {
+        const i0 = index[c] as number;
+        const i1 = index[c + 1] as number;
+        const i2 = index[c + 2] as number;
+        const i3 = index[c + 3] as number;
+        const m0 = mean[c] as number;
+        const m1 = mean[c + 1] as number;
+        const m2 = mean[c + 2] as number;
+        const m3 = mean[c + 3] as number;
+        const k0 = (step[c] as number) * (inverse[c] as number);
+        const k1 = (step[c + 1] as number) * (inverse[c + 1] as number);
+        const k2 = (step[c + 2] as number) * (inverse[c + 2] as number);
+        const k3 = (step[c + 3] as number) * (inverse[c + 3] as number);
+        for (let i = first, at = base; i < end; i++, at += width) {
+          u[i] =
+            (u[i] as number) +
+            k0 * ((values[at + i0] as number) - m0) +
+            k1 * ((values[at + i1] as number) - m1) +
+            k2 * ((values[at + i2] as number) - m2) +
+            k3 * ((values[at + i3] as number) - m3);
+        }
+      }
+      for (; c < a; c++) {
         const mu = mean[c] as number;
         const coefficient = (step[c] as number) * (inverse[c] as number);
         for (let i = first, at = base + (index[c] as number); i < end; i++, at += width) {
@@ -173,7 +197,33 @@ function lossGradient(
       r[k] = residual;
       bias += residual;
     }
-    for (let c = 0; c < a; c++) {
+    let c = 0;
+    for (; c + 3 < a; c += 4) {
+      const i0 = index[c] as number;
+      const i1 = index[c + 1] as number;
+      const i2 = index[c + 2] as number;
+      const i3 = index[c + 3] as number;
+      const m0 = mean[c] as number;
+      const m1 = mean[c + 1] as number;
+      const m2 = mean[c + 2] as number;
+      const m3 = mean[c + 3] as number;
+      let s0 = 0;
+      let s1 = 0;
+      let s2 = 0;
+      let s3 = 0;
+      for (let k = 0, at = base; k < len; k++, at += width) {
+        const rk = r[k] as number;
+        s0 += rk * ((values[at + i0] as number) - m0);
+        s1 += rk * ((values[at + i1] as number) - m1);
+        s2 += rk * ((values[at + i2] as number) - m2);
+        s3 += rk * ((values[at + i3] as number) - m3);
+      }
+      g[c] = (g[c] as number) + s0;
+      g[c + 1] = (g[c + 1] as number) + s1;
+      g[c + 2] = (g[c + 2] as number) + s2;
+      g[c + 3] = (g[c + 3] as number) + s3;
+    }
+    for (; c < a; c++) {
       const mu = mean[c] as number;
       let sum = 0;
       for (let k = 0, at = base + (index[c] as number); k < len; k++, at += width) {
@@ -313,13 +363,16 @@ function solveNegative(l: Float64Array, m: number, b: Float64Array, out: Float64
 /**
  * Trains an L2-regularised logistic regression, minimising mean log-loss + l2/2 |w|^2 (bias unpenalised) on
  * features standardised with the training data's mean and (population) standard deviation, by Newton's method
- * (IRLS) with a backtracking (Armijo) line search. The (d+1)² Hessian is factored by Cholesky, with a small
- * diagonal jitter when it is singular (l2 = 0 with collinear features or separable classes). The first
- * iterations, far from the optimum, use the Hessian of a systematic row sample (every k-th row, ~16k rows);
- * from a gradient of 1e-3 on the Hessian of every row, whose factor is reused while it still shrinks the
- * gradient tenfold per step. The gradient is always exact, so the result is the objective's minimum: training
- * stops when every partial derivative is at most `tolerance`. Reads the table in place (no copy of the data).
- * Deterministic: weights start at 0, the bias at the label's log-odds. A constant feature gets std 1, weight 0.
+ * (IRLS) with a backtracking (Armijo) line search. The (d+1)² Hessian X'SX/n + l2 I is factored by Cholesky,
+ * with a small diagonal jitter when it is singular (l2 = 0 with collinear features or separable classes).
+ * Tables of up to 2 x max(4,096, 64 (d+1)) rows use the Hessian of every row, its factor reused while it still
+ * shrinks the gradient tenfold per step. Larger ones never build it: the iterations far from the optimum (a
+ * partial derivative above 1e-3) use the Hessian of a systematic row sample (every k-th row, that many rows),
+ * the rest start from a four times larger sample's and update it from the exact gradients (BFGS). The gradient
+ * is always exact, so every path ends at the objective's minimum: training stops when every partial derivative
+ * is at most `tolerance`. Each iteration reads the table once, in place (no copy of the data: memory is O(n)
+ * besides the table). Deterministic: weights start at 0, the bias at the label's log-odds. A constant feature
+ * gets std 1 and weight 0.
  * Throws {@link DataError} for missing columns, labels other than 0/1 (naming the line), a single class, and
  * when it does not converge within `maxIterations` (e.g. separable classes with l2 = 0); RangeError for bad
  * parameters.
@@ -346,16 +399,63 @@ export function fitLogisticRegression(
   const width = table.columns.length;
   const values = table.values;
 
+  // One pass over the rows, a block at a time (its values are then read from cache): the labels, and per
+  // feature the mean and the sum of squared deviations (merged block by block as Chan et al. do, which is as
+  // exact as two passes), and the sum of y (x - mean) that makes the first gradient. A constant column
+  // carries no signal: mean = its value exactly, std 1, weight 0, and it is left out of the solve.
   const y = new Uint8Array(n);
   const problems = new ProblemList();
+  const columns = Int32Array.from(featureIndexes);
+  const firsts = Float64Array.from(columns, (index) => values[index] as number);
+  const means = new Float64Array(d);
+  const squares = new Float64Array(d);
+  const labelled = new Float64Array(d);
+  const varying = new Uint8Array(d);
   let positives = 0;
-  for (let i = 0; i < n; i++) {
-    const value = values[i * width + labelIndex] as number;
-    if (value !== 0 && value !== 1) {
-      problems.add(`${source}:${rowLine(table, i)}: label "${label}" is ${value}, expected 0 or 1`);
+  for (let first = 0; first < n; first += PASS_ROWS) {
+    const end = Math.min(n, first + PASS_ROWS);
+    const count = end - first;
+    let blockPositives = 0;
+    for (let i = first; i < end; i++) {
+      const value = values[i * width + labelIndex] as number;
+      if (value !== 0 && value !== 1) {
+        problems.add(`${source}:${rowLine(table, i)}: label "${label}" is ${value}, expected 0 or 1`);
+      }
+      y[i] = value;
+      blockPositives += value;
     }
-    y[i] = value;
-    positives += value;
+    const before = first;
+    const after = end;
+    for (let j = 0; j < d; j++) {
+      const start = first * width + (columns[j] as number);
+      const constant = firsts[j] as number;
+      let sum = 0;
+      for (let k = 0, at = start; k < count; k++, at += width) {
+        const value = values[at] as number;
+        sum += value;
+        if (value !== constant) varying[j] = 1;
+      }
+      const blockMean = sum / count;
+      let blockSquares = 0;
+      let blockLabelled = 0;
+      for (let k = 0, at = start; k < count; k++, at += width) {
+        const delta = (values[at] as number) - blockMean;
+        blockSquares += delta * delta;
+        blockLabelled += (y[first + k] as number) * delta;
+      }
+      const mean = means[j] as number;
+      const shift = blockMean - mean;
+      const merged = mean + (shift * count) / after;
+      squares[j] = (squares[j] as number) + blockSquares + (shift * shift * before * count) / after;
+      // sum of y (x - merged) over both parts, from each part's sum about its own mean.
+      labelled[j] =
+        (labelled[j] as number) -
+        (merged - mean) * positives +
+        blockLabelled +
+        (blockMean - merged) * blockPositives;
+      means[j] = merged;
+    }
+    positives += blockPositives;
   }
   problems.throwIfAny(source);
   if (positives === 0 || positives === n) {
@@ -363,28 +463,7 @@ export function fitLogisticRegression(
     const problem = `${source}: label "${label}" is ${only} on all ${n} rows; training needs both 0 and 1`;
     throw new DataError(problem, [problem]);
   }
-
-  // Mean and population std of each feature, two passes over the rows. A constant column carries no signal:
-  // mean = its value exactly, std 1, weight 0, and it is left out of the solve.
-  const columns = Int32Array.from(featureIndexes);
-  const firsts = Float64Array.from(columns, (index) => values[index] as number);
-  const sums = new Float64Array(d);
-  const varying = new Uint8Array(d);
-  for (let i = 0, row = 0; i < n; i++, row += width) {
-    for (let j = 0; j < d; j++) {
-      const value = values[row + (columns[j] as number)] as number;
-      sums[j] = (sums[j] as number) + value;
-      if (value !== firsts[j]) varying[j] = 1;
-    }
-  }
-  const means = Float64Array.from(firsts, (first, j) => (varying[j] ? (sums[j] as number) / n : first));
-  const squares = new Float64Array(d);
-  for (let i = 0, row = 0; i < n; i++, row += width) {
-    for (let j = 0; j < d; j++) {
-      const delta = (values[row + (columns[j] as number)] as number) - (means[j] as number);
-      squares[j] = (squares[j] as number) + delta * delta;
-    }
-  }
+  for (let j = 0; j < d; j++) if (!varying[j]) means[j] = firsts[j] as number;
   const stds = new Float64Array(d).fill(1);
   const active: number[] = [];
   for (let j = 0; j < d; j++) {
@@ -438,32 +517,55 @@ export function fitLogisticRegression(
     for (let c = 0; c < m; c++) max = Math.max(max, Math.abs(g[c] as number));
     return max;
   };
-  let objective = lossGradient(design, z, undefined, u, gradient, residuals) + penalty(theta);
+  // At the start (w = 0, every score the bias) the loss and its gradient follow from the sums above.
+  const bias = theta[a] as number;
+  const share = positives / n;
+  let objective = Math.max(bias, 0) + Math.log1p(Math.exp(-Math.abs(bias))) - share * bias;
+  gradient[a] = sigmoid(bias) - share;
+  active.forEach((j, c) => {
+    gradient[c] = -(labelled[j] as number) / (stds[j] as number) / n;
+  });
   let largest = penalise(gradient, theta);
   let previous = Number.POSITIVE_INFINITY;
   let iterations = 0;
-  let fullHessians = 0;
-  // Whether `l` holds the factor of a full Hessian that may be reused.
+  // `h` holds the Hessian (or its approximation) whose factor `l` is current; with every row, may it be reused?
   let reusable = false;
+  // Past the sampled phase on a large table: `h` is updated from the gradients (BFGS), never rebuilt.
+  let quasi = false;
   let stalled = false;
+  const before = new Float64Array(m);
+  const moved = new Float64Array(m);
+  const hs = new Float64Array(m);
   while (Number.isFinite(largest) && largest > tolerance && iterations < maxIterations) {
     const shrink = largest / previous;
     previous = largest;
     iterations += 1;
 
-    // Newton direction (H + l2 I_w) step = -gradient with H from a row sample, a fresh full one or the last.
-    const sampled = stride > 1 && largest > SAMPLE_UNTIL;
-    if (sampled || !reusable || !(shrink <= REUSE_WHILE)) {
-      weightedGram(design, z, sampled ? stride : 1, h, scratch);
+    // The direction: (H + l2 I_w) step = -gradient, H the Hessian of a row sample while far from the optimum,
+    // then (large tables) its BFGS update, or (small ones) the Hessian of every row, reused while it works.
+    const sampled = stride > 1 && !quasi && largest > SAMPLE_UNTIL;
+    // Entering the BFGS phase: one Hessian of a four times larger sample to start from.
+    const entering = stride > 1 && !sampled && !quasi;
+    if (entering) quasi = true;
+    const fresh = sampled || entering || (!quasi && (!reusable || !(shrink <= REUSE_WHILE)));
+    if (fresh) {
+      weightedGram(
+        design,
+        z,
+        sampled ? stride : entering ? Math.max(1, Math.floor(stride / 4)) : 1,
+        h,
+        scratch,
+      );
       for (let c = 0; c < a; c++) h[c * m + c] = (h[c * m + c] as number) + l2;
+      reusable = !sampled;
+    }
+    if (fresh || quasi) {
       let jitter = 0;
       while (!cholesky(h, m, jitter, l) && jitter <= 1) jitter = jitter === 0 ? 1e-10 : jitter * 100;
       if (jitter > 1) {
         stalled = true;
         break;
       }
-      reusable = !sampled;
-      if (!sampled) fullHessians += 1;
     }
     solveNegative(l, m, gradient, step);
     let slope = 0;
@@ -472,9 +574,10 @@ export function fitLogisticRegression(
       stalled = true;
       break;
     }
+    before.set(gradient);
 
-    // The full step, with how it moves the scores and the gradient at its end in one pass; near the optimum the objective's drop is
-    // below its rounding and the step is taken unless the objective visibly rises.
+    // The full step, with how it moves the scores and the gradient at its end in one pass; near the optimum
+    // the objective's drop is below its rounding and the step is taken unless the objective visibly rises.
     for (let c = 0; c < m; c++) trialTheta[c] = (theta[c] as number) + (step[c] as number);
     let trial = lossGradient(design, z, step, u, trialGradient, residuals) + penalty(trialTheta);
     let t = 1;
@@ -501,10 +604,41 @@ export function fitLogisticRegression(
     for (let i = 0; i < n; i++) z[i] = (z[i] as number) + t * (u[i] as number);
     objective = t === 1 ? trial : lossGradient(design, z, undefined, u, gradient, residuals) + penalty(theta);
     largest = penalise(gradient, theta);
+
+    // Large tables near the optimum: BFGS-update h with the step s and the change of the exact gradient y,
+    // h + y y'/(y's) - (h s)(h s)'/(s'h s), skipped when the curvature y's is not positive.
+    if (stride > 1 && (quasi || largest <= SAMPLE_UNTIL)) {
+      let ys = 0;
+      for (let c = 0; c < m; c++) {
+        moved[c] = t * (step[c] as number);
+        before[c] = (gradient[c] as number) - (before[c] as number);
+        ys += (before[c] as number) * (moved[c] as number);
+      }
+      let shs = 0;
+      for (let j = 0; j < m; j++) {
+        let sum = 0;
+        for (let k = 0; k < m; k++) {
+          const hjk = j >= k ? (h[j * m + k] as number) : (h[k * m + j] as number);
+          sum += hjk * (moved[k] as number);
+        }
+        hs[j] = sum;
+        shs += sum * (moved[j] as number);
+      }
+      if (ys > 1e-12 * Math.sqrt(shs * ys) && shs > 0) {
+        for (let j = 0; j < m; j++) {
+          for (let k = 0; k <= j; k++) {
+            h[j * m + k] =
+              (h[j * m + k] as number) +
+              ((before[j] as number) * (before[k] as number)) / ys -
+              ((hs[j] as number) * (hs[k] as number)) / shs;
+          }
+        }
+      }
+    }
   }
 
   if (!(largest <= tolerance)) {
-    const steps = `${iterations} Newton iteration${iterations === 1 ? '' : 's'}`;
+    const steps = `${iterations} iteration${iterations === 1 ? '' : 's'}`;
     const why = !Number.isFinite(largest)
       ? 'the objective is not finite'
       : stalled
@@ -514,7 +648,7 @@ export function fitLogisticRegression(
       l2 === 0 ? '; the classes may be separable by the features: set l2 > 0' : '; raise l2 or maxIterations';
     const problem =
       `${source}: training did not converge (${why}; largest gradient ${largest.toExponential(2)} > ` +
-      `tolerance ${tolerance})${hint}`;
+      `tolerance ${tolerance.toExponential()})${hint}`;
     throw new DataError(problem, [problem]);
   }
 
@@ -530,7 +664,7 @@ export function fitLogisticRegression(
     weights: Array.from(weights),
     bias: theta[a] as number,
   };
-  return { model, iterations, fullHessians, gradient: largest, objective };
+  return { model, iterations, gradient: largest, objective };
 }
 
 /** {@link fitLogisticRegression}'s model. */

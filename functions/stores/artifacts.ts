@@ -62,6 +62,8 @@ export interface ObjectStream {
   body: AsyncIterable<Uint8Array>;
   /** The version read, to pin a later copy of it (`copyObject`'s `ifMatch`). */
   etag: string | undefined;
+  /** Its size in bytes, when S3 says. */
+  size: number | undefined;
 }
 
 /** Opens an object of the artifacts bucket as a stream of byte chunks; nothing is held in memory. */
@@ -70,7 +72,7 @@ export async function getStream(ctx: KaizenContext, key: string): Promise<Object
   try {
     const output = await ctx.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
     if (!output.Body) throw new ObjectNotFoundError(`s3://${bucket}/${key} has no body`);
-    return { body: output.Body as AsyncIterable<Uint8Array>, etag: output.ETag };
+    return { body: output.Body as AsyncIterable<Uint8Array>, etag: output.ETag, size: output.ContentLength };
   } catch (error) {
     if (error instanceof NoSuchKey || (error as Error).name === 'NoSuchKey') {
       throw new ObjectNotFoundError(`s3://${bucket}/${key} does not exist`);

@@ -38,8 +38,8 @@ export interface ReadRunDatasetOptions {
   snapshotKey?: string;
 }
 
-/** Rows per block of the table while it is read; the blocks are joined once at the end. */
-const BLOCK_ROWS = 16_384;
+/** Rows of the table before it first grows. */
+const INITIAL_ROWS = 16_384;
 
 /** One object of the dataset: where its lines begin in the joined text, for messages that name it. */
 interface Part {
@@ -78,8 +78,18 @@ export async function readRunDataset(
       ? createObjectWriter(ctx, options.snapshotKey, 'text/csv')
       : undefined;
 
+  // For the table's size: bytes and line breaks read so far, bytes of the objects opened.
+  const read = { bytes: 0 };
+  let newlines = 0;
+  let opened = 0;
+  let openedBytes = 0;
+  const expectedRows = (): number | undefined => {
+    if (newlines === 0 || read.bytes === 0 || openedBytes === 0) return undefined;
+    // Daily objects not opened yet are taken to be as large as the ones opened.
+    return ((openedBytes / opened) * keys.length * newlines) / read.bytes;
+  };
+
   async function* text(): AsyncGenerator<string> {
-    let newlines = 0;
     const emit = async (chunk: string): Promise<string> => {
       hash.update(chunk, 'utf8');
       await writer?.write(chunk);
@@ -90,8 +100,10 @@ export async function readRunDataset(
     for (const key of keys) {
       const object = await getStream(ctx, key);
       etag = object.etag;
+      opened += 1;
+      openedBytes += object.size ?? 0;
       // As `getText` decoded: UTF-8, a byte-order mark kept, bad bytes replaced.
-      const chunks = decode(object.body);
+      const chunks = decode(object.body, read);
       if (keys.length === 1) {
         parts.push({ source: uri(key), firstRowLine: 2 });
         for await (const chunk of chunks) yield await emit(chunk);
@@ -134,7 +146,12 @@ export async function readRunDataset(
 
   let table: NumericTable;
   try {
-    table = await readNumericCsv(text(), [...features, label], { source, label, locate: locator(parts) });
+    table = await readNumericCsv(text(), [...features, label], {
+      source,
+      label,
+      locate: locator(parts),
+      expectedRows,
+    });
   } catch (error) {
     await writer?.abort();
     throw error;
@@ -165,10 +182,11 @@ function checkHeader(line: string, first: string | undefined, source: string, fi
   return header;
 }
 
-/** Byte chunks as UTF-8 text chunks; a character split across chunks is decoded whole. */
-async function* decode(body: AsyncIterable<Uint8Array>): AsyncGenerator<string> {
+/** Byte chunks as UTF-8 text chunks (a character split across chunks is decoded whole), counting the bytes. */
+async function* decode(body: AsyncIterable<Uint8Array>, read: { bytes: number }): AsyncGenerator<string> {
   const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
   for await (const chunk of body) {
+    read.bytes += chunk.byteLength;
     const text = decoder.decode(chunk, { stream: true });
     if (text !== '') yield text;
   }
@@ -193,12 +211,19 @@ export interface NumericCsvOptions {
   label?: string;
   /** `file:line` of a line of the input (default: `${source}:${line}`). */
   locate?: (line: number) => string;
+  /**
+   * How many rows the whole input probably has (e.g. its size times the line breaks per byte read so far),
+   * asked when the first rows have filled the table: the table then grows once to that size (plus 10%)
+   * instead of doubling, so it is never held twice. Undefined: doubling.
+   */
+  expectedRows?: () => number | undefined;
 }
 
 /**
- * Reads the requested numeric columns of a CSV (text chunks, read as they come) into a {@link NumericTable},
- * keeping only those columns: rows go into blocks of {@link BLOCK_ROWS}, joined once at the end. Other columns
- * may hold anything; blank lines are skipped; `table.lines` are lines of the input (header = 1).
+ * Reads the requested numeric columns of a CSV (text or byte chunks, read as they come) into a
+ * {@link NumericTable}, keeping only those columns. The table starts at {@link INITIAL_ROWS} rows and grows
+ * to `expectedRows` (else doubles); the result is a view of the rows read (no final copy). Other columns may
+ * hold anything; blank lines are skipped; `table.lines` are lines of the input (header = 1).
  * @throws DataError for a malformed file, a missing or repeated column, a cell that is not a finite number or a
  * label other than 0/1 (the problems name `file:line`, up to 10), or no data rows.
  */
@@ -213,15 +238,28 @@ export async function readNumericCsv(
     throw new RangeError(`columns listed twice: ${columns.join(', ')}`);
   const width = columns.length;
   const labelColumn = label === undefined ? -1 : columns.indexOf(label);
-  const blocks: Float64Array[] = [];
-  const lineBlocks: Int32Array[] = [];
-  let block = new Float64Array(0);
-  let lineBlock = new Int32Array(0);
+  let capacity = INITIAL_ROWS;
+  let values = new Float64Array(capacity * width);
+  let lines = new Int32Array(capacity);
   let indexes: number[] | undefined;
   let header: string[] | undefined;
   let problem: string | undefined;
   let rows = 0;
   const problems = new ProblemList();
+  const grow = (): void => {
+    const expected = options.expectedRows?.();
+    const next =
+      expected !== undefined && expected * 1.1 > capacity * 1.25
+        ? Math.ceil(expected * 1.1) + INITIAL_ROWS
+        : capacity * 2;
+    const grownValues = new Float64Array(next * width);
+    grownValues.set(values);
+    values = grownValues;
+    const grownLines = new Int32Array(next);
+    grownLines.set(lines);
+    lines = grownLines;
+    capacity = next;
+  };
   try {
     await readCsvRecords(input, (record, line) => {
       if (header === undefined) {
@@ -231,15 +269,9 @@ export async function readNumericCsv(
         return;
       }
       if (indexes === undefined) return;
-      const slot = rows % BLOCK_ROWS;
-      if (slot === 0) {
-        block = new Float64Array(BLOCK_ROWS * width);
-        lineBlock = new Int32Array(BLOCK_ROWS);
-        blocks.push(block);
-        lineBlocks.push(lineBlock);
-      }
-      lineBlock[slot] = line;
-      const offset = slot * width;
+      if (rows === capacity) grow();
+      lines[rows] = line;
+      const offset = rows * width;
       for (let col = 0; col < width; col++) {
         const cell = record[indexes[col] as number] as string;
         const value = parseFiniteNumber(cell);
@@ -248,7 +280,7 @@ export async function readNumericCsv(
         } else if (col === labelColumn && value !== 0 && value !== 1) {
           problems.add(`${locate(line)}: label "${label}" is ${value}, expected 0 or 1`);
         } else {
-          block[offset + col] = value;
+          values[offset + col] = value;
         }
       }
       rows++;
@@ -264,16 +296,13 @@ export async function readNumericCsv(
   if (problem !== undefined) throw new DataError(problem, [problem]);
   if (rows === 0) throw new DataError(`${source}: no data rows`, ['no data rows']);
   problems.throwIfAny(source);
-  // Joined block by block, each dropped once copied: about twice the table at the peak, briefly.
-  const values = new Float64Array(rows * width);
-  const lines = new Int32Array(rows);
-  for (let b = 0; b < blocks.length; b++) {
-    const count = Math.min(BLOCK_ROWS, rows - b * BLOCK_ROWS);
-    values.set((blocks[b] as Float64Array).subarray(0, count * width), b * BLOCK_ROWS * width);
-    lines.set((lineBlocks[b] as Int32Array).subarray(0, count), b * BLOCK_ROWS);
-    blocks[b] = new Float64Array(0);
-  }
-  return { columns: [...columns], rows, values, source, lines };
+  return {
+    columns: [...columns],
+    rows,
+    values: values.subarray(0, rows * width),
+    source,
+    lines: lines.subarray(0, rows),
+  };
 }
 
 /** Why a header cannot give the requested columns, or undefined when it can. */

@@ -47,7 +47,7 @@ describe('kaizen train', () => {
     expect(run.code).toBe(0);
     const lines = run.out.split('\n');
     expect(lines[0]).toMatch(
-      /^Trained logistic regression on .*churn\.csv: 3,000 rows, 4 features, l2 0\.001: \d+ Newton iterations in \d+\.\d{3} s \(read in \d+\.\d{3} s\)$/,
+      /^Trained logistic regression on .*churn\.csv: 3,000 rows, 4 features, l2 0\.001: \d+ iterations in \d+\.\d{3} s \(read in \d+\.\d{3} s\)$/,
     );
     expect(lines[1]).toBe('Features: id, tenure, charges, noise');
     expect(lines[2]).toMatch(/^METRIC +TRAINING$/);
@@ -86,7 +86,7 @@ describe('kaizen train', () => {
       model: expected.model,
       out,
     });
-    expect(report.gradient).toBeLessThanOrEqual(1e-8);
+    expect(report.gradient).toBeLessThanOrEqual(1e-6);
     expect(report.training).toEqual(scoreAll(column(table, 'churned'), predictTable(expected.model, table)));
     // The true model has AUC ~0.8 on this data; the fit matches it on its training rows.
     expect(report.training.auc).toBeGreaterThan(0.75);
@@ -155,8 +155,6 @@ describe('kaizen train', () => {
       '3',
     );
     expect(run.code).toBe(2);
-    expect(run.err).toMatch(
-      /training did not converge \(not converged after 3 Newton iterations; .*set l2 > 0/,
-    );
+    expect(run.err).toMatch(/training did not converge \(not converged after 3 iterations; .*set l2 > 0/);
   });
 });
