@@ -3,6 +3,7 @@
 import { runDatasetBench } from './dataset.ts';
 import { runDriftBench } from './drift.ts';
 import { printFleetBench, runFleetBench } from './fleet.ts';
+import { runKpiBench } from './kpi.ts';
 import { runTrainerBench } from './trainer.ts';
 
 const benches: Record<string, () => Promise<void>> = {
@@ -10,6 +11,7 @@ const benches: Record<string, () => Promise<void>> = {
   dataset: runDatasetBench,
   fleet: async () => printFleetBench(await runFleetBench()),
   trainer: runTrainerBench,
+  kpi: runKpiBench,
 };
 
 const selected = process.argv.slice(2);

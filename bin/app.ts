@@ -2,6 +2,8 @@ import { resolve } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import {
   contextString,
+  deployEndpointsFromContext,
+  deployFunctionsFromContext,
   functionSettingsFromContext,
   removalPolicyFromContext,
   sagemakerRoleArnFromContext,
@@ -31,5 +33,7 @@ new KaizenStack(app, context('kaizen:stackName') ?? 'KaizenLoop', {
   functionSettings: functionSettingsFromContext(app.node.getAllContext()),
   removalPolicy: removalPolicyFromContext(app.node.tryGetContext('kaizen:removalPolicy')),
   sagemakerRoleArn: sagemakerRoleArnFromContext(app.node.tryGetContext('kaizen:sagemakerRoleArn')),
+  deployEndpoints: deployEndpointsFromContext(app.node.tryGetContext('kaizen:deployEndpoints')),
+  deployFunctions: deployFunctionsFromContext(app.node.tryGetContext('kaizen:deployFunctions')),
 });
 addNagChecks(app);

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { isUserFault, KaizenError } from '#contracts/errors.ts';
+import { registerCardCommand } from './commands/card.ts';
 import { registerChampionCommand } from './commands/champion.ts';
 import { registerDemoCommand } from './commands/demo.ts';
 import { registerDriftCommand } from './commands/drift.ts';
@@ -9,9 +10,10 @@ import { registerHistoryCommand } from './commands/history.ts';
 import { registerIngestCommand } from './commands/ingest.ts';
 import { registerModelsCommand } from './commands/models.ts';
 import { registerRunCommand } from './commands/run.ts';
+import { registerSimulateCommand } from './commands/simulate.ts';
 import { registerStatusCommand } from './commands/status.ts';
 import { registerSweepCommand } from './commands/sweep.ts';
-import { registerTaskCommands } from './commands/tasks.ts';
+import { registerApprovalCommands, registerTaskCommands } from './commands/tasks.ts';
 import { registerTrainCommand } from './commands/train.ts';
 import { registerUnlockCommand } from './commands/unlock.ts';
 import { registerUploadCommand } from './commands/upload.ts';
@@ -39,12 +41,15 @@ const COMMANDS: readonly RegisterCommand[] = [
   registerRunCommand,
   registerSweepCommand,
   registerTaskCommands,
+  registerApprovalCommands,
   registerHistoryCommand,
   registerVersionsCommand,
   registerChampionCommand,
+  registerCardCommand,
   registerStatusCommand,
   registerUnlockCommand,
   registerDriftCommand,
+  registerSimulateCommand,
   registerTrainCommand,
   registerDemoCommand,
 ];

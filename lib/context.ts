@@ -1,6 +1,7 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { FUNCTIONS, type FunctionName } from '#contracts/steps.ts';
 import type { FunctionSettings, FunctionSettingsMap } from './access.ts';
+import { type DeployTargets, LAMBDA_FUNCTION_ARN } from './deployment-targets.ts';
 
 /** Reads an optional string context value; blank counts as absent. */
 export function contextString(value: unknown, name: string): string | undefined {
@@ -76,4 +77,75 @@ export function sagemakerRoleArnFromContext(value: unknown): string | undefined 
     );
   }
   return text;
+}
+
+/**
+ * A list of names from the context: a comma-separated string (`-c key=a,b`) or, from cdk.json, an array of
+ * strings; `*` alone means any. Undefined when unset or blank. Every name must match `valid` (`shape` says
+ * what it should be in the error).
+ */
+function deployTargets(
+  value: unknown,
+  name: string,
+  valid: (item: string) => boolean,
+  shape: string,
+): DeployTargets | undefined {
+  let items: string[];
+  if (Array.isArray(value)) {
+    items = value.map((item) => {
+      if (typeof item !== 'string') throw new Error(`${name} must list strings, got ${JSON.stringify(item)}`);
+      return item.trim();
+    });
+  } else {
+    const text = contextString(value, name);
+    if (text === undefined) return undefined;
+    items = text.split(',').map((item) => item.trim());
+  }
+  if (items.length === 0) return undefined;
+  if (items.includes('*')) {
+    if (items.length > 1)
+      throw new Error(`${name}: "*" (any) cannot be combined with names, got "${items.join(',')}"`);
+    return '*';
+  }
+  const bad = items.filter((item) => !valid(item));
+  if (bad.length > 0) {
+    throw new Error(
+      `${name} must be "*" or comma-separated ${shape}; not valid: ${bad.map((item) => `"${item}"`).join(', ')}`,
+    );
+  }
+  return [...new Set(items)];
+}
+
+/** A SageMaker endpoint name: letters, digits and single or repeated hyphens inside, at most 63 characters. */
+const ENDPOINT_NAME = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/;
+
+/**
+ * The SageMaker endpoints the improvement loop may deploy to, from the CDK context `kaizen:deployEndpoints`:
+ * comma-separated endpoint names, or `*` for any endpoint of the account and region; undefined when unset (no
+ * endpoint may be deployed to).
+ */
+export function deployEndpointsFromContext(value: unknown): DeployTargets | undefined {
+  return deployTargets(
+    value,
+    'kaizen:deployEndpoints',
+    (item) => ENDPOINT_NAME.test(item),
+    'SageMaker endpoint names (letters, digits and hyphens, at most 63)',
+  );
+}
+
+/** A Lambda function name (`LAMBDA_FUNCTION_ARN` covers the ARN form). */
+const FUNCTION_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
+
+/**
+ * The Lambda functions the improvement loop may deploy to, from the CDK context `kaizen:deployFunctions`:
+ * comma-separated function names or unqualified function ARNs, or `*` for any function of the account and
+ * region; undefined when unset (no function may be deployed to).
+ */
+export function deployFunctionsFromContext(value: unknown): DeployTargets | undefined {
+  return deployTargets(
+    value,
+    'kaizen:deployFunctions',
+    (item) => FUNCTION_NAME.test(item) || LAMBDA_FUNCTION_ARN.test(item),
+    'Lambda function names or unqualified function ARNs (arn:aws:lambda:<region>:<account>:function:<name>)',
+  );
 }

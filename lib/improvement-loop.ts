@@ -10,27 +10,49 @@ import { Construct } from 'constructs';
 import { type LoopStep, STEPS } from '#contracts/steps.ts';
 import {
   IMPROVEMENT_LOOP_ASL,
+  LAMBDA_GET_ALIAS,
+  LAMBDA_GET_FUNCTION_CONFIGURATION,
   LAMBDA_INVOKE_WAIT_FOR_TASK_TOKEN,
+  LAMBDA_PUBLISH_VERSION,
+  LAMBDA_UPDATE_ALIAS,
+  LAMBDA_UPDATE_FUNCTION_CONFIGURATION,
   type OtherPlaceholder,
+  SAGEMAKER_CREATE_ENDPOINT,
+  SAGEMAKER_CREATE_ENDPOINT_CONFIG,
+  SAGEMAKER_CREATE_MODEL,
   SAGEMAKER_CREATE_PROCESSING_JOB_SYNC,
   SAGEMAKER_CREATE_TRAINING_JOB_SYNC,
+  SAGEMAKER_DESCRIBE_ENDPOINT,
+  SAGEMAKER_UPDATE_ENDPOINT,
   SNS_PUBLISH,
 } from '#contracts/workflows.ts';
 import type { FunctionSettingsMap, KaizenStores } from './access.ts';
+import { type DeployTargets, grantLambdaTargets } from './deployment-targets.ts';
 import { readDefinition } from './project.ts';
 import { SageMakerJobs } from './sagemaker.ts';
 import { grantInvokeSteps, stepSubstitutions, taskResources, workflowFunctions } from './workflow.ts';
 
 /**
  * The Task resources whose IAM this construct grants the state machine's role: the step functions (a
- * Resource placeholder, or `FunctionName` of a callback Task), the topic and the SageMaker jobs. A new kind
- * of Task fails the synth until its grant is added here.
+ * Resource placeholder, or `FunctionName` of a callback Task), the topic, the SageMaker jobs and the
+ * deployment targets (SageMaker hosting, `grantHosting`; Lambda aliases, `grantLambdaTargets`). A new kind of
+ * Task fails the synth until its grant is added here.
  */
 const GRANTED_RESOURCES: readonly string[] = [
   SNS_PUBLISH,
   LAMBDA_INVOKE_WAIT_FOR_TASK_TOKEN,
   SAGEMAKER_CREATE_TRAINING_JOB_SYNC,
   SAGEMAKER_CREATE_PROCESSING_JOB_SYNC,
+  SAGEMAKER_CREATE_MODEL,
+  SAGEMAKER_CREATE_ENDPOINT_CONFIG,
+  SAGEMAKER_CREATE_ENDPOINT,
+  SAGEMAKER_UPDATE_ENDPOINT,
+  SAGEMAKER_DESCRIBE_ENDPOINT,
+  LAMBDA_GET_FUNCTION_CONFIGURATION,
+  LAMBDA_UPDATE_FUNCTION_CONFIGURATION,
+  LAMBDA_PUBLISH_VERSION,
+  LAMBDA_GET_ALIAS,
+  LAMBDA_UPDATE_ALIAS,
 ];
 
 export interface ImprovementLoopProps extends KaizenStores {
@@ -41,6 +63,18 @@ export interface ImprovementLoopProps extends KaizenStores {
    * @default - a role created with exactly what the jobs need
    */
   readonly sagemakerRoleArn?: string;
+  /**
+   * The SageMaker endpoints (names) a policy's `sagemaker-endpoint` target may deploy to, or `'*'` for any of
+   * the account and region. `kaizen-*` models and endpoint configs are always allowed.
+   * @default - none: a deploy to an endpoint fails with AccessDenied and the run is recorded as failed
+   */
+  readonly deployEndpoints?: DeployTargets;
+  /**
+   * The Lambda functions (names or unqualified ARNs) a policy's `lambda-alias` target may deploy to, or `'*'`
+   * for any of the account and region.
+   * @default - none: a deploy to a function fails with AccessDenied and the run is recorded as failed
+   */
+  readonly deployFunctions?: DeployTargets;
   /**
    * Memory and timeout per step.
    * @default - the step registry's defaults
@@ -146,6 +180,8 @@ export class ImprovementLoop extends Construct {
     grantInvokeSteps(this.stateMachine, functions);
     this.topic.grantPublish(this.stateMachine);
     sagemaker.grantStartJobs(this.stateMachine, resources);
+    sagemaker.grantHosting(this.stateMachine, resources, props.deployEndpoints);
+    grantLambdaTargets(this.stateMachine, resources, props.deployFunctions);
 
     const policy = this.stateMachine.role.node.findChild('DefaultPolicy');
     Validations.of(policy).acknowledge({

@@ -7,6 +7,7 @@ import type { StackOutput } from '#contracts/outputs.ts';
 import type { FunctionName } from '#contracts/steps.ts';
 import type { FunctionSettingsMap } from './access.ts';
 import { DataStores } from './data-stores.ts';
+import type { DeployTargets } from './deployment-targets.ts';
 import { FleetSweep } from './fleet-sweep.ts';
 import { ImprovementLoop } from './improvement-loop.ts';
 import { FleetSchedule, parseScheduleExpression } from './schedule.ts';
@@ -41,6 +42,18 @@ export interface KaizenStackProps extends StackProps {
    * @default - a least-privilege role created by the stack
    */
   readonly sagemakerRoleArn?: string;
+  /**
+   * The SageMaker endpoints the improvement loop may deploy to (`bin/app.ts` reads the CDK context
+   * `kaizen:deployEndpoints`): names, or `'*'` for any endpoint of the account and region.
+   * @default - none: a deploy to an endpoint fails with AccessDenied and the run is recorded as failed
+   */
+  readonly deployEndpoints?: DeployTargets;
+  /**
+   * The Lambda functions the improvement loop may deploy to (`bin/app.ts` reads the CDK context
+   * `kaizen:deployFunctions`): names or unqualified ARNs, or `'*'` for any function of the account and region.
+   * @default - none: a deploy to a function fails with AccessDenied and the run is recorded as failed
+   */
+  readonly deployFunctions?: DeployTargets;
 }
 
 /**
@@ -87,6 +100,8 @@ export class KaizenStack extends Stack {
       ...common,
       eventBus: this.eventBus,
       sagemakerRoleArn: props.sagemakerRoleArn,
+      deployEndpoints: props.deployEndpoints,
+      deployFunctions: props.deployFunctions,
     });
     const improvementLoop = this.improvementLoop.stateMachine;
     this.fleetSweep = new FleetSweep(this, 'FleetSweep', { ...stores, ...common, improvementLoop });

@@ -4,12 +4,24 @@ import { CfnBucket, type IBucket } from 'aws-cdk-lib/aws-s3';
 import type { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import {
+  SAGEMAKER_CREATE_ENDPOINT,
+  SAGEMAKER_CREATE_ENDPOINT_CONFIG,
+  SAGEMAKER_CREATE_MODEL,
   SAGEMAKER_CREATE_PROCESSING_JOB_SYNC,
   SAGEMAKER_CREATE_TRAINING_JOB_SYNC,
+  SAGEMAKER_DESCRIBE_ENDPOINT,
+  SAGEMAKER_UPDATE_ENDPOINT,
 } from '#contracts/workflows.ts';
+import type { DeployTargets } from './deployment-targets.ts';
 
-/** Every SageMaker job Kaizen Loop creates is named `kaizen-…` (the prepare step names them). */
+/**
+ * Every SageMaker job, model and endpoint config Kaizen Loop creates is named `kaizen-…` (the prepare step
+ * names them).
+ */
 const JOB_NAME_PATTERN = 'kaizen-*';
+
+/** The log group of an endpoint's containers, `/aws/sagemaker/Endpoints/<endpoint name>`. */
+const ENDPOINT_LOG_GROUP = '/aws/sagemaker/Endpoints';
 
 /** Where a job of SageMaker's writes: the training output and the processing jobs' score files. */
 const OUTPUT_PREFIX = 'models/';
@@ -58,6 +70,8 @@ export interface SageMakerJobsProps {
 export class SageMakerJobs extends Construct {
   /** The role SageMaker assumes for the jobs (`${SageMakerRoleArn}` in the definition). */
   public readonly role: IRole;
+  /** The state machines already allowed to pass the role (once each, whichever grant comes first). */
+  private readonly passers = new Set<StateMachine>();
 
   constructor(scope: Construct, id: string, props: SageMakerJobsProps) {
     super(scope, id);
@@ -188,13 +202,7 @@ export class SageMakerJobs extends Construct {
         ),
       }),
     );
-    stateMachine.addToRolePolicy(
-      new PolicyStatement({
-        actions: ['iam:PassRole'],
-        resources: [this.role.roleArn],
-        conditions: { StringEquals: { 'iam:PassedToService': 'sagemaker.amazonaws.com' } },
-      }),
-    );
+    this.grantPassRole(stateMachine);
     const policy = stateMachine.role.node.findChild('DefaultPolicy');
     for (const kind of kinds) {
       Validations.of(policy).acknowledge({
@@ -204,6 +212,161 @@ export class SageMakerJobs extends Construct {
           "the improvement loop's own jobs.",
       });
     }
+  }
+
+  /**
+   * Grants `stateMachine` what the `sagemaker-endpoint` deployment target's Tasks among `taskResources` need:
+   * create `kaizen-*` models (passing this role, their execution role, which pulls the image and reads the
+   * artifact) and `kaizen-*` endpoint configs, always; and, only on the endpoints named in `endpoints`,
+   * describe them, create them with a `kaizen-*` config, and update them to a `kaizen-*` config or back to
+   * the config they served before (which the team may have named anything). A role created here also gets
+   * those endpoints' log groups. Without `endpoints` a deploy to an endpoint fails with AccessDenied.
+   */
+  public grantHosting(
+    stateMachine: StateMachine,
+    taskResources: readonly string[],
+    endpoints: DeployTargets | undefined,
+  ): void {
+    const stack = Stack.of(this);
+    const arn = (resource: string, resourceName: string) =>
+      stack.formatArn({ service: 'sagemaker', resource, resourceName });
+    const nagArn = (resource: string, resourceName: string) =>
+      `arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>:${resource}/${resourceName}`;
+    const policy = stateMachine.role.node.findChild('DefaultPolicy');
+    const acknowledge = (resource: string, reason: string) =>
+      Validations.of(policy).acknowledge({ id: `AwsSolutions-IAM5[Resource::${resource}]`, reason });
+    const uses = (resource: string) => taskResources.includes(resource);
+    const kaizenConfigs = arn('endpoint-config', JOB_NAME_PATTERN);
+
+    if (uses(SAGEMAKER_CREATE_MODEL)) {
+      stateMachine.addToRolePolicy(
+        new PolicyStatement({
+          actions: ['sagemaker:CreateModel'],
+          resources: [arn('model', JOB_NAME_PATTERN)],
+        }),
+      );
+      this.grantPassRole(stateMachine);
+      acknowledge(
+        nagArn('model', JOB_NAME_PATTERN),
+        'Model names are made per model, execution and version at run time; the kaizen- prefix limits the ' +
+          "grant to the improvement loop's own models.",
+      );
+    }
+    if (uses(SAGEMAKER_CREATE_ENDPOINT_CONFIG)) {
+      stateMachine.addToRolePolicy(
+        new PolicyStatement({ actions: ['sagemaker:CreateEndpointConfig'], resources: [kaizenConfigs] }),
+      );
+    }
+
+    const byResource: [string, string][] = [
+      [SAGEMAKER_DESCRIBE_ENDPOINT, 'sagemaker:DescribeEndpoint'],
+      [SAGEMAKER_CREATE_ENDPOINT, 'sagemaker:CreateEndpoint'],
+      [SAGEMAKER_UPDATE_ENDPOINT, 'sagemaker:UpdateEndpoint'],
+    ];
+    const endpointActions = byResource.filter(([resource]) => uses(resource)).map(([, action]) => action);
+    const named = endpoints !== undefined && endpoints.length > 0 && endpointActions.length > 0;
+    if (named) {
+      const given = endpoints === '*' ? ['*'] : [...new Set(endpoints)];
+      // SageMaker endpoint ARNs are lower-case whatever the case of the name.
+      const names = [...new Set(given.map((name) => name.toLowerCase()))];
+      stateMachine.addToRolePolicy(
+        new PolicyStatement({
+          actions: endpointActions,
+          resources: names.map((name) => arn('endpoint', name)),
+        }),
+      );
+      // CreateEndpoint and UpdateEndpoint are authorized on the endpoint config too.
+      if (uses(SAGEMAKER_CREATE_ENDPOINT)) {
+        stateMachine.addToRolePolicy(
+          new PolicyStatement({ actions: ['sagemaker:CreateEndpoint'], resources: [kaizenConfigs] }),
+        );
+      }
+      if (uses(SAGEMAKER_UPDATE_ENDPOINT)) {
+        stateMachine.addToRolePolicy(
+          new PolicyStatement({
+            actions: ['sagemaker:UpdateEndpoint'],
+            resources: [arn('endpoint-config', '*')],
+          }),
+        );
+        acknowledge(
+          nagArn('endpoint-config', '*'),
+          'An undo or a rollback updates the endpoint back to the config it served before, which its team may ' +
+            'have named anything; UpdateEndpoint is also authorized on the endpoint, limited to those named in ' +
+            'kaizen:deployEndpoints.',
+        );
+      }
+      if (endpoints === '*') {
+        acknowledge(
+          nagArn('endpoint', '*'),
+          'kaizen:deployEndpoints is "*": the stack was deployed to let model policies name any SageMaker ' +
+            'endpoint of this account and region as their target, so the endpoints are not known at deploy time.',
+        );
+      }
+      this.grantEndpointLogs(given);
+    }
+    if (uses(SAGEMAKER_CREATE_ENDPOINT_CONFIG) || (named && uses(SAGEMAKER_CREATE_ENDPOINT))) {
+      acknowledge(
+        nagArn('endpoint-config', JOB_NAME_PATTERN),
+        'Endpoint config names are made per model, execution and version at run time; the kaizen- prefix ' +
+          "limits the grant to the improvement loop's own configs.",
+      );
+    }
+  }
+
+  /**
+   * Lets a role created here write the logs of the endpoints' containers (an imported role is its owner's
+   * business). `names` as given (a log group keeps the endpoint name's case), or `*`.
+   */
+  private grantEndpointLogs(names: readonly string[]): void {
+    if (!(this.role instanceof Role)) return;
+    const stack = Stack.of(this);
+    const groups = names.flatMap((name) => {
+      const group = stack.formatArn({
+        service: 'logs',
+        resource: 'log-group',
+        resourceName: `${ENDPOINT_LOG_GROUP}/${name}`,
+        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      });
+      return [group, `${group}:*`];
+    });
+    this.role.addToPolicy(
+      new PolicyStatement({
+        actions: [
+          'logs:CreateLogGroup',
+          'logs:CreateLogStream',
+          'logs:PutLogEvents',
+          'logs:DescribeLogStreams',
+        ],
+        resources: groups,
+      }),
+    );
+    const policy = this.role.node.findChild('DefaultPolicy');
+    for (const name of names) {
+      const group = `arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:${ENDPOINT_LOG_GROUP}/${name}`;
+      const streams = `SageMaker names one log stream per variant and instance at run time, in the log group of endpoint ${name}.`;
+      if (name === '*') {
+        Validations.of(policy).acknowledge({
+          id: `AwsSolutions-IAM5[Resource::${group}]`,
+          reason:
+            'kaizen:deployEndpoints is "*": any endpoint of this account and region may serve the models, each ' +
+            `logging to its own group under ${ENDPOINT_LOG_GROUP}/.`,
+        });
+      }
+      Validations.of(policy).acknowledge({ id: `AwsSolutions-IAM5[Resource::${group}:*]`, reason: streams });
+    }
+  }
+
+  /** Lets `stateMachine` pass this role, to SageMaker only (jobs and models run as it). */
+  private grantPassRole(stateMachine: StateMachine): void {
+    if (this.passers.has(stateMachine)) return;
+    this.passers.add(stateMachine);
+    stateMachine.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['iam:PassRole'],
+        resources: [this.role.roleArn],
+        conditions: { StringEquals: { 'iam:PassedToService': 'sagemaker.amazonaws.com' } },
+      }),
+    );
   }
 }
 

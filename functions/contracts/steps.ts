@@ -95,7 +95,7 @@ export const FUNCTIONS = {
   },
   request: {
     entry: 'functions/request/handler.ts',
-    description: 'Kaizen Loop request step: asks an external trainer to train (callback backend)',
+    description: 'Kaizen Loop request step: asks an external trainer to train, or a person to approve',
     memoryMb: 256,
     timeoutSeconds: 30,
     // Records the pending task (its token) in the runs table and publishes the request on the event bus.
@@ -155,8 +155,9 @@ export const FUNCTIONS = {
     description: 'Kaizen Loop record step',
     memoryMb: 256,
     timeoutSeconds: 30,
-    // Writes the run record, settles the registry (version status, baseline, lock) and publishes the outcome event.
-    access: { runs: 'readWrite', registry: 'readWrite', events: 'publish' },
+    // Writes the run record, settles the registry (version status, baseline, lock), writes the candidate's model
+    // card beside its artifact and publishes the outcome event.
+    access: { runs: 'readWrite', registry: 'readWrite', bucket: 'readWrite', events: 'publish' },
     workflow: 'improvement-loop',
     invocation: 'lambda',
   },

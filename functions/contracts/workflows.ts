@@ -29,3 +29,19 @@ export const LAMBDA_INVOKE_WAIT_FOR_TASK_TOKEN = 'arn:aws:states:::lambda:invoke
 /** Source and detail types of the events Kaizen Loop publishes on its event bus. */
 export const EVENT_SOURCE = 'kaizen-loop';
 export const TRAINING_REQUESTED = 'Kaizen Training Requested';
+export const APPROVAL_REQUESTED = 'Kaizen Approval Requested';
+
+/** SageMaker hosting: the Task resources the `sagemaker-endpoint` deployment target uses (request-response). */
+export const SAGEMAKER_CREATE_MODEL = 'arn:aws:states:::sagemaker:createModel';
+export const SAGEMAKER_CREATE_ENDPOINT_CONFIG = 'arn:aws:states:::sagemaker:createEndpointConfig';
+export const SAGEMAKER_CREATE_ENDPOINT = 'arn:aws:states:::sagemaker:createEndpoint';
+export const SAGEMAKER_UPDATE_ENDPOINT = 'arn:aws:states:::sagemaker:updateEndpoint';
+export const SAGEMAKER_DESCRIBE_ENDPOINT = 'arn:aws:states:::aws-sdk:sagemaker:describeEndpoint';
+
+/** Lambda: the Task resources the `lambda-alias` deployment target uses (AWS SDK integrations). */
+export const LAMBDA_GET_FUNCTION_CONFIGURATION = 'arn:aws:states:::aws-sdk:lambda:getFunctionConfiguration';
+export const LAMBDA_UPDATE_FUNCTION_CONFIGURATION =
+  'arn:aws:states:::aws-sdk:lambda:updateFunctionConfiguration';
+export const LAMBDA_PUBLISH_VERSION = 'arn:aws:states:::aws-sdk:lambda:publishVersion';
+export const LAMBDA_GET_ALIAS = 'arn:aws:states:::aws-sdk:lambda:getAlias';
+export const LAMBDA_UPDATE_ALIAS = 'arn:aws:states:::aws-sdk:lambda:updateAlias';

@@ -1,8 +1,9 @@
 import { durationSeconds } from './duration.ts';
 import { fmt, pct } from './format.ts';
+import { judgeKpi, type KpiEvidence, kpiEvidence } from './kpi-evidence.ts';
 import type { KpiRule, ModelPolicy } from './policy.ts';
 import { driftThreshold } from './policy.ts';
-import type { BlockedBy, Champion, Decision, KpiSummary, LockState, Observed, Reason } from './run.ts';
+import type { BlockedBy, Champion, Decision, LockState, Observed, Reason } from './run.ts';
 
 /** Relative move of `value` away from `reference` in the KPI's bad direction (0.1 = 10% worse). */
 export function relativeWorsening(direction: KpiRule['direction'], reference: number, value: number): number {
@@ -11,120 +12,69 @@ export function relativeWorsening(direction: KpiRule['direction'], reference: nu
   return direction === 'higher' ? -change : change;
 }
 
-/** Mean and standard deviation (sample) of a KPI over reference windows with enough samples. */
-export function learnBand(
-  rule: KpiRule,
-  reference: readonly Observed[],
-): { mean: number; std: number; windows: number } {
-  const minCount = Math.max(rule.minCount, 1);
-  const values = reference
-    .map((window) => window.kpis.find((kpi) => kpi.metric === rule.metric))
-    .filter((kpi): kpi is KpiSummary => kpi !== undefined && kpi.count >= minCount)
-    .map((kpi) => kpi.value);
-  const mean = values.reduce((sum, value) => sum + value, 0) / Math.max(values.length, 1);
-  const variance =
-    values.reduce((sum, value) => sum + (value - mean) ** 2, 0) / Math.max(values.length - 1, 1);
-  return { mean, std: Math.sqrt(variance), windows: values.length };
-}
-
 /** The rule results of one window: every reason, whether any breached, whether data was insufficient. */
 export interface WindowVerdict {
   reasons: Reason[];
   breached: boolean;
   insufficient: boolean;
+  /** A KPI window test failed but not yet in enough consecutive windows: watched, not acted on. */
+  unconfirmed?: boolean;
 }
 
-function kpiReasons(
+/** The evidence of a KPI: Monitor's, or (callers without it) a baseline learned from `bandReference`. */
+function evidenceFor(
   rule: KpiRule,
-  summary: KpiSummary | undefined,
-  champion: Champion | null,
   observed: Observed,
-  bandReference: readonly Observed[],
-): { insufficient: boolean; reasons: Reason[] } {
-  const { window } = observed;
-  const subject = rule.metric;
-  const minCount = Math.max(rule.minCount, 1);
-  if (!summary || summary.count < minCount) {
-    const count = summary?.count ?? 0;
-    const message = `${subject}: ${count} samples in the window, fewer than ${minCount}: insufficient data, no decision`;
+  reference: readonly Observed[] | undefined,
+  windowSeconds: number,
+): KpiEvidence | undefined {
+  const given = observed.evidence?.[rule.metric];
+  if (given) return given;
+  if (!reference || reference.length === 0) return undefined;
+  return kpiEvidence(rule, { windowSeconds, reference, lookback: [], served: [], recentWindows: 0 });
+}
+
+/**
+ * Applies the policy's KPI and drift rules to consecutive windows (oldest first, the current one last). KPI
+ * detectors carry state from window to window (CUSUM, consecutive breaches), starting from Monitor's evidence.
+ */
+export function evaluateWindows(
+  policy: ModelPolicy,
+  windows: readonly Observed[],
+  champion: Champion | null,
+  bandReference: readonly Observed[] = [],
+): WindowVerdict[] {
+  const current = windows[windows.length - 1];
+  if (!current) return [];
+  const seconds = durationSeconds(policy.window);
+  const perWindow = windows.map(() => ({
+    reasons: [] as Reason[],
+    insufficient: false,
+    unconfirmed: false,
+  }));
+  for (const rule of policy.kpis) {
+    const evidence = evidenceFor(rule, current, bandReference, seconds);
+    let tracker = evidence?.tracker;
+    windows.forEach((observed, index) => {
+      const summary = observed.kpis.find((kpi) => kpi.metric === rule.metric);
+      const judged = judgeKpi(rule, summary, observed.window, evidence, tracker, champion?.version);
+      tracker = judged.tracker;
+      const entry = perWindow[index] as (typeof perWindow)[number];
+      entry.reasons.push(...judged.reasons);
+      entry.insufficient ||= judged.insufficient;
+      entry.unconfirmed ||= judged.unconfirmed;
+    });
+  }
+  return windows.map((observed, index) => {
+    const entry = perWindow[index] as (typeof perWindow)[number];
+    const reasons = [...entry.reasons, ...driftReasons(policy, observed)];
     return {
-      insufficient: true,
-      reasons: [
-        {
-          rule: 'kpi-min-count',
-          subject,
-          observed: count,
-          threshold: minCount,
-          breached: false,
-          window,
-          message,
-        },
-      ],
+      reasons,
+      breached: reasons.some((reason) => reason.breached),
+      insufficient: entry.insufficient,
+      unconfirmed: entry.unconfirmed,
     };
-  }
-  const reasons: Reason[] = [];
-  const value = summary.value;
-  const add = (reason: Omit<Reason, 'subject' | 'window' | 'observed'> & { observed?: number }) =>
-    reasons.push({ subject, observed: value, window, ...reason });
-  if (rule.floor !== undefined) {
-    const breached = value < rule.floor;
-    add({
-      rule: 'kpi-floor',
-      threshold: rule.floor,
-      breached,
-      message: `${subject} ${fmt(value)} ${breached ? 'is below' : 'is at or above'} the floor ${fmt(rule.floor)}`,
-    });
-  }
-  if (rule.ceiling !== undefined) {
-    const breached = value > rule.ceiling;
-    add({
-      rule: 'kpi-ceiling',
-      threshold: rule.ceiling,
-      breached,
-      message: `${subject} ${fmt(value)} ${breached ? 'is above' : 'is at or below'} the ceiling ${fmt(rule.ceiling)}`,
-    });
-  }
-  if (rule.maxRelativeDrop !== undefined) {
-    const baseline = champion?.baseline?.[subject];
-    if (baseline === undefined) {
-      add({
-        rule: 'kpi-relative-drop',
-        breached: false,
-        message: `${subject}: the champion has no baseline yet, relative drop not checked`,
-      });
-    } else {
-      const worsening = relativeWorsening(rule.direction, baseline, value);
-      const breached = worsening > rule.maxRelativeDrop;
-      add({
-        rule: 'kpi-relative-drop',
-        observed: worsening,
-        threshold: rule.maxRelativeDrop,
-        breached,
-        message: `${subject} ${fmt(value)} is ${pct(Math.abs(worsening))} ${worsening >= 0 ? 'worse' : 'better'} than the champion's baseline ${fmt(baseline)} (limit ${pct(rule.maxRelativeDrop)})`,
-      });
-    }
-  }
-  if (rule.band) {
-    const band = learnBand(rule, bandReference);
-    if (band.windows < rule.band.minWindows) {
-      add({
-        rule: 'kpi-band',
-        breached: false,
-        message: `${subject}: band still learning (${band.windows} of ${rule.band.minWindows} reference windows)`,
-      });
-    } else {
-      const limit =
-        rule.direction === 'higher' ? band.mean - rule.band.k * band.std : band.mean + rule.band.k * band.std;
-      const breached = rule.direction === 'higher' ? value < limit : value > limit;
-      add({
-        rule: 'kpi-band',
-        threshold: limit,
-        breached,
-        message: `${subject} ${fmt(value)} is ${breached ? 'outside' : 'inside'} the band ${fmt(band.mean)} ${rule.direction === 'higher' ? '-' : '+'} ${rule.band.k}σ = ${fmt(limit)} learned from ${band.windows} windows`,
-      });
-    }
-  }
-  return { insufficient: false, reasons };
+  });
 }
 
 function driftReasons(policy: ModelPolicy, observed: Observed): Reason[] {
@@ -165,23 +115,14 @@ function driftReasons(policy: ModelPolicy, observed: Observed): Reason[] {
   return reasons;
 }
 
-/** Applies the policy's KPI and drift rules to one window. */
+/** Applies the policy's KPI and drift rules to one window (its KPI detectors starting from its evidence). */
 export function evaluateWindow(
   policy: ModelPolicy,
   observed: Observed,
   champion: Champion | null,
   bandReference: readonly Observed[] = [],
 ): WindowVerdict {
-  const reasons: Reason[] = [];
-  let insufficient = false;
-  for (const rule of policy.kpis) {
-    const summary = observed.kpis.find((kpi) => kpi.metric === rule.metric);
-    const result = kpiReasons(rule, summary, champion, observed, bandReference);
-    insufficient ||= result.insufficient;
-    reasons.push(...result.reasons);
-  }
-  reasons.push(...driftReasons(policy, observed));
-  return { reasons, breached: reasons.some((reason) => reason.breached), insufficient };
+  return evaluateWindows(policy, [observed], champion, bandReference)[0] as WindowVerdict;
 }
 
 export interface AnalyzeInput {
@@ -192,7 +133,10 @@ export interface AnalyzeInput {
   observed: Observed;
   /** Earlier windows, oldest first, for persistence. */
   history?: readonly Observed[];
-  /** The champion's reference-period windows, for KPI bands. */
+  /**
+   * Reference windows for callers without Monitor's evidence (`observed.evidence`): the KPI baselines are learned
+   * from them.
+   */
   bandReference?: readonly Observed[];
   champion: Champion | null;
   /** Logical times of the retrains inside the budget period. */
@@ -210,16 +154,14 @@ export interface AnalyzeInput {
 export function analyze(input: AnalyzeInput): Decision {
   const { policy, observed, champion, force } = input;
   const { breaches: m, windows: n, clearAfter: k } = policy.persistence;
-  const current = evaluateWindow(policy, observed, champion, input.bandReference);
   const reasons: Reason[] = [];
 
   // Only windows served by the current champion count toward its alert.
   const since = champion ? Date.parse(champion.since) : Number.NEGATIVE_INFINITY;
   const eligible = (input.history ?? []).filter((window) => Date.parse(window.window.start) >= since);
-  const verdicts = [
-    ...eligible.map((window) => evaluateWindow(policy, window, champion, input.bandReference)),
-    current,
-  ];
+  // The current window's evidence (baseline, detector state before the history) judges every window.
+  const verdicts = evaluateWindows(policy, [...eligible, observed], champion, input.bandReference);
+  const current = verdicts[verdicts.length - 1] as WindowVerdict;
   let active = false;
   for (let i = 0; i < verdicts.length; i += 1) {
     const recent = verdicts.slice(Math.max(0, i + 1 - n), i + 1);
@@ -264,8 +206,11 @@ export function analyze(input: AnalyzeInput): Decision {
   // KPIs without enough data cannot clear an alert, but they do not silence the rules that have data: a
   // breach of another KPI (or of drift) still decides.
   if (!wantsRetrain && current.insufficient && !current.breached) {
-    const missing = current.reasons.filter((r) => r.rule === 'kpi-min-count').length;
-    return decide('none', `no decision: insufficient data for ${missing} of ${policy.kpis.length} KPIs`);
+    const missing = current.reasons.filter((r) => r.rule === 'kpi-min-count');
+    return decide(
+      'none',
+      `no decision: insufficient data for ${missing.length} of ${policy.kpis.length} KPIs (${missing.map((r) => r.subject).join(', ')})`,
+    );
   }
   wantsRetrain ||= active;
 
@@ -286,6 +231,12 @@ export function analyze(input: AnalyzeInput): Decision {
         'watch',
         `watch: ${breaches.join('; ')} (${alert.breachedWindows} of ${m} breached windows needed)`,
       );
+    }
+    if (current.unconfirmed) {
+      const pending = current.reasons
+        .filter((r) => / in a row needed\)$/.test(r.message))
+        .map((r) => r.message);
+      return decide('watch', `watch: ${pending.join('; ')}`);
     }
     return decide('none', 'healthy: every rule within its threshold');
   }

@@ -30,6 +30,8 @@ export interface OutcomeEventDetail {
   /** The gate's scores, when the run got that far. */
   scores: { metric: string; candidate: number; champion: number | null } | null;
   error: { name: string; message: string } | null;
+  /** The serving target beyond the registry (endpoint and configs, or function versions and traffic share). */
+  target: RunRecord['target'] | null;
   executionName: string;
   asOf: string;
   finishedAt: string;
@@ -73,6 +75,7 @@ export function outcomeEvent(
           }
         : null,
       error: record.error ?? null,
+      target: record.target ?? null,
       executionName: record.executionName,
       asOf: record.asOf,
       finishedAt: record.finishedAt,

@@ -31,11 +31,15 @@ export function compactStamp(iso: string): string {
 export const MAX_JOB_NAME = 63;
 
 /**
- * A SageMaker job name, `kaizen-<kind>-<model>-<12 hex of sha256(scope)>` (scope: the bucket and execution,
+ * A SageMaker job, model or endpoint-config name, `kaizen-<kind>-<model>-<12 hex of sha256(scope)>` (scope: the bucket and execution,
  * so every execution and stack gets its own), at most 63 characters of `[a-zA-Z0-9-]`. The `kaizen-` prefix
  * is what the state machine's IAM policy is scoped to.
  */
-export function sageMakerJobName(kind: 'train' | 'score', modelId: string, scope: string): string {
+export function sageMakerJobName(
+  kind: 'train' | 'score' | 'model' | 'config',
+  modelId: string,
+  scope: string,
+): string {
   const hash = createHash('sha256').update(scope).digest('hex').slice(0, 12);
   const room = MAX_JOB_NAME - `kaizen-${kind}--${hash}`.length;
   const slug = modelId

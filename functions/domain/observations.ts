@@ -33,7 +33,10 @@ export function storableNumber(value: number): number {
   return Math.max(-9.99999999999999e125, Math.min(9.99999999999999e125, value));
 }
 
-/** A business KPI measured over `count` samples at `timestamp`. */
+/**
+ * A business KPI measured over `count` samples at `timestamp`. A mean may carry its spread, as the standard
+ * deviation `sd` of the samples or as their `sum` and `sumSquares` (then `sum / count` must be `value`).
+ */
 export const KpiObservationSchema = z
   .object({
     type: z.literal('kpi'),
@@ -46,8 +49,39 @@ export const KpiObservationSchema = z
       .nonnegative('must not be negative')
       .refine(isStorableNumber, { message: 'must be below 1e126 (what DynamoDB can store)' }),
     timestamp: Timestamp,
+    sd: Finite.refine((sd) => sd >= 0, { message: 'must not be negative' }).optional(),
+    sum: Finite.optional(),
+    sumSquares: Finite.refine((sq) => sq >= 0, { message: 'must not be negative' }).optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((row, ctx) => {
+    const issue = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
+    if ((row.sum === undefined) !== (row.sumSquares === undefined)) {
+      issue(row.sum === undefined ? 'sum' : 'sumSquares', 'sum and sumSquares go together');
+      return;
+    }
+    if (row.sum !== undefined && row.sd !== undefined) issue('sd', 'give sd or sum and sumSquares, not both');
+    if (row.sum === undefined || row.sumSquares === undefined) return;
+    if (row.count === 0) {
+      issue('sum', 'needs a count of at least 1');
+      return;
+    }
+    const mean = row.sum / row.count;
+    if (Math.abs(mean - row.value) > 1e-9 * Math.max(1, Math.abs(row.value))) {
+      issue('sum', `sum / count is ${mean}, not the value ${row.value}`);
+    } else if (row.sumSquares < (row.sum * row.sum) / row.count - 1e-9 * Math.max(1, row.sumSquares)) {
+      issue('sumSquares', 'is smaller than sum² / count: no set of samples has these sums');
+    }
+  });
+
+/** Per-sample variance (n - 1 denominator) a KPI row carries, if any. */
+export function rowVariance(
+  row: Pick<KpiObservation, 'count' | 'sd' | 'sum' | 'sumSquares'>,
+): number | undefined {
+  if (row.sd !== undefined) return row.sd * row.sd;
+  if (row.sum === undefined || row.sumSquares === undefined || row.count < 2) return undefined;
+  return Math.max(0, (row.sumSquares - (row.sum * row.sum) / row.count) / (row.count - 1));
+}
 
 /** A drift score of one feature, computed by `method`, at `timestamp`. */
 export const DriftObservationSchema = z

@@ -5,6 +5,7 @@ import { DRIFT_METHODS, METHODS_BY_KIND } from './drift/index.ts';
 import { parseDuration } from './duration.ts';
 import { objectKeyIssue } from './object-key.ts';
 import { bandWindowCount, estimatedStateBytes, recentWindowCount, STATE_BUDGET_BYTES } from './state-size.ts';
+import { TimestampSchema } from './timestamp.ts';
 
 /** ISO-8601 duration such as `P1D`, `PT6H`, `PT30M`; stored as text, validated on registration. */
 const Duration = z.string().refine((text) => parseDuration(text) !== undefined, {
@@ -29,20 +30,116 @@ const objectKey = (...allowed: string[]) =>
     });
 const ObjectKey = objectKey();
 
+/**
+ * Defaults of the KPI statistics, chosen by simulation (`npm run bench -- kpi`, `kaizen simulate`); the README's
+ * "How KPI rules decide" gives the figures.
+ */
+export const KPI_DEFAULTS = {
+  confidence: 0.95,
+  consecutive: 2,
+  baselineWindows: 28,
+  baselineMinWindows: 7,
+  cusumThreshold: 5,
+  /** The CUSUM's shift as a share of `maxRelativeDrop`. */
+  cusumShiftShare: 1 / 3,
+  cusumLookback: 28,
+} as const;
+
+/** The reference period a KPI's baseline is learned from. */
+export const BaselineSchema = z
+  .object({
+    /** The champion's first windows with data after its deploy that form the baseline (count-weighted). */
+    windows: z.number().int().min(1).max(100).default(KPI_DEFAULTS.baselineWindows),
+    /**
+     * Until this many reference windows have data the rule is "learning": no relative drop, band or CUSUM. With
+     * 1, one window is the baseline (its sampling error still counts; the between-window variation is unknown).
+     */
+    minWindows: z.number().int().min(1).max(100).default(KPI_DEFAULTS.baselineMinWindows),
+    /**
+     * Per-weekday baselines for daily windows: `weekly`, `none`, or `auto` (weekly when the reference has two
+     * windows of every weekday and the weekday effect is significant at 1%, F test).
+     */
+    seasonality: z.enum(['auto', 'none', 'weekly']).default('auto'),
+    /** A fixed reference period `[start, end)` instead of the champion's first windows (e.g. a known-good month). */
+    start: TimestampSchema.optional(),
+    end: TimestampSchema.optional(),
+  })
+  .strict()
+  .superRefine((baseline, ctx) => {
+    if (baseline.minWindows > baseline.windows) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['minWindows'],
+        message: `minWindows ${baseline.minWindows} is more than windows ${baseline.windows}`,
+      });
+    }
+    if ((baseline.start === undefined) !== (baseline.end === undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [baseline.start === undefined ? 'start' : 'end'],
+        message: 'a fixed reference period needs both start and end',
+      });
+    } else if (baseline.start !== undefined && baseline.end !== undefined && baseline.start >= baseline.end) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['end'],
+        message: `end ${baseline.end} is not after start ${baseline.start}`,
+      });
+    }
+  });
+
+/** Page's CUSUM on the windows' log-likelihood ratio "worse by `shift`" against "as the baseline". */
+export const CusumSchema = z
+  .object({
+    /** The relative decline it looks for; default: a third of `maxRelativeDrop` (no CUSUM without either). */
+    shift: z.number().gt(0).lt(1).optional(),
+    /**
+     * Fires when the statistic passes this many nats (on a healthy KPI, on average at least e^threshold windows
+     * between false alarms).
+     */
+    threshold: z.number().gt(0).max(50).default(KPI_DEFAULTS.cusumThreshold),
+    /** Windows back that Monitor reads to resume the statistic (older evidence is forgotten). */
+    lookback: z.number().int().min(1).max(100).default(KPI_DEFAULTS.cusumLookback),
+  })
+  .strict();
+
 /** One business KPI and the bounds it must stay within. */
 export const KpiRuleSchema = z
   .object({
     metric: ColumnName,
     /** Which direction is good: `higher` (conversion) or `lower` (fraud loss). */
     direction: z.enum(['higher', 'lower']).default('higher'),
-    /** Absolute lower bound of the window's value. */
+    /**
+     * What the value is, for its sampling error: `rate` (a proportion of `count` trials), `mean` (of `count`
+     * rows; rows carry `sd`, or `sum` and `sumSquares`), `value` (no sampling model: the spread of the reference
+     * windows). Default: `rate` when every reference value lies in [0, 1] (the binomial variance bounds any
+     * mean of such values), else `value`.
+     */
+    kind: z.enum(['rate', 'mean', 'value']).optional(),
+    /** Absolute lower bound: breached when the window's interval lies below it. */
     floor: z.number().finite().optional(),
-    /** Absolute upper bound of the window's value. */
+    /** Absolute upper bound: breached when the window's interval lies above it. */
     ceiling: z.number().finite().optional(),
-    /** Largest tolerated relative move in the bad direction against the champion's baseline (0.1 = 10%). */
+    /**
+     * Largest tolerated relative move in the bad direction against the reference baseline (0.1 = 10%): breached
+     * when the window is worse by more than this with `confidence`.
+     */
     maxRelativeDrop: z.number().gt(0).lt(1).optional(),
     /** Fewer samples than this in the window means "insufficient data", never a breach. */
     minCount: z.number().int().nonnegative().default(0),
+    /** Confidence of the rule's statements (two-sided intervals at this level). */
+    confidence: z.number().min(0.5).max(0.9999).default(KPI_DEFAULTS.confidence),
+    /** A window test (floor, ceiling, relative drop, band) breaches when this many windows in a row with data fail it. */
+    consecutive: z.number().int().min(1).max(10).default(KPI_DEFAULTS.consecutive),
+    baseline: BaselineSchema.default({
+      windows: KPI_DEFAULTS.baselineWindows,
+      minWindows: KPI_DEFAULTS.baselineMinWindows,
+      seasonality: 'auto',
+    }),
+    /** Slow-decline detector; `false` turns it off. */
+    cusum: z
+      .union([z.literal(false), CusumSchema])
+      .default({ threshold: KPI_DEFAULTS.cusumThreshold, lookback: KPI_DEFAULTS.cusumLookback }),
     /**
      * A band learned from the champion's reference period (its first `referenceWindows` windows after the
      * deploy): a window whose value is more than `k` standard deviations from the reference mean, in the bad
@@ -404,6 +501,105 @@ export const EvaluationSchema = z
   })
   .strict();
 
+/** Where a promoted model serves. */
+export const RegistryTargetSchema = z
+  .object({
+    /** The `champion` alias in the registry (and the events): serving code reads it (`kaizen champion`). */
+    target: z.literal('registry'),
+  })
+  .strict();
+
+const PERCENT = z.number().gt(0).max(100);
+
+/** A SageMaker real-time endpoint, updated blue/green to a new endpoint config per version. */
+export const SageMakerEndpointTargetSchema = z
+  .object({
+    target: z.literal('sagemaker-endpoint'),
+    /** The endpoint (created on the first deploy if it does not exist). */
+    endpointName: z.string().regex(/^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/, 'must be a SageMaker endpoint name'),
+    /** The inference image (e.g. the framework's serving image). */
+    image: z.string().min(1).max(255),
+    instanceType: z
+      .string()
+      .regex(/^ml\.[a-z0-9]+\.[a-z0-9]+$/, 'must be a SageMaker instance type such as ml.m5.large')
+      .default('ml.m5.large'),
+    instanceCount: z.number().int().min(1).max(100).default(1),
+    /** Passed to the container, besides `SAGEMAKER_PROGRAM`-style settings the image needs. */
+    environment: z
+      .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,1023}$/), z.string().max(1024))
+      .default({}),
+    /** Blue/green traffic shifting: all at once, a canary share first, or linear steps. */
+    routing: z
+      .object({
+        type: z.enum(['ALL_AT_ONCE', 'CANARY', 'LINEAR']).default('ALL_AT_ONCE'),
+        /** CANARY: the share of capacity that takes traffic first; LINEAR: the share added at each step. */
+        percent: PERCENT.optional(),
+        /** Wait between shifts (SageMaker watches the alarms meanwhile). */
+        wait: WholeSeconds(3600, "SageMaker's limit").default('PT5M'),
+      })
+      .strict()
+      .superRefine((routing, ctx) => {
+        if (routing.type !== 'ALL_AT_ONCE' && routing.percent === undefined) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['percent'],
+            message: `required with ${routing.type} routing`,
+          });
+        }
+      })
+      .default({ type: 'ALL_AT_ONCE', wait: 'PT5M' }),
+    /** CloudWatch alarms that make SageMaker roll the update back on its own. */
+    alarms: z.array(z.string().min(1).max(255)).max(10).default([]),
+    /** How often the loop checks the endpoint while it updates. */
+    pollInterval: WholeSeconds(3600, 'an hour at most').default('PT1M'),
+  })
+  .strict();
+
+/** A Lambda function behind an alias: a version per model, traffic shifted by alias weights (`rollout.stages`). */
+export const LambdaAliasTargetSchema = z
+  .object({
+    target: z.literal('lambda-alias'),
+    /** The team's inference function (name or ARN). */
+    functionName: z.string().min(1).max(170),
+    /** The alias callers invoke. */
+    alias: z
+      .string()
+      .regex(/^(?!^[0-9]+$)[a-zA-Z0-9-_]{1,128}$/, 'must be a Lambda alias name')
+      .default('live'),
+    /** The environment variable that tells the function which model to load (an `s3://` URI). */
+    artifactVariable: z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_]*$/)
+      .default('KAIZEN_MODEL_ARTIFACT'),
+  })
+  .strict();
+
+/** Policies without `deployment` use the registry. */
+export const DeploymentSchema = z.discriminatedUnion('target', [
+  RegistryTargetSchema,
+  SageMakerEndpointTargetSchema,
+  LambdaAliasTargetSchema,
+]);
+
+export type DeploymentPolicy = z.infer<typeof DeploymentSchema>;
+
+/** When a person must approve a promotion, and how long the loop waits for them. */
+export const ApprovalSchema = z
+  .object({
+    /** Every promotion waits for a person. */
+    required: z.boolean().default(false),
+    /**
+     * Only promotions that beat the champion by more than this (in the metric's units) wait for a person: a
+     * gain too good to be true often is (TFX's "suspicious improvement").
+     */
+    whenGainAbove: z.number().nonnegative().optional(),
+    /** No answer within this is a recorded rejection; the champion stays. */
+    timeout: WholeSeconds(MAX_CALLBACK_SECONDS, "a Standard workflow's one-year limit")
+      .refine((text) => (parseDuration(text) ?? 0) >= 2, { message: 'must be at least 2 seconds' })
+      .default('P2D'),
+  })
+  .strict();
+
 /** A Standard workflow runs at most one year; the bake-and-verify phase must fit with time to spare. */
 const MAX_BAKE_PHASE_SECONDS = 365 * 86_400 - 86_400;
 
@@ -414,20 +610,49 @@ export const RolloutSchema = z
     bakePeriod: Duration.default('PT1H').refine((text) => Number.isInteger(parseDuration(text)), {
       message: 'must be a whole number of seconds (Step Functions waits whole seconds)',
     }),
-    /** Checks without enough post-deploy data before "no data" counts as a failure. */
+    /**
+     * Checks at most: the sequential test stops earlier when the result is clear; at the last check an
+     * undecided KPI is kept unless that check's interval shows it worse than before, and one without
+     * `minCount` samples fails (no data is not a pass).
+     */
     maxChecks: z.number().int().min(1).max(100).default(3),
-    /** Roll back when a KPI moves this much (relative) in its bad direction after the deploy. */
-    maxRelativeDrop: z.number().gt(0).lt(1).default(0.02),
+    /**
+     * The relative drop a deploy must not cause: the post-deploy KPI is compared with the previous champion's
+     * recent level by an always-valid confidence sequence; it passes once it is within this drop with
+     * `confidence`, and rolls back once it is worse than before with `confidence`.
+     */
+    maxRelativeDrop: z.number().gt(0).lt(1).default(0.1),
+    /** Confidence of the sequential test (its bounds hold at every check at once). */
+    confidence: z.number().min(0.5).max(0.9999).default(0.95),
+    /** Post-deploy samples a KPI needs before a verdict; fewer at the last check is "no data", a failure. */
+    minCount: z.number().int().min(1).default(1),
+    /** Pre-deploy windows at most that form the previous champion's level (cut at its last change). */
+    baselineWindows: z.number().int().min(1).max(100).default(28),
+    /**
+     * Traffic stages (the `lambda-alias` target): the candidate's share of traffic, in percent, at each stage;
+     * every stage bakes and is verified before the next. The last is 100.
+     */
+    stages: z
+      .array(z.number().gt(0).max(100))
+      .min(1)
+      .max(10)
+      .refine((stages) => stages.every((percent, i) => i === 0 || percent > (stages[i - 1] as number)), {
+        message: 'must increase',
+      })
+      .refine((stages) => stages.at(-1) === 100, {
+        message: 'must end at 100 (the candidate takes all traffic)',
+      })
+      .default([100]),
   })
   .strict()
   .superRefine((rollout, ctx) => {
-    const bake = parseDuration(rollout.bakePeriod) ?? 0;
+    const bake = (parseDuration(rollout.bakePeriod) ?? 0) * rollout.stages.length;
     if (bake * rollout.maxChecks > MAX_BAKE_PHASE_SECONDS) {
       ctx.addIssue({
         code: 'custom',
         path: ['bakePeriod'],
         message:
-          `bakePeriod ${rollout.bakePeriod} x maxChecks ${rollout.maxChecks} is ${Math.round((bake * rollout.maxChecks) / 86_400)} ` +
+          `bakePeriod ${rollout.bakePeriod} x maxChecks ${rollout.maxChecks} x ${rollout.stages.length} stages is ${Math.round((bake * rollout.maxChecks) / 86_400)} ` +
           'days: the verification must finish within the one-year limit of a Standard workflow (364 days at most)',
       });
     }
@@ -452,7 +677,19 @@ export const ModelPolicyBaseSchema = z
     budget: BudgetSchema.default({ maxRetrains: 10, period: 'P7D' }),
     training: TrainingSchema,
     evaluation: EvaluationSchema,
-    rollout: RolloutSchema.default({ bakePeriod: 'PT1H', maxChecks: 3, maxRelativeDrop: 0.02 }),
+    /** Where a promoted model serves; default: the registry's `champion` alias. */
+    deployment: DeploymentSchema.default({ target: 'registry' }),
+    /** Human approval of promotions; default: none. */
+    approval: ApprovalSchema.optional(),
+    rollout: RolloutSchema.default({
+      bakePeriod: 'PT1H',
+      maxChecks: 3,
+      maxRelativeDrop: 0.1,
+      confidence: 0.95,
+      minCount: 1,
+      baselineWindows: 28,
+      stages: [100],
+    }),
   })
   .strict();
 
@@ -500,6 +737,17 @@ export const ModelPolicySchema = ModelPolicyBaseSchema.superRefine((policy, ctx)
     });
   }
   backendIssues(policy, ctx);
+  if (policy.rollout.stages.length > 1 && policy.deployment.target !== 'lambda-alias') {
+    const why =
+      policy.deployment.target === 'registry'
+        ? 'the registry cannot split traffic'
+        : 'a SageMaker endpoint shifts traffic with deployment.routing';
+    ctx.addIssue({
+      code: 'custom',
+      path: ['rollout', 'stages'],
+      message: `traffic stages need the lambda-alias target (${why})`,
+    });
+  }
   const bytes = estimatedStateBytes(policy);
   if (bytes > STATE_BUDGET_BYTES) {
     ctx.addIssue({

@@ -1,3 +1,4 @@
+import type { ApprovalOutcome } from './approval.ts';
 import type {
   Candidate,
   Champion,
@@ -16,6 +17,8 @@ export interface LoopState {
   run?: RunContext;
   /** The raw execution input, present when Monitor itself failed. */
   modelId?: string;
+  /** The policy Monitor read (cards take its description). */
+  policy?: { description?: string };
   champion?: Champion | null;
   observed?: Observed;
   history?: Observed[];
@@ -25,7 +28,19 @@ export interface LoopState {
   prepared?: { request?: unknown };
   candidate?: Candidate;
   evaluation?: Evaluation;
+  /** A person's answer to the approval request (or its timeout). */
+  approval?: ApprovalOutcome;
   deployment?: Deployment;
+  /** The SageMaker endpoint deploy (`sagemaker-endpoint` target), as far as it got. */
+  hosting?: {
+    endpoint?: { EndpointName: string; EndpointConfigName: string };
+    previous?: { config: string };
+    now?: { status: string; config: string };
+  };
+  /** The Lambda alias deploy (`lambda-alias` target), as far as it got. */
+  lambda?: { alias?: { version: string }; published?: { version: string } };
+  /** The traffic stage reached (`lambda-alias`). */
+  stage?: { index: number; percent?: number };
   verification?: Verification;
   /** What Rollback took back; null when a failed Deploy had not moved the alias (nothing to undo). */
   rollback?: { restoredVersion: number | null; removedVersion: number; at: string } | null;
@@ -34,6 +49,45 @@ export interface LoopState {
 }
 
 /** The audit record of one loop run: what was observed, what was decided, what happened, and why. */
+/** Where the run deployed the candidate besides the registry, and what the target served before. */
+export type TargetSummary =
+  | {
+      target: 'sagemaker-endpoint';
+      endpoint: string;
+      config: string;
+      previousConfig: string | null;
+      status: string | null;
+    }
+  | {
+      target: 'lambda-alias';
+      version: string | null;
+      previousVersion: string | null;
+      /** The candidate's share of the alias's traffic at the last stage reached. */
+      percent: number | null;
+    };
+
+/** The target part of a run record, from the state the deployment-target states left. */
+export function targetSummary(state: LoopState): TargetSummary | undefined {
+  if (state.hosting?.endpoint) {
+    return {
+      target: 'sagemaker-endpoint',
+      endpoint: state.hosting.endpoint.EndpointName,
+      config: state.hosting.endpoint.EndpointConfigName,
+      previousConfig: state.hosting.previous?.config ?? null,
+      status: state.hosting.now?.status ?? null,
+    };
+  }
+  if (state.lambda) {
+    return {
+      target: 'lambda-alias',
+      version: state.lambda.published?.version ?? null,
+      previousVersion: state.lambda.alias?.version ?? null,
+      percent: state.stage?.percent ?? null,
+    };
+  }
+  return undefined;
+}
+
 export interface RunRecord {
   modelId: string;
   executionName: string;
@@ -50,9 +104,13 @@ export interface RunRecord {
   decision?: Decision;
   candidate?: Candidate;
   evaluation?: Evaluation;
+  /** A person's answer to the approval request (or its timeout). */
+  approval?: ApprovalOutcome;
   deployment?: Deployment;
   verification?: Verification;
   rollback?: LoopState['rollback'];
+  /** The serving target beyond the registry, when the policy names one and the run reached it. */
+  target?: TargetSummary;
   error?: { name: string; message: string };
 }
 
@@ -101,10 +159,18 @@ function summarize(
     case 'blocked':
     case 'dry-run':
       return `${outcome === 'dry-run' ? 'dry run, ' : ''}${state.decision?.summary ?? 'no decision'}`;
-    case 'rejected':
+    case 'rejected': {
+      const approval = state.approval;
+      if (approval && 'timedOut' in approval)
+        return `${candidate} rejected: nobody approved it in time (${state.evaluation?.approval?.reason ?? 'approval required'})`;
+      if (approval && !approval.approved)
+        return `${candidate} rejected by ${approval.by}${approval.comment ? `: ${approval.comment}` : ''}`;
       return `${candidate} rejected by the gate: ${state.evaluation?.reasons.join('; ') ?? ''}`;
-    case 'promoted':
-      return `${candidate} promoted and verified: ${state.verification?.reasons.join('; ') ?? ''}`;
+    }
+    case 'promoted': {
+      const approved = state.approval?.approved ? `, approved by ${state.approval.by}` : '';
+      return `${candidate} promoted${approved} and verified: ${state.verification?.reasons.join('; ') ?? ''}`;
+    }
     case 'rolled-back': {
       const why = error ? `${error.name}: ${error.message}` : (state.verification?.reasons.join('; ') ?? '');
       const restored = state.rollback?.restoredVersion;
@@ -210,12 +276,15 @@ export function buildRunRecord(
     'decision',
     'candidate',
     'evaluation',
+    'approval',
     'deployment',
     'verification',
     'rollback',
   ] as const) {
     if (state[key] !== undefined) Object.assign(record, { [key]: state[key] });
   }
+  const target = targetSummary(state);
+  if (target) record.target = target;
   if (error) record.error = error;
   return record;
 }

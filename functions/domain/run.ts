@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { InvalidInputError } from '#contracts/errors.ts';
+import type { ApprovalRequest } from './approval.ts';
+import type { KpiEvidence, VerifiedKpi } from './kpi-evidence.ts';
 import type { MetricName } from './metrics.ts';
 import { formatIssues } from './policy.ts';
 import { TimestampSchema } from './timestamp.ts';
@@ -53,6 +55,8 @@ export interface KpiSummary {
   value: number;
   count: number;
   observations: number;
+  /** Per-sample variance pooled over the window's rows, when every row carried it (`sd` or `sumSquares`). */
+  variance?: number;
 }
 
 /** The freshest drift score of one feature in a window. */
@@ -80,6 +84,11 @@ export interface Observed {
   kpis: KpiSummary[];
   drift: DriftSummary[];
   quality?: QualitySummary;
+  /**
+   * Monitor's evidence per KPI metric (the window ending at the run's time only): the reference baseline, the
+   * detectors' state before the history windows, and the champion's recent level. Compact summaries.
+   */
+  evidence?: Record<string, KpiEvidence>;
 }
 
 /** The per-model lock as Monitor found it. */
@@ -105,6 +114,8 @@ export type RuleName =
   | 'kpi-ceiling'
   | 'kpi-relative-drop'
   | 'kpi-band'
+  | 'kpi-cusum'
+  | 'kpi-learning'
   | 'kpi-min-count'
   | 'drift-score'
   | 'drift-share'
@@ -192,6 +203,8 @@ export interface Evaluation {
   candidateScore: number;
   championScore: number | null;
   holdout: { key: string; sha256: string; rows: number; keys?: string[]; snapshotKey?: string };
+  /** Set when the promotion must wait for a person (`approval` in the policy). */
+  approval?: ApprovalRequest;
   /** Where each score came from: `kaizen` (in-process), `scoring-job`, or `trainer` (the callback's answer). */
   scoredBy?: { candidate: ScoreSource; champion?: ScoreSource };
   reasons: string[];
@@ -212,6 +225,8 @@ export interface Verification {
   reasons: string[];
   window?: Window;
   after?: KpiSummary[];
+  /** The sequential test of each KPI at this check: the change against the pre-deploy level and its bounds. */
+  kpis?: VerifiedKpi[];
 }
 
 export type Outcome =

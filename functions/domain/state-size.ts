@@ -1,3 +1,4 @@
+import type { KpiEvidence } from './kpi-evidence.ts';
 import type { ModelPolicy } from './policy.ts';
 import type { Observed } from './run.ts';
 
@@ -17,9 +18,52 @@ export function recentWindowCount(policy: ModelPolicy): number {
   return Math.max(windows, clearAfter) + Math.min(windows, clearAfter) - 1;
 }
 
-/** Windows of the champion's reference period that KPI bands need. */
-export function bandWindowCount(policy: ModelPolicy): number {
-  return Math.max(0, ...policy.kpis.map((rule) => rule.band?.referenceWindows ?? 0));
+/**
+ * Reference windows carried for KPI bands: none since baselines travel as compact summaries in
+ * `observed.evidence` (see {@link kpiEvidenceBytes}); kept for the policy's size message.
+ */
+export function bandWindowCount(_policy: ModelPolicy): number {
+  return 0;
+}
+
+/** The largest evidence Monitor attaches for one KPI: a weekly baseline, the detectors' state, the recent level. */
+function fullEvidence(): KpiEvidence {
+  const number = 0.123456789012345;
+  const timestamp = '2026-11-20T00:00:00.000Z';
+  const week = Array.from({ length: 7 }, () => number);
+  return {
+    baseline: {
+      kind: 'rate',
+      mean: number,
+      unitVariance: number,
+      between: number,
+      meanVariance: number,
+      count: 1234567890,
+      windows: 100,
+      excluded: 20,
+      start: timestamp,
+      end: timestamp,
+      weekly: { means: week, variances: week },
+    },
+    reference: { windows: 100, needed: 100, judgedFrom: timestamp },
+    tracker: { cusum: number, streak: 10, since: timestamp, windows: 100, shortfall: number },
+    recent: {
+      value: number,
+      count: 1234567890,
+      variance: number,
+      unitVariance: number,
+      kind: 'rate',
+      windows: 100,
+      start: timestamp,
+      end: timestamp,
+    },
+  };
+}
+
+/** Bytes of KPI evidence (baselines, detector state, recent levels) the current window carries at most. */
+export function kpiEvidenceBytes(policy: ModelPolicy): number {
+  const one = fullEvidence();
+  return Buffer.byteLength(JSON.stringify(Object.fromEntries(policy.kpis.map((rule) => [rule.metric, one]))));
 }
 
 /** A window as full as the policy allows, with realistic field widths. */
@@ -55,11 +99,15 @@ function fullWindow(policy: ModelPolicy): Observed {
   };
 }
 
-/** Bytes of state Monitor would carry for this policy at most: the policy and every window of evidence. */
+/**
+ * Bytes of state Monitor would carry for this policy at most: the policy, every window of evidence and the KPI
+ * evidence of the current window. Verify's result (`$.verification`, with one test per KPI) is much smaller.
+ */
 export function estimatedStateBytes(policy: ModelPolicy): number {
   const windows = recentWindowCount(policy) + bandWindowCount(policy);
   return (
     Buffer.byteLength(JSON.stringify(policy)) +
-    windows * Buffer.byteLength(JSON.stringify(fullWindow(policy)))
+    windows * Buffer.byteLength(JSON.stringify(fullWindow(policy))) +
+    kpiEvidenceBytes(policy)
   );
 }

@@ -1,4 +1,4 @@
-import type { Observation } from './observations.ts';
+import { type Observation, rowVariance } from './observations.ts';
 import type { DriftSummary, KpiSummary, Observed, QualitySummary, Window } from './run.ts';
 
 /** A data-quality verdict stored next to the observations of its window. */
@@ -9,7 +9,10 @@ export interface QualityRecord extends QualitySummary {
 
 /** Aggregates a window: KPIs as count-weighted means, drift as the freshest score per feature. */
 export function summarize(window: Window, observations: readonly (Observation | QualityRecord)[]): Observed {
-  const kpis = new Map<string, { weighted: number; count: number; observations: number; plain: number }>();
+  const kpis = new Map<
+    string,
+    { weighted: number; count: number; observations: number; plain: number; squares: number; spread: boolean }
+  >();
   const drift = new Map<string, DriftSummary>();
   let quality: QualitySummary | undefined;
   for (const observation of observations) {
@@ -19,7 +22,20 @@ export function summarize(window: Window, observations: readonly (Observation | 
         quality = { passed, rows, failures, timestamp };
       }
     } else if (observation.type === 'kpi') {
-      const entry = kpis.get(observation.metric) ?? { weighted: 0, count: 0, observations: 0, plain: 0 };
+      const entry = kpis.get(observation.metric) ?? {
+        weighted: 0,
+        count: 0,
+        observations: 0,
+        plain: 0,
+        squares: 0,
+        spread: true,
+      };
+      // Sum of squares of the row's samples, from its variance: (n - 1) s² + n x̄².
+      const variance = rowVariance(observation);
+      if (variance === undefined) entry.spread = false;
+      else
+        entry.squares +=
+          (observation.count - 1) * variance + observation.count * observation.value * observation.value;
       entry.weighted += observation.value * observation.count;
       entry.plain += observation.value;
       entry.count += observation.count;
@@ -40,13 +56,15 @@ export function summarize(window: Window, observations: readonly (Observation | 
       }
     }
   }
-  const kpiSummaries: KpiSummary[] = [...kpis].map(([metric, entry]) => ({
-    metric,
+  const kpiSummaries: KpiSummary[] = [...kpis].map(([metric, entry]) => {
     // Rows with count 0 carry no weight; a window of only such rows falls back to the plain mean.
-    value: entry.count > 0 ? entry.weighted / entry.count : entry.plain / entry.observations,
-    count: entry.count,
-    observations: entry.observations,
-  }));
+    const value = entry.count > 0 ? entry.weighted / entry.count : entry.plain / entry.observations;
+    const summary: KpiSummary = { metric, value, count: entry.count, observations: entry.observations };
+    // The pooled per-sample variance of all the window's samples, when every row carried its spread.
+    if (entry.spread && entry.count > 1)
+      summary.variance = Math.max(0, (entry.squares - entry.count * value * value) / (entry.count - 1));
+    return summary;
+  });
   const observed: Observed = {
     window,
     kpis: kpiSummaries.sort((a, b) => a.metric.localeCompare(b.metric)),

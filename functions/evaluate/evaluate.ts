@@ -1,5 +1,6 @@
 import { DataError } from '#contracts/errors.ts';
 import { parseNumericTable } from '#datasets/index.ts';
+import { approvalRequest } from '#domain/approval.ts';
 import { gate } from '#domain/gate.ts';
 import { metricValue } from '#domain/metrics.ts';
 import { evaluationLabel, type ModelPolicy } from '#domain/policy.ts';
@@ -93,6 +94,10 @@ export async function evaluate(ctx: KaizenContext, event: EvaluateEvent): Promis
   const championScorer = scorers[1]?.[1];
   const championScore = championScorer ? await scoreWith(championScorer) : null;
   const { promote, reasons } = gate(policy.evaluation, candidateScore, championScore);
+  const approval = promote
+    ? approvalRequest(policy.approval, metric, candidateScore, championScore)
+    : undefined;
+  if (approval) reasons.push(`waits for approval: ${approval.reason}`);
   if (candidate.dataset.sameAsChampion) {
     reasons.push(
       `the candidate was trained on exactly the champion's data (sha256 ${candidate.dataset.sha256.slice(0, 12)}): ` +
@@ -111,6 +116,7 @@ export async function evaluate(ctx: KaizenContext, event: EvaluateEvent): Promis
       ...(keys.length > 1 ? { keys } : {}),
       ...(fromSnapshot ? { snapshotKey: scoringKeys(run).holdout } : {}),
     },
+    ...(approval ? { approval } : {}),
     scoredBy: {
       candidate: candidateScorer.source,
       ...(championScorer ? { champion: championScorer.source } : {}),

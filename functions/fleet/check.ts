@@ -6,7 +6,7 @@ import type { Champion, Decision, ModelCheck } from '#domain/run.ts';
 import type { KaizenContext } from '#runtime/context.ts';
 import { automatedExecutionName, startLoopOnce } from '#stores/starts.ts';
 import { retrainsBetween } from '#stores/versions.ts';
-import { readBandReference, readRecentWindows, withDatasetMonitoring } from '../monitor/monitor.ts';
+import { readEvidence } from '../monitor/monitor.ts';
 
 /**
  * Evaluates a model's policy for the window ending at `asOf` exactly as the loop's Analyze step would
@@ -25,19 +25,8 @@ export async function checkModel(
     const summary = 'no champion yet: the first version is trained by the scheduled sweep or `kaizen run`';
     return { modelId, asOf, action: 'none', summary };
   }
-  const windows = await readRecentWindows(ctx, modelId, policy, asOf);
-  const last = windows.at(-1);
-  if (!last) throw new Error(`no window for ${modelId} at ${asOf}`);
-  const observed = await withDatasetMonitoring(ctx, modelId, policy, champion, last);
-  const history = windows.slice(0, -1);
-  const bandReference = await readBandReference(
-    ctx,
-    modelId,
-    policy,
-    champion,
-    windows[0]?.window.start ?? asOf,
-  );
-  const base = { policy, asOf, observed, history, bandReference, champion, force: false };
+  const { observed, history } = await readEvidence(ctx, modelId, policy, champion, asOf);
+  const base = { policy, asOf, observed, history, champion, force: false };
   let decision: Decision = analyze(base);
   if (decision.action === 'retrain') {
     // The budget needs the registry's versions: read them only for the rare model that wants to retrain.

@@ -1,7 +1,14 @@
 import { durationSeconds } from '#domain/duration.ts';
+import {
+  type KpiEvidence,
+  kpisOnly,
+  lookbackWindowCount,
+  policyEvidence,
+  referencePeriod,
+} from '#domain/kpi-evidence.ts';
 import type { ModelPolicy } from '#domain/policy.ts';
 import { type Champion, type LockState, type Observed, parseRunInput, type RunContext } from '#domain/run.ts';
-import { bandWindowCount, recentWindowCount } from '#domain/state-size.ts';
+import { recentWindowCount } from '#domain/state-size.ts';
 import { bucketWindows, summarize } from '#domain/windows.ts';
 import type { KaizenContext } from '#runtime/context.ts';
 import { getChampion } from '#stores/champion.ts';
@@ -25,7 +32,7 @@ export interface MonitorOutput {
   observed: Observed;
   /** Earlier windows for persistence, oldest first. */
   history: Observed[];
-  /** The champion's reference-period windows, for KPI bands. */
+  /** Kept for the workflow's parameters; empty: KPI baselines travel compactly in `observed.evidence`. */
   bandReference: Observed[];
   /** Logical times of retrains inside the budget period. */
   retrains: string[];
@@ -39,18 +46,28 @@ export function lockLifetimeMs(policy: ModelPolicy): number {
   return durationSeconds(policy.rollout.bakePeriod) * (policy.rollout.maxChecks + 1) * 1000 + 2 * HOUR_MS;
 }
 
-/** Reads the windows needed for persistence and bands: `[asOf - windows * width, asOf)`. */
+/** Reads `count` windows ending at `asOf`, oldest first: `[asOf - count * width, asOf)`. */
+async function readWindows(
+  ctx: KaizenContext,
+  modelId: string,
+  policy: ModelPolicy,
+  asOf: string,
+  count: number,
+): Promise<Observed[]> {
+  const seconds = durationSeconds(policy.window);
+  const start = new Date(Date.parse(asOf) - count * seconds * 1000).toISOString();
+  const observations = await queryObservations(ctx, modelId, { start, end: asOf });
+  return bucketWindows(start, seconds, count, observations);
+}
+
+/** Reads the windows needed for persistence: `[asOf - windows * width, asOf)`. */
 export async function readRecentWindows(
   ctx: KaizenContext,
   modelId: string,
   policy: ModelPolicy,
   asOf: string,
 ): Promise<Observed[]> {
-  const seconds = durationSeconds(policy.window);
-  const count = recentWindowCount(policy);
-  const start = new Date(Date.parse(asOf) - count * seconds * 1000).toISOString();
-  const observations = await queryObservations(ctx, modelId, { start, end: asOf });
-  return bucketWindows(start, seconds, count, observations);
+  return readWindows(ctx, modelId, policy, asOf, recentWindowCount(policy));
 }
 
 /**
@@ -77,27 +94,55 @@ export async function withDatasetMonitoring(
   return summarize(observed.window, await queryObservations(ctx, modelId, observed.window));
 }
 
-/** The champion's first `referenceWindows` windows after its deploy that end before `before`. */
-export async function readBandReference(
+/**
+ * The KPI evidence of the window ending at `asOf`, per metric (see {@link policyEvidence}): the baseline is
+ * recomputed from the metrics table at each run (one query per reference period), so a policy change applies at
+ * once and no other step has to store it. `windows` are the lookback windows ending at `asOf`, oldest first.
+ */
+export async function readKpiEvidence(
   ctx: KaizenContext,
   modelId: string,
   policy: ModelPolicy,
   champion: Champion | null,
-  before: string,
-): Promise<Observed[]> {
-  const referenceWindows = bandWindowCount(policy);
-  if (!champion || referenceWindows === 0) return [];
+  windows: readonly Observed[],
+  history: number,
+): Promise<Record<string, KpiEvidence>> {
+  const current = windows[windows.length - 1];
+  if (!current || policy.kpis.length === 0) return {};
   const seconds = durationSeconds(policy.window);
-  const available = Math.floor((Date.parse(before) - Date.parse(champion.since)) / (seconds * 1000));
-  const count = Math.min(referenceWindows, available);
-  if (count <= 0) return [];
-  const end = new Date(Date.parse(champion.since) + count * seconds * 1000).toISOString();
-  return bucketWindows(
-    champion.since,
-    seconds,
-    count,
-    await queryObservations(ctx, modelId, { start: champion.since, end }),
-  );
+  const periods = new Map<string, Observed[]>();
+  const keyOf = (period: { start: string; count: number }) => `${period.start}|${period.count}`;
+  for (const rule of policy.kpis) {
+    const period = referencePeriod(rule, seconds, champion, current.window.start);
+    if (!period || periods.has(keyOf(period))) continue;
+    const end = new Date(Date.parse(period.start) + period.count * seconds * 1000).toISOString();
+    const rows = await queryObservations(ctx, modelId, { start: period.start, end });
+    periods.set(keyOf(period), kpisOnly(bucketWindows(period.start, seconds, period.count, rows)));
+  }
+  return policyEvidence(policy, seconds, champion, windows, history, (rule) => {
+    const period = referencePeriod(rule, seconds, champion, current.window.start);
+    return period ? (periods.get(keyOf(period)) ?? []) : [];
+  });
+}
+
+/**
+ * The window ending at `asOf` (with its dataset drift and its KPI evidence) and the earlier windows that
+ * persistence needs, as the loop's Monitor step and the fleet's checks both read them.
+ */
+export async function readEvidence(
+  ctx: KaizenContext,
+  modelId: string,
+  policy: ModelPolicy,
+  champion: Champion | null,
+  asOf: string,
+): Promise<{ observed: Observed; history: Observed[] }> {
+  const recent = recentWindowCount(policy);
+  const windows = await readWindows(ctx, modelId, policy, asOf, lookbackWindowCount(policy, recent));
+  const carried = windows.slice(-recent);
+  const observed = await withDatasetMonitoring(ctx, modelId, policy, champion, carried.at(-1) as Observed);
+  const evidence = await readKpiEvidence(ctx, modelId, policy, champion, windows, recent - 1);
+  if (Object.keys(evidence).length > 0) observed.evidence = evidence;
+  return { observed, history: carried.slice(0, -1) };
 }
 
 /**
@@ -120,22 +165,8 @@ export async function monitor(
     now,
   );
   const champion = await getChampion(ctx, input.modelId);
-  const windows = await readRecentWindows(ctx, input.modelId, policy, asOf);
-  const observed = await withDatasetMonitoring(
-    ctx,
-    input.modelId,
-    policy,
-    champion,
-    windows.at(-1) as Observed,
-  );
-  const history = windows.slice(0, -1);
-  const bandReference = await readBandReference(
-    ctx,
-    input.modelId,
-    policy,
-    champion,
-    history[0]?.window.start ?? observed.window.start,
-  );
+  const { observed, history } = await readEvidence(ctx, input.modelId, policy, champion, asOf);
+  const bandReference: Observed[] = [];
   const budgetStart = new Date(Date.parse(asOf) - durationSeconds(policy.budget.period) * 1000).toISOString();
   const retrains = await retrainsBetween(ctx, input.modelId, budgetStart, asOf, policy.budget.maxRetrains);
   const run: RunContext = {

@@ -1,6 +1,14 @@
 import type { ModelPolicy } from '#domain/policy.ts';
 import type { Candidate, Champion, RunContext } from '#domain/run.ts';
 import type { KaizenContext } from '#runtime/context.ts';
+import {
+  type FunctionConfiguration,
+  type HostingPlan,
+  hostingPlan,
+  lambdaPlan,
+  nextStage,
+  type TrafficStage,
+} from './deploy.ts';
 import { planScoring, type ScoringPlan } from './scoring.ts';
 import {
   resolveChannels,
@@ -19,6 +27,20 @@ export type PrepareEvent =
       policy: ModelPolicy;
       champion: Champion | null;
       candidate: Candidate;
+    }
+  | { phase: 'hosting'; run: RunContext; policy: ModelPolicy; candidate: Candidate }
+  | {
+      phase: 'lambda';
+      run: RunContext;
+      policy: ModelPolicy;
+      candidate: Candidate;
+      lambda: { before: FunctionConfiguration };
+    }
+  | {
+      phase: 'stage';
+      policy: ModelPolicy;
+      lambda: { alias: { version: string }; published: { version: string } };
+      stage?: { index: number };
     };
 
 /** What the training phase leaves in `$.prepared`: the job or the request, and the data's lineage. */
@@ -34,13 +56,30 @@ export interface PreparedTraining {
 /**
  * Prepares the work Step Functions hands to other services. `training`: the SageMaker training job (channel
  * manifests written) or the external trainer's request. `scoring`: the holdout snapshot and a SageMaker
- * Processing job per model that only the team's scoring script can run.
+ * Processing job per model that only the team's scoring script can run. `hosting`: the SageMaker Model,
+ * EndpointConfig and endpoint update of the candidate. `lambda`: the team's function's new environment.
+ * `stage`: the alias routing of the next traffic stage.
  */
 export async function prepare(
   ctx: KaizenContext,
   event: PrepareEvent,
-): Promise<PreparedTraining | ScoringPlan> {
-  const { run, policy, champion } = event;
+): Promise<PreparedTraining | ScoringPlan | HostingPlan | ReturnType<typeof lambdaPlan> | TrafficStage> {
+  if (event.phase === 'stage') {
+    const { alias, published } = event.lambda;
+    return nextStage(event.policy, { serving: alias.version, candidate: published.version }, event.stage);
+  }
+  const { run, policy } = event;
+  const target = policy.deployment;
+  if (event.phase === 'hosting' && target.target === 'sagemaker-endpoint') {
+    return hostingPlan(ctx, target, run, event.candidate);
+  }
+  if (event.phase === 'lambda' && target.target === 'lambda-alias') {
+    return lambdaPlan(ctx, target, run, event.candidate, event.lambda.before);
+  }
+  if (event.phase === 'hosting' || event.phase === 'lambda') {
+    throw new Error(`the ${event.phase} phase does not apply to the ${target.target} deployment target`);
+  }
+  const { champion } = event;
   if (event.phase === 'scoring') return planScoring(ctx, policy, run, event.candidate, champion);
   const { training } = policy;
   if (training.backend === 'builtin') {

@@ -7,6 +7,7 @@ import { releaseLock } from '#stores/lock.ts';
 import { putRun } from '#stores/runs.ts';
 import { closePendingTask } from '#stores/tasks.ts';
 import { listVersions, setVersionStatus } from '#stores/versions.ts';
+import { modelCard, writeModelCard } from './card.ts';
 
 export interface RecordEvent {
   state: LoopState;
@@ -64,6 +65,17 @@ export async function record(
     if (baseline) await setBaseline(ctx, runRecord.modelId, state.champion.version, baseline);
   }
   await putRun(ctx, runRecord);
+  // The candidate's model card, as of this run (its scores, approval, deploy and rollback so far).
+  if (state.candidate && runRecord.executionName !== 'unknown') {
+    const card = await modelCard(
+      ctx,
+      runRecord.modelId,
+      state.candidate.version,
+      state.policy?.description,
+      now,
+    );
+    if (card) await writeModelCard(ctx, card);
+  }
   // Every champion change, rejection, block and failure is an event on the bus (serving refreshes, chat, audits).
   if (OUTCOME_EVENTS[runRecord.outcome] && runRecord.executionName !== 'unknown') {
     const artifact =
@@ -73,8 +85,8 @@ export async function record(
     const published = outcomeEvent(runRecord, artifact);
     if (published) await ctx.events.publish(published.detailType, { ...published.detail });
   }
-  // A run that asked an external trainer no longer waits for it, however it ended.
-  if (state.prepared?.request && runRecord.executionName !== 'unknown') {
+  // A run that asked an external trainer or a person no longer waits for them, however it ended.
+  if ((state.prepared?.request || state.evaluation?.approval) && runRecord.executionName !== 'unknown') {
     await closePendingTask(ctx, runRecord.executionName);
   }
   // Conditional on the owner, so it is safe even when Monitor failed before saying whether it got the lock.

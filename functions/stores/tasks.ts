@@ -5,8 +5,13 @@ import { queryItems } from './dynamo.ts';
 /** Partition of the runs table that holds pending callback tasks (model ids are lowercase: no clash). */
 const PENDING_PARTITION = 'CALLBACK';
 
-/** A training request that waits for an external trainer's answer (one per execution). */
+/** What a pending task waits for: an external trainer's model, or a person's approval of a promotion. */
+export type TaskKind = 'training' | 'approval';
+
+/** A request that waits for an answer by task token (at most one per execution at a time). */
 export interface PendingTask {
+  /** Absent on tasks recorded before approvals existed: `training`. */
+  kind?: TaskKind;
   modelId: string;
   executionName: string;
   /** The Step Functions task token the trainer answers with SendTaskSuccess / SendTaskFailure. */

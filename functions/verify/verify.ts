@@ -15,14 +15,36 @@ export interface VerifyEvent {
 }
 
 /**
- * Compares the KPIs observed since the deploy (a window as long as the monitoring window, starting at the
- * run's logical time) with the window the Monitor step saw before it.
+ * The post-deploy data of a check: from the run's logical time, one monitoring window or the bake periods
+ * waited so far, whichever is longer (the data accrues check by check), and how many windows that spans.
+ */
+export function verificationWindow(
+  policy: ModelPolicy,
+  asOf: string,
+  check: number,
+): { window: { start: string; end: string }; windows: number } {
+  const windowSeconds = durationSeconds(policy.window);
+  const waited = durationSeconds(policy.rollout.bakePeriod) * check;
+  const seconds = Math.max(windowSeconds, waited);
+  return { window: windowStarting(asOf, seconds), windows: Math.max(1, Math.floor(seconds / windowSeconds)) };
+}
+
+/**
+ * Compares the KPIs observed since the deploy with the previous champion's recent level (Monitor's evidence,
+ * or the window Monitor saw before the deploy) by the sequential test of {@link verifyRollout}.
  */
 export async function verify(ctx: KaizenContext, event: VerifyEvent): Promise<Verification> {
   const { run, policy, observed, verification } = event;
   const check = verification.checks + 1;
-  const window = windowStarting(run.asOf, durationSeconds(policy.window));
+  const { window, windows } = verificationWindow(policy, run.asOf, check);
   const after = summarize(window, await queryObservations(ctx, run.modelId, window)).kpis;
-  const { verdict, reasons } = verifyRollout({ policy, before: observed.kpis, after, check });
-  return { checks: check, verdict, reasons, window, after };
+  const { verdict, reasons, kpis } = verifyRollout({
+    policy,
+    before: observed.kpis,
+    evidence: observed.evidence,
+    after,
+    afterWindows: windows,
+    check,
+  });
+  return { checks: check, verdict, reasons, window, after, kpis };
 }

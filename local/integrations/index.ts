@@ -3,6 +3,7 @@ import type { KaizenContext } from '#runtime/context.ts';
 import type { CallbackTasks } from '../callbacks.ts';
 import { type HandlerWrapper, lambdaIntegration, type StepHandler } from './lambda.ts';
 import { sagemakerIntegration } from './sagemaker.ts';
+import { servingIntegration } from './serving.ts';
 import { snsIntegration } from './sns.ts';
 import { type ExecutionStarter, statesIntegration } from './states.ts';
 import type { LocalIntegration } from './types.ts';
@@ -37,5 +38,6 @@ export function localIntegrations(options: LocalIntegrationsOptions): LocalInteg
     snsIntegration(options.home),
     statesIntegration(options.startExecution),
     sagemakerIntegration({ home: options.home, ...(options.context ? { s3: options.context.s3 } : {}) }),
+    servingIntegration({ home: options.home }),
   ];
 }

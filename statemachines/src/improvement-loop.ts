@@ -6,6 +6,7 @@ import {
   SNS_PUBLISH,
 } from '#contracts/workflows.ts';
 import type { Outcome } from '#domain/run.ts';
+import { deploymentTargetStates } from './deployment-targets.ts';
 import {
   callbackTask,
   catchTo,
@@ -204,7 +205,58 @@ export const improvementLoop: Definition = {
       next: 'Gate',
     }),
     Gate: choice(
-      [{ Variable: '$.evaluation.promote', BooleanEquals: true, Next: 'Deploy' }],
+      [{ Variable: '$.evaluation.promote', BooleanEquals: true, Next: 'ApprovalGate' }],
+      'RecordRejected',
+    ),
+    ApprovalGate: choice(
+      [{ Variable: '$.evaluation.approval', IsPresent: true, Next: 'NotifyApproval' }],
+      'Deploy',
+    ),
+    NotifyApproval: {
+      Comment: 'Tell the owners a promotion waits for them.',
+      Type: 'Task',
+      Resource: SNS_PUBLISH,
+      Parameters: {
+        TopicArn: placeholder('NotificationTopicArn' satisfies OtherPlaceholder),
+        'Subject.$':
+          "States.Format('Kaizen Loop: {} v{} waits for approval', $.run.modelId, $.candidate.version)",
+        'Message.$':
+          "States.Format('{} Approve: kaizen approve --model {}. Reject: kaizen reject --model {} --reason <why>. Model card: kaizen card --model {} {}. Gate: {}', $.evaluation.approval.reason, $.run.modelId, $.run.modelId, $.run.modelId, $.candidate.version, States.JsonToString($.evaluation.reasons))",
+      },
+      ResultPath: null,
+      Retry: [{ ErrorEquals: ['States.ALL'], IntervalSeconds: 2, MaxAttempts: 3, BackoffRate: 2 }],
+      Catch: FAILURE,
+      Next: 'RequestApproval',
+    },
+    RequestApproval: callbackTask('request', {
+      comment:
+        'Publish an approval request with a task token; wait for a person (kaizen approve / reject, or SendTaskSuccess).',
+      payload: { kind: 'approval', ...fields('run', 'candidate', 'champion', 'evaluation') },
+      timeoutSecondsPath: '$.evaluation.approval.timeoutSeconds',
+      heartbeatSecondsPath: '$.evaluation.approval.heartbeatSeconds',
+      resultPath: '$.approval',
+      // No answer in time is a rejection: recorded, the champion stays.
+      catch: [catchTo('ApprovalTimedOut', ['States.Timeout'], '$.approvalError'), ...FAILURE],
+      next: 'ApprovalVerdict',
+    }),
+    ApprovalTimedOut: {
+      Type: 'Pass',
+      Result: { approved: false, timedOut: true },
+      ResultPath: '$.approval',
+      Next: 'RecordRejected',
+    },
+    ApprovalVerdict: choice(
+      [
+        {
+          // Guarded: an answer without a boolean `approved` is not an approval (and must not fail the run).
+          And: [
+            { Variable: '$.approval.approved', IsPresent: true },
+            { Variable: '$.approval.approved', IsBoolean: true },
+            { Variable: '$.approval.approved', BooleanEquals: true },
+          ],
+          Next: 'Deploy',
+        },
+      ],
       'RecordRejected',
     ),
     Deploy: lambdaTask('deploy', {
@@ -213,15 +265,16 @@ export const improvementLoop: Definition = {
       resultPath: '$.deployment',
       // Deploy may fail after its write: an unverified candidate must not keep serving.
       catch: [catchTo('UndoDeploy')],
-      next: 'StartVerification',
+      next: 'DeployTarget',
     }),
+    ...deploymentTargetStates,
     UndoDeploy: lambdaTask('rollback', {
       comment:
         'Deploy failed: if it had moved the alias (the registry says), move it back; then record the failure.',
       parameters: fields('run', 'champion', 'candidate'),
       resultPath: '$.rollback',
-      catch: [catchTo('RecordFailure', ['States.ALL'], '$.undoError')],
-      next: 'RecordFailure',
+      catch: [catchTo('UndoTarget', ['States.ALL'], '$.undoError')],
+      next: 'UndoTarget',
     }),
     StartVerification: {
       Type: 'Pass',
@@ -245,7 +298,7 @@ export const improvementLoop: Definition = {
     }),
     VerifyVerdict: choice(
       [
-        { Variable: '$.verification.verdict', StringEquals: 'pass', Next: 'RecordPromoted' },
+        { Variable: '$.verification.verdict', StringEquals: 'pass', Next: 'MoreStages' },
         { Variable: '$.verification.verdict', StringEquals: 'pending', Next: 'Bake' },
       ],
       'Rollback',
@@ -255,7 +308,7 @@ export const improvementLoop: Definition = {
       parameters: fields('run', 'deployment', 'verification'),
       resultPath: '$.rollback',
       catch: FAILURE,
-      next: 'RecordRolledBack',
+      next: 'RollbackTarget',
     }),
     RecordDecision: record('decided', 'Done'),
     RecordRejected: record('rejected', 'Done'),

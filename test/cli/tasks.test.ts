@@ -92,7 +92,7 @@ describe('answering callback tasks from another shell', () => {
     const token = await waitingToken();
     const human = await kaizen('tasks');
     expect(human.out).toMatch(
-      /^MODEL +EXECUTION +REQUESTED +DEADLINE +TOKEN\n[- ]+\nchurn +manual-churn-\S+ .* kaizen-local-\S+\n/,
+      /^KIND +MODEL +EXECUTION +REQUESTED +DEADLINE +TOKEN\n[- ]+\ntraining +churn +manual-churn-\S+ .* kaizen-local-\S+\n/,
     );
     // The external trainer: a model folder packed and uploaded (this fixture's scores come from its predict).
     const { mkdtemp: temp, writeFile } = await import('node:fs/promises');

@@ -29,7 +29,7 @@ import { queryObservations } from '#stores/observations.ts';
 import { putPolicy } from '#stores/policies.ts';
 import { listRuns } from '#stores/runs.ts';
 import { customers, random, toCsv } from '../../cli/demo/world.ts';
-import { observe, precision, ROOT, writeDatasets } from '../support/loop.ts';
+import { observe, precision, ROOT, withSingleWindowKpis, writeDatasets } from '../support/loop.ts';
 import { type SynthesizedFunction, synthesizeFunctions } from '../support/synthesized.ts';
 
 // Every function runs as what CDK deploys: its synthesized bundle, in its own Node.js process, with the
@@ -152,7 +152,7 @@ function denials(): string[] {
 async function register(modelId: string): Promise<ModelPolicy> {
   const example = JSON.parse(await readFile(join(ROOT, 'examples/churn-policy.json'), 'utf8'));
   const policy = parsePolicy({
-    ...example,
+    ...withSingleWindowKpis(example),
     modelId,
     training: { ...example.training, dataset: `datasets/${modelId}/train.csv` },
     evaluation: { ...example.evaluation, holdout: `datasets/${modelId}/holdout.csv` },

@@ -117,6 +117,111 @@ describe('bin/app.ts', () => {
     expect(stderr).toContain('"team-sagemaker"');
   });
 
+  /** The improvement loop role's statements that act on the team's endpoints and functions. */
+  const targetStatements = (template: Template) =>
+    Object.values(template.Resources)
+      .filter((r) => r.Type === 'AWS::IAM::Policy')
+      .flatMap(
+        (r) =>
+          (r.Properties.PolicyDocument as { Statement: { Action: string | string[]; Resource: unknown }[] })
+            .Statement,
+      )
+      .filter((s) =>
+        [s.Action]
+          .flat()
+          .some((a) => /^sagemaker:(Describe|Create|Update)Endpoint$|^lambda:(Get|Update|Publish)/.test(a)),
+      );
+  const arn = (service: string, resource: string) => ({
+    'Fn::Join': [
+      '',
+      [
+        'arn:',
+        { Ref: 'AWS::Partition' },
+        `:${service}:`,
+        { Ref: 'AWS::Region' },
+        ':',
+        { Ref: 'AWS::AccountId' },
+        `:${resource}`,
+      ],
+    ],
+  });
+
+  it('grants no endpoint and no function to deploy to unless kaizen:deployEndpoints / kaizen:deployFunctions name them', () => {
+    expect(targetStatements(synthApp({}, 'KaizenLoop'))).toEqual([]);
+  });
+
+  it('grants exactly the endpoint and the function named by kaizen:deployEndpoints and kaizen:deployFunctions, passing cdk-nag', () => {
+    const template = synthApp(
+      { 'kaizen:deployEndpoints': 'churn-endpoint', 'kaizen:deployFunctions': 'churn-scorer' },
+      'KaizenLoop',
+    );
+    expect(targetStatements(template)).toEqual([
+      {
+        Action: ['sagemaker:DescribeEndpoint', 'sagemaker:CreateEndpoint', 'sagemaker:UpdateEndpoint'],
+        Effect: 'Allow',
+        Resource: arn('sagemaker', 'endpoint/churn-endpoint'),
+      },
+      {
+        Action: 'sagemaker:CreateEndpoint',
+        Effect: 'Allow',
+        Resource: arn('sagemaker', 'endpoint-config/kaizen-*'),
+      },
+      {
+        Action: 'sagemaker:UpdateEndpoint',
+        Effect: 'Allow',
+        Resource: arn('sagemaker', 'endpoint-config/*'),
+      },
+      {
+        Action: [
+          'lambda:GetFunctionConfiguration',
+          'lambda:UpdateFunctionConfiguration',
+          'lambda:PublishVersion',
+          'lambda:GetAlias',
+          'lambda:UpdateAlias',
+        ],
+        Effect: 'Allow',
+        Resource: [arn('lambda', 'function:churn-scorer'), arn('lambda', 'function:churn-scorer:*')],
+      },
+    ]);
+  });
+
+  it('grants any endpoint and function with "*", the cdk-nag findings acknowledged', () => {
+    const template = synthApp({ 'kaizen:deployEndpoints': '*', 'kaizen:deployFunctions': '*' }, 'KaizenLoop');
+    expect(targetStatements(template).map((s) => s.Resource)).toEqual([
+      arn('sagemaker', 'endpoint/*'),
+      arn('sagemaker', 'endpoint-config/kaizen-*'),
+      arn('sagemaker', 'endpoint-config/*'),
+      arn('lambda', 'function:*'),
+    ]);
+  });
+
+  it.each([
+    [
+      'kaizen:deployEndpoints',
+      'churn_endpoint',
+      'kaizen:deployEndpoints must be "*" or comma-separated SageMaker endpoint names',
+    ],
+    [
+      'kaizen:deployEndpoints',
+      'churn-endpoint,*',
+      'kaizen:deployEndpoints: "*" (any) cannot be combined with names',
+    ],
+    [
+      'kaizen:deployFunctions',
+      'churn-scorer:live',
+      'kaizen:deployFunctions must be "*" or comma-separated Lambda function names',
+    ],
+    [
+      'kaizen:deployFunctions',
+      'churn-scorer,',
+      'kaizen:deployFunctions must be "*" or comma-separated Lambda function names',
+    ],
+  ])('fails the synthesis on %s=%s, naming the key', (key, value, message) => {
+    const { status, stderr } = runApp({ [key]: value });
+    expect(status).not.toBe(0);
+    expect(stderr).toContain(message);
+  });
+
   it('fails the synthesis when the named policies folder does not exist', () => {
     const { status, stderr } = runApp({ 'kaizen:policiesDir': 'no-such-policies' });
     expect(status).not.toBe(0);

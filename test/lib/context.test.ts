@@ -2,6 +2,8 @@ import { RemovalPolicy } from 'aws-cdk-lib';
 import { describe, expect, it } from 'vitest';
 import {
   contextString,
+  deployEndpointsFromContext,
+  deployFunctionsFromContext,
   functionSettingsFromContext,
   removalPolicyFromContext,
   sagemakerRoleArnFromContext,
@@ -101,5 +103,88 @@ describe('sagemakerRoleArnFromContext', () => {
     expect(() => sagemakerRoleArnFromContext(value)).toThrow(
       `kaizen:sagemakerRoleArn must be an IAM role ARN (arn:aws:iam::<12-digit account>:role/<name>), got "${value}"`,
     );
+  });
+});
+
+describe('deployEndpointsFromContext', () => {
+  it.each<[unknown, unknown]>([
+    [undefined, undefined],
+    [' ', undefined],
+    ['*', '*'],
+    [' * ', '*'],
+    ['churn-endpoint', ['churn-endpoint']],
+    [' Churn-Endpoint , fraud--ep,churn-endpoint ', ['Churn-Endpoint', 'fraud--ep', 'churn-endpoint']],
+    ['a,a', ['a']],
+    [
+      ['churn-endpoint', 'fraud'],
+      ['churn-endpoint', 'fraud'],
+    ],
+    [['*'], '*'],
+    [[], undefined],
+    [`e${'1'.repeat(62)}`, [`e${'1'.repeat(62)}`]],
+  ])('reads %j as %j', (value, expected) => {
+    expect(deployEndpointsFromContext(value)).toEqual(expected);
+  });
+
+  it.each([
+    ['churn_endpoint', '"churn_endpoint"'],
+    ['-churn', '"-churn"'],
+    ['churn-', '"churn-"'],
+    ['a,,b', '""'],
+    [`e${'1'.repeat(63)}`, `"e${'1'.repeat(63)}"`],
+    ['arn:aws:sagemaker:eu-west-1:123456789012:endpoint/churn', '"arn:aws:sagemaker'],
+  ])('rejects %j, naming the key and the bad name', (value, bad) => {
+    expect(() => deployEndpointsFromContext(value)).toThrow(
+      /^kaizen:deployEndpoints must be "\*" or comma-separated SageMaker endpoint names/,
+    );
+    expect(() => deployEndpointsFromContext(value)).toThrow(bad);
+  });
+
+  it('rejects "*" among names and non-strings, naming the key', () => {
+    expect(() => deployEndpointsFromContext('churn,*')).toThrow(
+      'kaizen:deployEndpoints: "*" (any) cannot be combined with names, got "churn,*"',
+    );
+    expect(() => deployEndpointsFromContext(42)).toThrow('kaizen:deployEndpoints must be a string');
+    expect(() => deployEndpointsFromContext(['churn', 1])).toThrow(
+      'kaizen:deployEndpoints must list strings',
+    );
+  });
+});
+
+describe('deployFunctionsFromContext', () => {
+  const arn = 'arn:aws:lambda:eu-west-1:123456789012:function:churn-scorer';
+  it.each<[unknown, unknown]>([
+    [undefined, undefined],
+    ['*', '*'],
+    ['churn-scorer', ['churn-scorer']],
+    [`churn_scorer, ${arn}`, ['churn_scorer', arn]],
+    [
+      'arn:aws-us-gov:lambda:us-gov-west-1:123456789012:function:s',
+      ['arn:aws-us-gov:lambda:us-gov-west-1:123456789012:function:s'],
+    ],
+    [
+      'arn:aws-cn:lambda:cn-north-1:123456789012:function:s',
+      ['arn:aws-cn:lambda:cn-north-1:123456789012:function:s'],
+    ],
+  ])('reads %j as %j', (value, expected) => {
+    expect(deployFunctionsFromContext(value)).toEqual(expected);
+  });
+
+  it.each([
+    'churn-scorer:live',
+    `${arn}:live`,
+    'arn:aws:lambda:eu-west-1:12345:function:churn-scorer',
+    '123456789012:function:churn-scorer',
+    'churn scorer',
+    'f'.repeat(65),
+    'a,',
+  ])('rejects %j, naming the key', (value) => {
+    expect(() => deployFunctionsFromContext(value)).toThrow(
+      /^kaizen:deployFunctions must be "\*" or comma-separated Lambda function names or unqualified function ARNs/,
+    );
+  });
+
+  it('rejects "*" among names', () => {
+    expect(() => deployFunctionsFromContext('*,churn-scorer')).toThrow('kaizen:deployFunctions: "*" (any)');
   });
 });

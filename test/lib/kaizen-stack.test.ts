@@ -21,9 +21,19 @@ import { BY_KIND_INDEX } from '#contracts/tables.ts';
 import {
   FLEET_SWEEP_ASL,
   IMPROVEMENT_LOOP_ASL,
+  LAMBDA_GET_ALIAS,
+  LAMBDA_GET_FUNCTION_CONFIGURATION,
   LAMBDA_INVOKE_WAIT_FOR_TASK_TOKEN,
+  LAMBDA_PUBLISH_VERSION,
+  LAMBDA_UPDATE_ALIAS,
+  LAMBDA_UPDATE_FUNCTION_CONFIGURATION,
+  SAGEMAKER_CREATE_ENDPOINT,
+  SAGEMAKER_CREATE_ENDPOINT_CONFIG,
+  SAGEMAKER_CREATE_MODEL,
   SAGEMAKER_CREATE_PROCESSING_JOB_SYNC,
   SAGEMAKER_CREATE_TRAINING_JOB_SYNC,
+  SAGEMAKER_DESCRIBE_ENDPOINT,
+  SAGEMAKER_UPDATE_ENDPOINT,
 } from '#contracts/workflows.ts';
 import { KaizenStack } from '#lib/kaizen-stack.ts';
 import { addNagChecks, nagFindings } from '#lib/nag.ts';
@@ -438,7 +448,9 @@ describe('improvement loop: SageMaker jobs and the callback task', () => {
   });
 
   it('may create, describe and stop kaizen- training and processing jobs, and read their tags', () => {
-    expect(statements.filter((s) => [s.Action].flat().some((a) => a.startsWith('sagemaker:')))).toEqual([
+    const jobs = (s: { Action: string | string[] }) =>
+      [s.Action].flat().some((a) => /^sagemaker:(\w+Job|ListTags)$/.test(a));
+    expect(statements.filter(jobs)).toEqual([
       {
         Action: ['sagemaker:CreateTrainingJob', 'sagemaker:DescribeTrainingJob', 'sagemaker:StopTrainingJob'],
         Effect: 'Allow',
@@ -498,6 +510,271 @@ describe('improvement loop: SageMaker jobs and the callback task', () => {
       'sns',
       'xray',
     ]);
+  });
+});
+
+/** The actions of the deployment targets that act on the team's endpoints and functions. */
+const TARGET_ACTIONS = [
+  'sagemaker:DescribeEndpoint',
+  'sagemaker:CreateEndpoint',
+  'sagemaker:UpdateEndpoint',
+  'lambda:GetFunctionConfiguration',
+  'lambda:UpdateFunctionConfiguration',
+  'lambda:PublishVersion',
+  'lambda:GetAlias',
+  'lambda:UpdateAlias',
+];
+const HOSTING_ACTIONS = ['sagemaker:CreateModel', 'sagemaker:CreateEndpointConfig', ...TARGET_ACTIONS];
+const touches = (actions: readonly string[]) => (s: { Action: string | string[] }) =>
+  [s.Action].flat().some((a) => actions.includes(a));
+
+describe('improvement loop: deployment targets', () => {
+  const props = resources[ids.stateMachine]?.Properties as {
+    DefinitionString: string;
+    DefinitionSubstitutions: Record<string, unknown>;
+  };
+  const statements = statementsOfRole(roleIdOf(ids.stateMachine, 'RoleArn'));
+  const states = (
+    JSON.parse(props.DefinitionString) as {
+      States: Record<string, { Type: string; Resource?: string; Parameters?: Record<string, unknown> }>;
+    }
+  ).States;
+  const tasksOf = (resource: string) => Object.values(states).filter((state) => state.Resource === resource);
+
+  it.each([
+    SAGEMAKER_CREATE_MODEL,
+    SAGEMAKER_CREATE_ENDPOINT_CONFIG,
+    SAGEMAKER_CREATE_ENDPOINT,
+    SAGEMAKER_UPDATE_ENDPOINT,
+    SAGEMAKER_DESCRIBE_ENDPOINT,
+    LAMBDA_GET_FUNCTION_CONFIGURATION,
+    LAMBDA_UPDATE_FUNCTION_CONFIGURATION,
+    LAMBDA_PUBLISH_VERSION,
+    LAMBDA_GET_ALIAS,
+    LAMBDA_UPDATE_ALIAS,
+  ])(
+    'the deployed definition calls %s, with no placeholder but the substituted SageMaker role',
+    (resource) => {
+      const tasks = tasksOf(resource);
+      expect(tasks.length).toBeGreaterThan(0);
+      const placeholders = tasks.flatMap((task) =>
+        [...JSON.stringify(task).matchAll(/\$\{(\w+)\}/g)].map((m) => m[1]),
+      );
+      expect(placeholders.filter((name) => name !== 'SageMakerRoleArn')).toEqual([]);
+      expect(placeholders.every((name) => name && name in props.DefinitionSubstitutions)).toBe(true);
+    },
+  );
+
+  it("creates each model with the SageMaker role as its execution role, substituted with that role's ARN", () => {
+    const [createModel, ...others] = tasksOf(SAGEMAKER_CREATE_MODEL);
+    expect(others).toEqual([]);
+    expect(createModel?.Parameters?.ExecutionRoleArn).toBe(`\${SageMakerRoleArn}`);
+    expect(props.DefinitionSubstitutions.SageMakerRoleArn).toEqual(getAtt(ids.sagemakerRole));
+  });
+
+  it('may always create kaizen- models and endpoint configs, and nothing else of SageMaker hosting by default', () => {
+    expect(statements.filter(touches(HOSTING_ACTIONS))).toEqual([
+      { Action: 'sagemaker:CreateModel', Effect: 'Allow', Resource: arnOf('sagemaker', 'model/kaizen-*') },
+      {
+        Action: 'sagemaker:CreateEndpointConfig',
+        Effect: 'Allow',
+        Resource: arnOf('sagemaker', 'endpoint-config/kaizen-*'),
+      },
+    ]);
+  });
+
+  it('passes the SageMaker role to CreateModel through the one PassRole statement, to SageMaker only', () => {
+    expect(statements.filter(touches(['iam:PassRole']))).toEqual([
+      {
+        Action: 'iam:PassRole',
+        Condition: { StringEquals: { 'iam:PassedToService': 'sagemaker.amazonaws.com' } },
+        Effect: 'Allow',
+        Resource: getAtt(ids.sagemakerRole),
+      },
+    ]);
+  });
+
+  it('may touch no endpoint and no function when none is named at deploy time', () => {
+    expect(statements.filter(touches(TARGET_ACTIONS))).toEqual([]);
+    const resourcesText = JSON.stringify(statements.map((s) => s.Resource));
+    expect(resourcesText).not.toContain(':endpoint/');
+    expect(resourcesText).not.toContain(':function:');
+  });
+
+  it('gives the SageMaker role no endpoint log group by default', () => {
+    expect(JSON.stringify(statementsOfRole(ids.sagemakerRole))).not.toContain('/aws/sagemaker/Endpoints');
+  });
+});
+
+describe('deployment targets named at deploy time', () => {
+  // Shape-only syntheses, with the pack registered so acknowledgements are checked like `cdk synth`.
+  const synthesize = (id: string, props: ConstructorParameters<typeof KaizenStack>[2]) => {
+    const app = testApp({ bundle: false });
+    addNagChecks(app);
+    const named = new KaizenStack(app, id, props);
+    const json = Template.fromStack(named).toJSON() as { Resources: Record<string, Resource> };
+    const find = (type: string, test: (r: Resource) => boolean) =>
+      Object.entries(json.Resources).find(([, r]) => r.Type === type && test(r))?.[0] as string;
+    const loopId = named.getLogicalId(named.improvementLoop.stateMachine.node.defaultChild as CfnElement);
+    const loopRole = getAttId(json.Resources[loopId]?.Properties.RoleArn);
+    const sagemakerRole = named.getLogicalId(
+      named.improvementLoop.sagemakerRole.node.defaultChild as CfnElement,
+    );
+    const statementsOf = (roleId: string) =>
+      Object.values(json.Resources)
+        .filter((r) => r.Type === 'AWS::IAM::Policy')
+        .filter((r) => JSON.stringify(r.Properties.Roles) === JSON.stringify([{ Ref: roleId }]))
+        .flatMap(
+          (r) => (r.Properties.PolicyDocument as { Statement: { Action: string | string[] }[] }).Statement,
+        );
+    expect(find('AWS::IAM::Role', (r) => JSON.stringify(r).includes('sagemaker.amazonaws.com'))).toBe(
+      sagemakerRole,
+    );
+    return { stack: named, loop: statementsOf(loopRole), role: statementsOf(sagemakerRole) };
+  };
+  const functionArn = 'arn:aws:lambda:eu-west-1:123456789012:function:fraud-scorer';
+  const named = synthesize('Named', {
+    deployEndpoints: ['Churn-Endpoint', 'fraud-endpoint'],
+    deployFunctions: ['churn-scorer', functionArn],
+  });
+  const any = synthesize('Any', { deployEndpoints: '*', deployFunctions: '*' });
+  const endpointLogs = (name: string) => [
+    arnOf('logs', `log-group:/aws/sagemaker/Endpoints/${name}`),
+    arnOf('logs', `log-group:/aws/sagemaker/Endpoints/${name}:*`),
+  ];
+
+  it('named endpoints: describe, create and update exactly those (lower-cased ARNs), from kaizen- configs or back to any config', () => {
+    const sagemaker = HOSTING_ACTIONS.filter((a) => a.startsWith('sagemaker:'));
+    expect(named.loop.filter(touches(sagemaker))).toEqual([
+      { Action: 'sagemaker:CreateModel', Effect: 'Allow', Resource: arnOf('sagemaker', 'model/kaizen-*') },
+      {
+        Action: 'sagemaker:CreateEndpointConfig',
+        Effect: 'Allow',
+        Resource: arnOf('sagemaker', 'endpoint-config/kaizen-*'),
+      },
+      {
+        Action: ['sagemaker:DescribeEndpoint', 'sagemaker:CreateEndpoint', 'sagemaker:UpdateEndpoint'],
+        Effect: 'Allow',
+        Resource: [
+          arnOf('sagemaker', 'endpoint/churn-endpoint'),
+          arnOf('sagemaker', 'endpoint/fraud-endpoint'),
+        ],
+      },
+      {
+        Action: 'sagemaker:CreateEndpoint',
+        Effect: 'Allow',
+        Resource: arnOf('sagemaker', 'endpoint-config/kaizen-*'),
+      },
+      {
+        Action: 'sagemaker:UpdateEndpoint',
+        Effect: 'Allow',
+        Resource: arnOf('sagemaker', 'endpoint-config/*'),
+      },
+    ]);
+  });
+
+  it('named functions: read, update, version and move the alias of exactly those, by name or ARN', () => {
+    expect(named.loop.filter(touches(TARGET_ACTIONS.filter((a) => a.startsWith('lambda:'))))).toEqual([
+      {
+        Action: [
+          'lambda:GetFunctionConfiguration',
+          'lambda:UpdateFunctionConfiguration',
+          'lambda:PublishVersion',
+          'lambda:GetAlias',
+          'lambda:UpdateAlias',
+        ],
+        Effect: 'Allow',
+        Resource: [
+          arnOf('lambda', 'function:churn-scorer'),
+          arnOf('lambda', 'function:churn-scorer:*'),
+          functionArn,
+          `${functionArn}:*`,
+        ],
+      },
+    ]);
+  });
+
+  it("named endpoints: the SageMaker role may write those endpoints' logs (the name's case kept)", () => {
+    expect(named.role.filter((s) => JSON.stringify(s).includes('/aws/sagemaker/Endpoints'))).toEqual([
+      {
+        Action: [
+          'logs:CreateLogGroup',
+          'logs:CreateLogStream',
+          'logs:PutLogEvents',
+          'logs:DescribeLogStreams',
+        ],
+        Effect: 'Allow',
+        Resource: [...endpointLogs('Churn-Endpoint'), ...endpointLogs('fraud-endpoint')],
+      },
+    ]);
+  });
+
+  it('"*": any endpoint and any function of the account and region', () => {
+    expect(any.loop.filter(touches(TARGET_ACTIONS))).toEqual([
+      {
+        Action: ['sagemaker:DescribeEndpoint', 'sagemaker:CreateEndpoint', 'sagemaker:UpdateEndpoint'],
+        Effect: 'Allow',
+        Resource: arnOf('sagemaker', 'endpoint/*'),
+      },
+      {
+        Action: 'sagemaker:CreateEndpoint',
+        Effect: 'Allow',
+        Resource: arnOf('sagemaker', 'endpoint-config/kaizen-*'),
+      },
+      {
+        Action: 'sagemaker:UpdateEndpoint',
+        Effect: 'Allow',
+        Resource: arnOf('sagemaker', 'endpoint-config/*'),
+      },
+      {
+        Action: [
+          'lambda:GetFunctionConfiguration',
+          'lambda:UpdateFunctionConfiguration',
+          'lambda:PublishVersion',
+          'lambda:GetAlias',
+          'lambda:UpdateAlias',
+        ],
+        Effect: 'Allow',
+        Resource: arnOf('lambda', 'function:*'),
+      },
+    ]);
+    expect(any.role.filter((s) => JSON.stringify(s).includes('/aws/sagemaker/Endpoints'))).toEqual([
+      expect.objectContaining({ Resource: endpointLogs('*') }),
+    ]);
+  });
+
+  it.each([
+    ['named', named],
+    ['"*"', any],
+  ])(
+    '%s: cdk-nag passes, every wildcard acknowledged and no acknowledgement stale',
+    (_name, { stack: scope }) => {
+      expect(nagFindings(scope)).toEqual([]);
+      expectOnlyLiveAcknowledgements(scope);
+    },
+  );
+
+  it('"*": the wildcard resources are acknowledged as chosen at deploy time', () => {
+    const reasons = JSON.stringify(
+      any.stack.improvementLoop.stateMachine.role.node.findChild('DefaultPolicy').node.metadata,
+    );
+    expect(reasons).toContain(
+      'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>:endpoint/*]',
+    );
+    expect(reasons).toContain(
+      'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:lambda:<AWS::Region>:<AWS::AccountId>:function:*]',
+    );
+    expect(reasons).toContain('kaizen:deployEndpoints is \\"*\\"');
+    expect(reasons).toContain('kaizen:deployFunctions is \\"*\\"');
+  });
+
+  it('an imported SageMaker role is not given endpoint log groups', () => {
+    const app = testApp({ bundle: false });
+    const imported = new KaizenStack(app, 'Imported', {
+      sagemakerRoleArn: 'arn:aws:iam::123456789012:role/team-sagemaker',
+      deployEndpoints: ['churn-endpoint'],
+    });
+    expect(JSON.stringify(Template.fromStack(imported).toJSON())).not.toContain('/aws/sagemaker/Endpoints');
   });
 });
 
@@ -777,7 +1054,8 @@ describe('least privilege per function', () => {
     ['deploy', ['registry'], ['registry']],
     ['verify', ['metrics'], []],
     ['rollback', ['registry'], ['registry']],
-    ['record', ['registry', 'runs'], ['registry', 'runs']],
+    // Record also writes the candidate's model card beside its artifact.
+    ['record', ['bucket', 'registry', 'runs'], ['bucket', 'registry', 'runs']],
     // Prepare writes channel manifests and holdout snapshots; register only checks that artifacts exist.
     ['prepare', ['bucket'], ['bucket']],
     ['request', ['runs'], ['runs']],
@@ -819,7 +1097,9 @@ describe('least privilege per function', () => {
   it.each<[FunctionName, string[]]>(
     functionNames.map((name) => [
       name,
-      { sweep: ['states'], trigger: ['sqs', 'states'], request: ['events'], record: ['events'] }[name as string] ?? [],
+      { sweep: ['states'], trigger: ['sqs', 'states'], request: ['events'], record: ['events'] }[
+        name as string
+      ] ?? [],
     ]),
   )('%s can only use logs, X-Ray, DynamoDB and S3, and %j', (name, extra) => {
     const allowed = ['dynamodb', 'logs', 's3', 'xray', ...extra];
@@ -915,35 +1195,40 @@ describe('cdk-nag AwsSolutions', () => {
   });
 
   it('acknowledges only findings that actually occur, each with a reason', () => {
-    // Replay the pack with acknowledgements ignored (a private hook of cdk-nag 3) to catch stale ones.
-    const pack = new AwsSolutionsChecks();
-    Object.assign(pack, { isAcknowledged: () => false });
-    const raw = pack.validateScope(stack).violations;
-    const acknowledged: { path: string; id: string; reason: string }[] = [];
-    const walk = (construct: IConstruct): void => {
-      for (const entry of construct.node.metadata) {
-        if (entry.type !== Validations.ACKNOWLEDGED_RULES_METADATA_KEY) continue;
-        for (const [key, reason] of Object.entries(entry.data as Record<string, string>)) {
-          acknowledged.push({ path: construct.node.path, id: key.replace(/^annotation::/i, ''), reason });
-        }
-      }
-      for (const child of construct.node.children) walk(child);
-    };
-    walk(stack);
-    expect(acknowledged.length).toBeGreaterThan(0);
-    for (const ack of acknowledged) {
-      const hit = raw.some(
-        (v) =>
-          v.ruleName === ack.id &&
-          v.violatingResources.some((r) => r.constructPath?.startsWith(`${ack.path}/`)),
-      );
-      expect({ ...ack, hit }).toMatchObject({
-        hit: true,
-        reason: expect.stringMatching(/\w{3,}.*\w{3,}.*\w{3,}/),
-      });
-    }
+    expectOnlyLiveAcknowledgements(stack);
   });
 });
+
+/** Every acknowledgement under `scope` matches a finding the pack really raises there, and gives a reason. */
+function expectOnlyLiveAcknowledgements(scope: IConstruct): void {
+  // Replay the pack with acknowledgements ignored (a private hook of cdk-nag 3) to catch stale ones.
+  const pack = new AwsSolutionsChecks();
+  Object.assign(pack, { isAcknowledged: () => false });
+  const raw = pack.validateScope(scope).violations;
+  const acknowledged: { path: string; id: string; reason: string }[] = [];
+  const walk = (construct: IConstruct): void => {
+    for (const entry of construct.node.metadata) {
+      if (entry.type !== Validations.ACKNOWLEDGED_RULES_METADATA_KEY) continue;
+      for (const [key, reason] of Object.entries(entry.data as Record<string, string>)) {
+        acknowledged.push({ path: construct.node.path, id: key.replace(/^annotation::/i, ''), reason });
+      }
+    }
+    for (const child of construct.node.children) walk(child);
+  };
+  walk(scope);
+  expect(acknowledged.length).toBeGreaterThan(0);
+  for (const ack of acknowledged) {
+    const hit = raw.some(
+      (v) =>
+        v.ruleName === ack.id &&
+        v.violatingResources.some((r) => r.constructPath?.startsWith(`${ack.path}/`)),
+    );
+    expect({ ...ack, hit }).toMatchObject({
+      hit: true,
+      reason: expect.stringMatching(/\w{3,}.*\w{3,}.*\w{3,}/),
+    });
+  }
+}
 
 describe('stack props', () => {
   // Shape-only synthesis: no bundling, so it is cheap.

@@ -19,6 +19,7 @@ import {
   NOTIFICATIONS_FILE,
   type StepHandler,
 } from '#local/engine.ts';
+import { SERVING_TARGETS } from '#local/integrations/serving.ts';
 
 const MECHANICS = 'test/fixtures/asl/mechanics.asl.json';
 
@@ -409,6 +410,7 @@ describe('LocalEngine on the real improvement loop', () => {
       [SAGEMAKER_CREATE_TRAINING_JOB_SYNC]: 'sagemaker:createTrainingJob',
       [SAGEMAKER_CREATE_PROCESSING_JOB_SYNC]: 'sagemaker:createProcessingJob',
       [LAMBDA_INVOKE_WAIT_FOR_TASK_TOKEN]: 'lambda:invoke.waitForTaskToken',
+      ...SERVING_TARGETS,
     };
     const tasks = allStates(raw.States).filter(([, s]) => s.Type === 'Task');
     for (const [name, state] of tasks) {

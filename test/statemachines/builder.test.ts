@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { STEPS } from '#contracts/steps.ts';
 import { readDefinition } from '#lib/project.ts';
+import { deploymentTargetStates } from '../../statemachines/src/deployment-targets.ts';
 import { DEFINITIONS } from '../../statemachines/src/index.ts';
 import { HOUSE_RETRY, type State } from '../../statemachines/src/states.ts';
 
@@ -49,12 +50,22 @@ describe('workflow builder', () => {
       'PrepareScoring',
       'Evaluate',
       'Deploy',
+      'PrepareHosting',
+      'PlanFunction',
+      'NextStage',
       'UndoDeploy',
       'Verify',
       'Rollback',
     ]);
     // Once the alias may have moved, a failure first takes the candidate back.
-    const undoFirst: Record<string, string> = { Deploy: 'UndoDeploy', Verify: 'Rollback' };
+    const undoFirst: Record<string, string> = {
+      Deploy: 'UndoDeploy',
+      PrepareHosting: 'UndoDeploy',
+      PlanFunction: 'UndoDeploy',
+      NextStage: 'UndoDeploy',
+      UndoDeploy: 'UndoTarget',
+      Verify: 'Rollback',
+    };
     for (const [name, state] of tasks) {
       const last = (state.Catch as State[]).at(-1);
       expect({ name, errors: last?.ErrorEquals, next: last?.Next }).toEqual({
@@ -62,6 +73,25 @@ describe('workflow builder', () => {
         errors: ['States.ALL'],
         next: undoFirst[name] ?? 'RecordFailure',
       });
+    }
+  });
+
+  it('every deployment-target Task undoes the deploy on failure; the restores end at their record', () => {
+    const targets = Object.keys(deploymentTargetStates);
+    const tasks = tasksOf('statemachines/improvement-loop.asl.json').filter(([name]) =>
+      targets.includes(name),
+    );
+    const restores: Record<string, string> = {
+      UndoAlias: 'RecordFailure',
+      UndoEndpoint: 'RecordFailure',
+      RollbackAlias: 'RecordRolledBack',
+      RollbackEndpoint: 'RecordRolledBack',
+    };
+    expect(tasks.length).toBeGreaterThan(10);
+    for (const [name, state] of tasks) {
+      const catches = (state.Catch as State[]).map((c) => c.Next);
+      if (name === 'FindEndpoint') expect(catches).toEqual(['CreateEndpoint']);
+      else expect({ name, catches }).toEqual({ name, catches: [restores[name] ?? 'UndoDeploy'] });
     }
   });
 });

@@ -23,7 +23,7 @@ export async function freshStack(
   const home = await mkdtemp(join(tmpdir(), 'kaizen-test-'));
   const backend = await localBackend(home, 'SILENT', { wrapHandler: options.wrapHandler });
   const example = JSON.parse(await readFile(join(ROOT, 'examples/churn-policy.json'), 'utf8'));
-  const policy = parsePolicy({ ...example, ...overrides });
+  const policy = parsePolicy({ ...withSingleWindowKpis(example), ...overrides });
   const { ctx } = backend;
   if (options.register ?? true) await putPolicy(ctx, policy);
   const run = (input: Partial<RunInput> & { asOf: string }) =>
@@ -71,6 +71,25 @@ export async function writeDatasets(
   const train = Array.from({ length: 7 }, () => customers(next, 1000, options.shifted));
   await putText(ctx, options.trainingKey ?? builtinTraining(policy).dataset, toCsv(train));
   await putText(ctx, policy.evaluation.holdout, toCsv([customers(next, 1000, options.shifted)]));
+}
+
+/**
+ * The loop's tests judge one window against a one-window baseline (the bootstrap's post-deploy KPIs), as the
+ * rules did before reference baselines: each KPI rule of `policy` gets a one-window baseline, no second window
+ * to confirm a breach, and 75% confidence, so a single window at 0.22 against 0.3 (n=400 each) breaches the 15%
+ * limit. The statistics themselves are tested in test/functions/domain and simulated in `npm run bench -- kpi`.
+ */
+export function withSingleWindowKpis<T extends { kpis?: unknown[] }>(policy: T): T {
+  if (!Array.isArray(policy.kpis)) return policy;
+  return {
+    ...policy,
+    kpis: policy.kpis.map((rule) => ({
+      confidence: 0.75,
+      consecutive: 1,
+      baseline: { windows: 1, minWindows: 1 },
+      ...(rule as object),
+    })),
+  };
 }
 
 /** One KPI observation of the example policy's campaign precision. */

@@ -8,19 +8,23 @@ const DAY = 86_400_000;
 const ORIGIN = Date.parse('2026-11-01T00:00:00.000Z');
 const iso = (day: number) => new Date(ORIGIN + day * DAY).toISOString();
 
-/** Daily windows with the given KPI values (null: no data), oldest first; the last ends at `iso(values.length)`. */
-function windows(values: (number | null)[], count = 1000): Observed[] {
-  return values.map((value, day) => ({
-    window: { start: iso(day), end: iso(day + 1) },
+/**
+ * Daily windows with the given KPI values (null: no data), oldest first; the last ends at `iso(values.length)`.
+ * 100,000 samples a window: 0.03 is below the floor 0.04 with confidence.
+ */
+function windows(values: (number | null)[], count = 100_000, offset = 0): Observed[] {
+  return values.map((value, index) => ({
+    window: { start: iso(offset + index), end: iso(offset + index + 1) },
     kpis: value === null ? [] : [{ metric: 'ctr', value, count, observations: 24 }],
     drift: [],
   }));
 }
 
+/** One window decides (`consecutive: 1`): these tables are about persistence, blocks and bands. */
 function policy(extra: Partial<ModelPolicyInput> = {}, kpi: Record<string, unknown> = { floor: 0.04 }) {
   return parsePolicy({
     modelId: 'm',
-    kpis: [{ metric: 'ctr', minCount: 100, ...kpi }],
+    kpis: [{ metric: 'ctr', minCount: 100, consecutive: 1, ...kpi }],
     training: { dataset: 'd.csv', label: 'y', features: ['a'] },
     evaluation: { holdout: 'h.csv' },
     ...extra,
@@ -184,25 +188,30 @@ describe('blocks: cooldown, budget, data quality, lock', () => {
 
 describe('KPI band learned from the reference period', () => {
   const banded = policy({}, { band: { k: 3, referenceWindows: 10, minWindows: 5 } });
-  const reference = windows([0.05, 0.052, 0.048, 0.051, 0.049, 0.05, 0.053, 0.047, 0.05, 0.05]);
+  // The champion's first windows, a month before the judged one.
+  const reference = windows([0.05, 0.052, 0.048, 0.051, 0.049, 0.05, 0.053, 0.047, 0.05, 0.05], 100_000, -30);
 
   it.each([
     ['inside the band', 0.046, 'none'],
     ['below mean - 3 sigma', 0.04, 'retrain'],
     ['far above (higher is better)', 0.09, 'none'],
   ])('a value %s -> %s', (_case, value, action) => {
-    const decision = decideOver([value], { bandReference: reference }, banded);
+    const decision = decideOver([value], { bandReference: reference, champion: champion(iso(-30)) }, banded);
     expect(decision.action).toBe(action);
-    expect(decision.reasons.find((r) => r.rule === 'kpi-band')?.threshold).toBeCloseTo(
-      0.05 - 3 * Math.sqrt(28e-6 / 9),
-      10,
-    );
+    // σ of a window: the reference's spread beyond sampling (τ², here almost all of it) plus sampling at its count.
+    const threshold = decision.reasons.find((r) => r.rule === 'kpi-band')?.threshold ?? 0;
+    expect(threshold).toBeGreaterThan(0.05 - 3 * Math.sqrt(28e-6 / 9) - 0.001);
+    expect(threshold).toBeLessThan(0.05 - 3 * Math.sqrt(28e-6 / 9) + 0.001);
   });
 
   it('is not checked while it has fewer reference windows than it needs', () => {
-    const decision = decideOver([0.01], { bandReference: reference.slice(0, 4) }, banded);
-    expect(decision.reasons.find((r) => r.rule === 'kpi-band')?.message).toMatch(
-      /band still learning \(4 of 5/,
+    const decision = decideOver(
+      [0.01],
+      { bandReference: reference.slice(0, 4), champion: champion(iso(-30)) },
+      banded,
+    );
+    expect(decision.reasons.find((r) => r.rule === 'kpi-learning')?.message).toMatch(
+      /learning the baseline .*\(4 of 5 windows with data\)/,
     );
   });
 });
@@ -219,35 +228,41 @@ describe('seasonality and step changes', () => {
   );
 
   it('weekly seasonality within the learned band never triggers', () => {
-    const reference = windows(weekly);
+    // Four weeks earlier: the same weekdays (the baseline learns one mean per weekday).
+    const reference = windows(weekly, 100_000, -28);
+    const weeks = windows(weekly);
     for (let day = 0; day < 14; day += 1) {
-      const values = weekly.slice(0, day + 1);
-      const decision = decideOver(
-        values.slice(-3),
-        { bandReference: reference, champion: champion(iso(-30)) },
-        seasonal,
-      );
+      const recent = weeks.slice(Math.max(0, day - 2), day + 1);
+      const decision = analyze({
+        policy: seasonal,
+        asOf: iso(day + 1),
+        observed: recent.at(-1) as Observed,
+        history: recent.slice(0, -1),
+        bandReference: reference,
+        champion: champion(iso(-28)),
+        force: false,
+      });
       expect(decision.action, `day ${day}`).not.toBe('retrain');
     }
   });
 
   it('a step change below the band triggers once it persists for 2 of 3 windows', () => {
-    const reference = windows(weekly);
+    const reference = windows(weekly, 100_000, -28);
     const stepped = [0.05, 0.02, 0.02];
     const first = decideOver(
       stepped.slice(0, 2),
-      { bandReference: reference, champion: champion(iso(-30)) },
+      { bandReference: reference, champion: champion(iso(-28)) },
       seasonal,
     );
     expect(first.action).toBe('watch');
-    const second = decideOver(stepped, { bandReference: reference, champion: champion(iso(-30)) }, seasonal);
+    const second = decideOver(stepped, { bandReference: reference, champion: champion(iso(-28)) }, seasonal);
     expect(second.action).toBe('retrain');
     expect(second.reasons.some((r) => r.rule === 'kpi-band' && r.breached)).toBe(true);
   });
 
   it('a single noisy dip below a fixed floor is only watched with persistence', () => {
     expect(
-      decideOver([0.05, 0.05, 0.039], {}, policy({ persistence: { breaches: 2, windows: 3, clearAfter: 1 } }))
+      decideOver([0.05, 0.05, 0.035], {}, policy({ persistence: { breaches: 2, windows: 3, clearAfter: 1 } }))
         .action,
     ).toBe('watch');
   });
@@ -298,15 +313,15 @@ describe('a KPI without data does not silence the others', () => {
   const two = parsePolicy({
     modelId: 'm',
     kpis: [
-      { metric: 'ctr', minCount: 100, floor: 0.04 },
-      { metric: 'revenue', minCount: 100, floor: 10 },
+      { metric: 'ctr', minCount: 100, floor: 0.04, consecutive: 1 },
+      { metric: 'revenue', minCount: 100, floor: 10, consecutive: 1 },
     ],
     training: { dataset: 'd.csv', label: 'y', features: ['a'] },
     evaluation: { holdout: 'h.csv' },
   });
   const window = (ctr: number | null): Observed => ({
     window: { start: iso(0), end: iso(1) },
-    kpis: ctr === null ? [] : [{ metric: 'ctr', value: ctr, count: 1000, observations: 24 }],
+    kpis: ctr === null ? [] : [{ metric: 'ctr', value: ctr, count: 100_000, observations: 24 }],
     drift: [],
   });
   const decide = (ctr: number | null) =>
@@ -314,8 +329,13 @@ describe('a KPI without data does not silence the others', () => {
 
   it.each([
     ['ctr breaches its floor, revenue has no data', 0.03, 'retrain', /^retrain: /],
-    ['ctr is healthy, revenue has no data', 0.05, 'none', /^no decision: insufficient data for 1 of 2 KPIs$/],
-    ['neither has data', null, 'none', /^no decision: insufficient data for 2 of 2 KPIs$/],
+    [
+      'ctr is healthy, revenue has no data',
+      0.05,
+      'none',
+      /^no decision: insufficient data for 1 of 2 KPIs \(revenue\)$/,
+    ],
+    ['neither has data', null, 'none', /^no decision: insufficient data for 2 of 2 KPIs \(ctr, revenue\)$/],
   ])('%s: %s', (_case, ctr, action, summary) => {
     const decision = decide(ctr);
     expect(decision.action).toBe(action);

@@ -21,8 +21,10 @@ describe('policy JSON Schema', () => {
     expect(Object.keys(schema.properties).sort()).toEqual(
       [
         '$schema',
+        'approval',
         'budget',
         'cooldown',
+        'deployment',
         'description',
         'drift',
         'evaluation',

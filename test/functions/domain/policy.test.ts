@@ -20,7 +20,21 @@ describe('parsePolicy', () => {
     expect(policy.window).toBe('P1D');
     expect(policy.kpis[0]?.direction).toBe('higher');
     expect(policy.evaluation).toMatchObject({ metric: 'auc', minImprovement: 0.005 });
-    expect(policy.rollout).toEqual({ bakePeriod: 'PT1H', maxChecks: 3, maxRelativeDrop: 0.02 });
+    expect(policy.rollout).toMatchObject({
+      bakePeriod: 'PT1H',
+      maxChecks: 3,
+      maxRelativeDrop: 0.1,
+      confidence: 0.95,
+      minCount: 1,
+      baselineWindows: 28,
+    });
+    expect(policy.kpis[0]).toMatchObject({
+      confidence: 0.95,
+      consecutive: 2,
+      baseline: { windows: 28, minWindows: 7, seasonality: 'auto' },
+      cusum: { threshold: 5, lookback: 28 },
+    });
+    expect(policy.kpis[0]?.kind).toBeUndefined();
     expect(policy.training).toMatchObject({ backend: 'builtin' });
     expect(builtinTraining(policy).params).toMatchObject({ learningRate: 0.5, epochs: 300, l2: 0.001 });
   });
@@ -70,9 +84,22 @@ describe('parsePolicy', () => {
       'evaluation.window: a window needs daily objects: put {date} in evaluation.holdout',
     ],
     [
+      'a reference needing more windows than it has',
+      { ...valid, kpis: [{ metric: 'ctr', baseline: { windows: 5, minWindows: 7 } }] },
+      'kpis[0].baseline.minWindows: minWindows 7 is more than windows 5',
+    ],
+    [
+      'a fixed reference period without its end',
+      { ...valid, kpis: [{ metric: 'ctr', baseline: { start: '2026-01-01T00:00:00Z' } }] },
+      'kpis[0].baseline.end: a fixed reference period needs both start and end',
+    ],
+    ['an unknown KPI kind', { ...valid, kpis: [{ metric: 'ctr', kind: 'ratio' }] }, 'kpis[0].kind:'],
+    ['a CUSUM shift of 100%', { ...valid, kpis: [{ metric: 'ctr', cusum: { shift: 1 } }] }, 'kpis[0].cusum'],
+    ['a verification confidence of 100%', { ...valid, rollout: { confidence: 1 } }, 'rollout.confidence:'],
+    [
       'a verification longer than a Standard workflow may run',
       { ...valid, rollout: { bakePeriod: 'P100D', maxChecks: 4 } },
-      'rollout.bakePeriod: bakePeriod P100D x maxChecks 4 is 400 days',
+      'rollout.bakePeriod: bakePeriod P100D x maxChecks 4 x 1 stages is 400 days',
     ],
     [
       'a label that is also a feature',

@@ -1,0 +1,50 @@
+import { z } from 'zod';
+import { durationSeconds } from './duration.ts';
+import { higherIsBetter, type MetricName } from './metrics.ts';
+import type { ModelPolicy } from './policy.ts';
+
+/** What the loop asks a person when a promotion needs approval (carried in `$.evaluation.approval`). */
+export interface ApprovalRequest {
+  /** Why this promotion waits for a person. */
+  reason: string;
+  /** For the approval Task's TimeoutSecondsPath and HeartbeatSecondsPath. */
+  timeoutSeconds: number;
+  heartbeatSeconds: number;
+}
+
+/**
+ * Whether a promotion the gate passed must wait for a person: always with `required`, or when the gain over
+ * the champion is above `whenGainAbove` (a first champion has no gain to judge: it waits only if required).
+ */
+export function approvalRequest(
+  rule: ModelPolicy['approval'],
+  metric: MetricName,
+  candidateScore: number,
+  championScore: number | null,
+): ApprovalRequest | undefined {
+  if (!rule) return undefined;
+  const timeoutSeconds = durationSeconds(rule.timeout);
+  const request = (reason: string) => ({ reason, timeoutSeconds, heartbeatSeconds: timeoutSeconds - 1 });
+  if (rule.required) return request('the policy requires a person to approve every promotion');
+  if (rule.whenGainAbove === undefined || championScore === null) return undefined;
+  const gain = higherIsBetter(metric) ? candidateScore - championScore : championScore - candidateScore;
+  if (gain <= rule.whenGainAbove) return undefined;
+  return request(
+    `the candidate beats the champion by ${gain.toFixed(4)} ${metric}, more than the ${rule.whenGainAbove} ` +
+      'the policy trusts without a person (a gain this large is often a leak or a broken holdout)',
+  );
+}
+
+/** A person's answer, as `kaizen approve` / `kaizen reject` (or any SendTaskSuccess) sends it. */
+export const ApprovalAnswerSchema = z
+  .object({
+    approved: z.boolean(),
+    /** Who answered. */
+    by: z.string().min(1).max(200),
+    at: z.string().max(40).optional(),
+    comment: z.string().max(2000).optional(),
+  })
+  .strict();
+
+/** How the approval ended: the answer, or a timeout (no answer in time is a rejection). */
+export type ApprovalOutcome = z.infer<typeof ApprovalAnswerSchema> | { approved: false; timedOut: true };
