@@ -104,6 +104,17 @@ describe('sagemaker-endpoint target', () => {
       },
     });
     expect(second.record?.target).toMatchObject({ previousConfig: firstConfig, status: 'InService' });
+    // Serving refreshes subscribe to the promotion events, which name the target's state.
+    const events = (await readFile(join(stack.home, 'events.jsonl'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    expect(events.map((e) => e['detail-type'])).toEqual(['Kaizen Model Promoted', 'Kaizen Model Promoted']);
+    expect(events[1]?.detail).toMatchObject({
+      championBefore: 1,
+      championAfter: 2,
+      target: { target: 'sagemaker-endpoint', endpoint: 'churn-endpoint', previousConfig: firstConfig },
+    });
   });
 
   it('returns the endpoint to its previous config when the KPIs get worse', async () => {
@@ -194,6 +205,12 @@ describe('lambda-alias target with traffic stages', () => {
     const before = (await calls()).length;
     const { record } = await retrain(0.1);
     expect(record).toMatchObject({ outcome: 'rolled-back', championAfter: 1, target: { percent: 10 } });
+    expect((await getChampion(stack.ctx, 'churn'))?.version).toBe(1);
+    const events = (await readFile(join(stack.home, 'events.jsonl'), 'utf8')).trim().split('\n');
+    expect(JSON.parse(events.at(-1) ?? '{}')).toMatchObject({
+      'detail-type': 'Kaizen Model Rolled Back',
+      detail: { championAfter: 1, target: { target: 'lambda-alias', version: '3', previousVersion: '2' } },
+    });
     const aliases = (await calls())
       .slice(before)
       .filter((c) => c.target === 'lambda:updateAlias')
