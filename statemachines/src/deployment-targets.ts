@@ -18,34 +18,10 @@ import {
   SAGEMAKER_DESCRIBE_ENDPOINT,
   SAGEMAKER_UPDATE_ENDPOINT,
 } from '#contracts/workflows.ts';
-import { catchTo, choice, fields, lambdaTask, placeholder, type State } from './states.ts';
+import { catchTo, choice, fields, lambdaTask, placeholder, type State, serviceTask } from './states.ts';
 
 /** Where a failure while deploying to the target goes: undo the registry move and what reached the target. */
 const UNDO = [catchTo('UndoDeploy')];
-
-/** A request-response service Task: parameters as given, its result selected or dropped. */
-function serviceTask(
-  resource: string,
-  parameters: State,
-  options: {
-    resultSelector?: State;
-    resultPath: string | null;
-    next: string;
-    catch?: State[];
-    comment?: string;
-  },
-): State {
-  return {
-    ...(options.comment ? { Comment: options.comment } : {}),
-    Type: 'Task',
-    Resource: resource,
-    Parameters: parameters,
-    ...(options.resultSelector ? { ResultSelector: options.resultSelector } : {}),
-    ResultPath: options.resultPath,
-    ...(options.catch ? { Catch: options.catch } : {}),
-    Next: options.next,
-  };
-}
 
 const FUNCTION = { 'FunctionName.$': '$.policy.deployment.functionName' };
 const ALIAS = { ...FUNCTION, 'Name.$': '$.policy.deployment.alias' };

@@ -120,27 +120,21 @@ export function callbackTask(step: StepName, options: CallbackTaskOptions): Stat
   };
 }
 
-export interface JobTaskOptions {
+export interface ServiceTaskOptions {
   comment?: string;
-  /** The service's request: each field is copied from this path of the state (`<path>.<Field>`). */
-  requestPath: string;
-  fields: readonly string[];
-  /** Fields given as they are (e.g. the role ARN placeholder). */
-  fixed?: State;
   resultSelector?: State;
+  /** Where the result goes; null drops it. */
   resultPath: string | null;
   catch?: State[];
+  /** The next state; none ends the branch (a Map item). */
   next?: string;
 }
 
 /**
- * A `.sync` service-job Task (a SageMaker training or processing job): Step Functions starts the job with the
- * request a step prepared and waits for it. No Retry: a job name is used once, so a retry could only fail;
- * a failed job fails the run, which is recorded, and the next check retrains again.
+ * A Task that calls another AWS service (an optimized or AWS SDK integration) with these parameters. No Retry:
+ * callers decide, since a repeated create may fail where the first call succeeded.
  */
-export function jobTask(resource: string, options: JobTaskOptions): State {
-  const parameters: State = { ...(options.fixed ?? {}) };
-  for (const field of options.fields) parameters[`${field}.$`] = `${options.requestPath}.${field}`;
+export function serviceTask(resource: string, parameters: State, options: ServiceTaskOptions): State {
   return {
     ...(options.comment ? { Comment: options.comment } : {}),
     Type: 'Task',
@@ -151,4 +145,23 @@ export function jobTask(resource: string, options: JobTaskOptions): State {
     ...(options.catch ? { Catch: options.catch } : {}),
     ...(options.next ? { Next: options.next } : { End: true }),
   };
+}
+
+export interface JobTaskOptions extends ServiceTaskOptions {
+  /** The service's request: each field is copied from this path of the state (`<path>.<Field>`). */
+  requestPath: string;
+  fields: readonly string[];
+  /** Fields given as they are (e.g. the role ARN placeholder). */
+  fixed?: State;
+}
+
+/**
+ * A `.sync` service-job Task (a SageMaker training or processing job): Step Functions starts the job with the
+ * request a step prepared and waits for it. No Retry: a job name is used once, so a retry could only fail;
+ * a failed job fails the run, which is recorded, and the next check retrains again.
+ */
+export function jobTask(resource: string, options: JobTaskOptions): State {
+  const parameters: State = { ...(options.fixed ?? {}) };
+  for (const field of options.fields) parameters[`${field}.$`] = `${options.requestPath}.${field}`;
+  return serviceTask(resource, parameters, options);
 }
