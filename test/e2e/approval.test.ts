@@ -26,10 +26,12 @@ async function setUp(approval: ModelPolicyInput['approval']) {
   return () => stack.run({ asOf: T0 });
 }
 
+/** Waits until the approval is recorded and its request published (the event names the token). */
 async function waitingApproval() {
   for (let i = 0; i < 200; i += 1) {
     const [task] = (await listPendingTasks(stack.ctx)).filter((t) => t.kind === 'approval');
-    if (task) return task;
+    const events = await readFile(join(stack.home, 'events.jsonl'), 'utf8').catch(() => '');
+    if (task && events.includes(task.token)) return task;
     await new Promise((done) => setTimeout(done, 50));
   }
   throw new Error('no approval was requested');

@@ -171,10 +171,12 @@ const callback = (extra: Record<string, unknown> = {}): Partial<ModelPolicyInput
 });
 
 /** Waits until the run's training request is pending, as an external trainer would see it. */
+/** Waits until the run's training request is recorded and published (its event names the task's token). */
 async function pendingTask() {
   for (let i = 0; i < 200; i += 1) {
     const [task] = await listPendingTasks(stack.ctx);
-    if (task) return task;
+    const events = await readFile(join(stack.home, EVENTS_FILE), 'utf8').catch(() => '');
+    if (task && events.includes(task.token)) return task;
     await new Promise((done) => setTimeout(done, 50));
   }
   throw new Error('no training request was published');
