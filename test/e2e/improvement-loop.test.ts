@@ -196,8 +196,9 @@ describe('improvement loop on the local stack', () => {
     await observe(stack.ctx, precision(earlier(T1), 0.22));
     const { record } = await stack.run({ asOf: T1 });
     expect(record).toMatchObject({ outcome: 'rolled-back', championAfter: 1 });
-    expect(record?.verification).toMatchObject({ verdict: 'fail', checks: 3 });
-    expect(record?.verification?.reasons).toContain('no data after 3 checks counts as a failure');
+    const { maxChecks } = stack.policy.rollout;
+    expect(record?.verification).toMatchObject({ verdict: 'fail', checks: maxChecks });
+    expect(record?.verification?.reasons).toContain(`no data after ${maxChecks} checks counts as a failure`);
   });
 
   it('decides but does not retrain on a dry run', async () => {
