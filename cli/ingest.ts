@@ -4,7 +4,17 @@ import { type RawRow, readRows as readRowsOf, rowsFormat } from '#datasets/rows.
 import { UsageError } from './io.ts';
 
 /** Columns of an observation CSV that hold numbers. */
-const NUMERIC = new Set(['value', 'count', 'score', 'threshold', 'pValue', 'sd', 'sum', 'sumSquares']);
+const NUMERIC = new Set([
+  'value',
+  'count',
+  'score',
+  'threshold',
+  'pValue',
+  'sd',
+  'sum',
+  'sumSquares',
+  'version',
+]);
 
 /** The rows of a local observation file (`.jsonl`, `.ndjson`, `.json` or `.csv`), streamed. */
 export function readRows(path: string): AsyncGenerator<RawRow> {

@@ -52,6 +52,12 @@ export const KpiObservationSchema = z
     sd: Finite.refine((sd) => sd >= 0, { message: 'must not be negative' }).optional(),
     sum: Finite.optional(),
     sumSquares: Finite.refine((sq) => sq >= 0, { message: 'must not be negative' }).optional(),
+    /**
+     * The model version that served this traffic (its `KAIZEN_MODEL_VERSION`), when the producer splits a KPI by
+     * version: while a candidate and the champion serve side by side (traffic stages, a canary), verification
+     * compares their rows over the same period. Send either split rows or totals for a window, not both.
+     */
+    version: z.number().int('must be a whole number').min(1, 'must be at least 1').optional(),
   })
   .strict()
   .superRefine((row, ctx) => {
@@ -143,5 +149,7 @@ export function observationKey(observation: Observation | { type: 'quality'; tim
       : observation.type === 'drift'
         ? observation.feature
         : 'dataset';
-  return `${observation.timestamp}#${observation.type}#${name}`;
+  const version =
+    observation.type === 'kpi' && observation.version !== undefined ? `#v${observation.version}` : '';
+  return `${observation.timestamp}#${observation.type}#${name}${version}`;
 }

@@ -1,4 +1,5 @@
 import { durationSeconds, windowStarting } from '#domain/duration.ts';
+import type { KpiObservation, Observation } from '#domain/observations.ts';
 import type { ModelPolicy } from '#domain/policy.ts';
 import type { Deployment, Observed, RunContext, Verification } from '#domain/run.ts';
 import { verifyRollout } from '#domain/verify.ts';
@@ -30,6 +31,22 @@ export function verificationWindow(
 }
 
 /**
+ * The post-deploy KPI rows of the candidate and of the previous champion, when rows say which version served
+ * them and both versions have some (traffic stages, a canary); undefined otherwise.
+ */
+export function splitByVersion(
+  rows: readonly (Observation | { type: 'quality' })[],
+  deployment: Pick<Deployment, 'version' | 'previousVersion'>,
+): { candidate: KpiObservation[]; champion: KpiObservation[] } | undefined {
+  if (deployment.previousVersion === null) return undefined;
+  const ofVersion = (version: number) =>
+    rows.filter((row): row is KpiObservation => row.type === 'kpi' && row.version === version);
+  const candidate = ofVersion(deployment.version);
+  const champion = ofVersion(deployment.previousVersion);
+  return candidate.length > 0 && champion.length > 0 ? { candidate, champion } : undefined;
+}
+
+/**
  * Compares the KPIs observed since the deploy with the previous champion's recent level (Monitor's evidence,
  * or the window Monitor saw before the deploy) by the sequential test of {@link verifyRollout}.
  */
@@ -37,7 +54,22 @@ export async function verify(ctx: KaizenContext, event: VerifyEvent): Promise<Ve
   const { run, policy, observed, verification } = event;
   const check = verification.checks + 1;
   const { window, windows } = verificationWindow(policy, run.asOf, check);
-  const after = summarize(window, await queryObservations(ctx, run.modelId, window)).kpis;
+  const rows = await queryObservations(ctx, run.modelId, window);
+  const split = splitByVersion(rows, event.deployment);
+  if (split) {
+    // Candidate and champion served side by side: compare their traffic over the same period.
+    const after = summarize(window, split.candidate).kpis;
+    const { verdict, reasons, kpis } = verifyRollout({
+      policy,
+      before: summarize(window, split.champion).kpis,
+      after,
+      afterWindows: windows,
+      check,
+    });
+    const how = `v${event.deployment.version}'s traffic compared with v${event.deployment.previousVersion}'s over the same period`;
+    return { checks: check, verdict, reasons: [how, ...reasons], window, after, kpis };
+  }
+  const after = summarize(window, rows).kpis;
   const { verdict, reasons, kpis } = verifyRollout({
     policy,
     before: observed.kpis,

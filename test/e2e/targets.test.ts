@@ -230,4 +230,34 @@ describe('lambda-alias target with traffic stages', () => {
       },
     ]);
   });
+
+  it("judges a stage on the candidate's own traffic when KPI rows say which version served them", async () => {
+    await firstChampion(LAMBDA);
+    await writeDatasets(stack.ctx, stack.policy, { seed: 2, shifted: true });
+    // Before: 0.3. During the first stage the total (0.335) looks better than before, but the candidate's 10%
+    // of the traffic converts at 0.2 against the champion's 0.35.
+    const row = (value: number, count: number, version: number) => ({
+      ...precision(hours(T1, 6), value, count),
+      version,
+    });
+    await observe(stack.ctx, precision(hours(T1, -6), 0.3), row(0.35, 3600, 1), row(0.2, 400, 2));
+    const { record } = await stack.run({ asOf: T1, force: true });
+    expect(record).toMatchObject({ outcome: 'rolled-back', championAfter: 1, target: { percent: 10 } });
+    expect(record?.verification?.reasons[0]).toBe("v2's traffic compared with v1's over the same period");
+    expect(record?.verification?.after).toEqual([
+      expect.objectContaining({ metric: 'campaign_precision', value: 0.2, count: 400 }),
+    ]);
+  });
+
+  it('promotes through the stages when the candidate serves its share as well as the champion', async () => {
+    await firstChampion(LAMBDA);
+    await writeDatasets(stack.ctx, stack.policy, { seed: 2, shifted: true });
+    const row = (value: number, count: number, version: number) => ({
+      ...precision(hours(T1, 6), value, count),
+      version,
+    });
+    await observe(stack.ctx, precision(hours(T1, -6), 0.3), row(0.3, 3600, 1), row(0.31, 4000, 2));
+    const { record } = await stack.run({ asOf: T1, force: true });
+    expect(record).toMatchObject({ outcome: 'promoted', championAfter: 2, target: { percent: 100 } });
+  });
 });
