@@ -13,7 +13,7 @@ import { parseFiniteNumber } from './values.ts';
 const INITIAL_ROWS = 1024;
 
 /** Why a header cannot give the requested columns, or undefined when it can. */
-function headerProblem(
+export function headerProblem(
   header: readonly string[],
   columns: readonly string[],
   source: string,

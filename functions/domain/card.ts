@@ -1,4 +1,5 @@
 import type { ApprovalOutcome } from './approval.ts';
+import { runPrefix } from './names.ts';
 import type { RunRecord } from './record.ts';
 import type { Candidate, DriftSummary, Evaluation, KpiSummary, QualitySummary } from './run.ts';
 
@@ -225,6 +226,6 @@ export function renderModelCard(card: ModelCard): string {
 
 /** Where a version's card is kept: in the folder of the run that trained it, beside its artifact. */
 export function cardKeys(modelId: string, executionName: string): { json: string; markdown: string } {
-  const prefix = `models/${modelId}/${executionName}/model-card`;
+  const prefix = `${runPrefix({ modelId, executionName })}/model-card`;
   return { json: `${prefix}.json`, markdown: `${prefix}.md` };
 }

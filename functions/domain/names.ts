@@ -48,3 +48,11 @@ export function sageMakerJobName(
     .replace(/^-+|-+$/g, '');
   return `kaizen-${kind}-${slug || 'model'}-${hash}`;
 }
+
+/**
+ * Where a run keeps what it writes for its model (artifacts, snapshots, manifests, scores, the model card):
+ * `models/<model>/<execution>`, one folder per execution, so a retried step writes the same keys again.
+ */
+export function runPrefix(run: { modelId: string; executionName: string }): string {
+  return `models/${run.modelId}/${run.executionName}`;
+}

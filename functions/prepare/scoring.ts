@@ -2,13 +2,12 @@ import { basename } from 'node:path';
 import { concatenateCsv, parseNumericTable } from '#datasets/index.ts';
 import { datedKeys } from '#domain/dated-keys.ts';
 import { durationSeconds } from '#domain/duration.ts';
-import { sageMakerJobName } from '#domain/names.ts';
+import { runPrefix, sageMakerJobName } from '#domain/names.ts';
 import { evaluationLabel, type ModelPolicy } from '#domain/policy.ts';
 import type { Candidate, Champion, Evaluation, RunContext } from '#domain/run.ts';
 import type { KaizenContext } from '#runtime/context.ts';
 import { getText, putText, sha256 } from '#stores/artifacts.ts';
 import { s3Uri } from '#stores/objects.ts';
-import { runPrefix } from './training.ts';
 
 /** The models the gate scores. */
 export type ScoredRole = 'candidate' | 'champion';

@@ -1,17 +1,12 @@
 import { createHash } from 'node:crypto';
 import { datedKeys } from '#domain/dated-keys.ts';
 import { durationSeconds } from '#domain/duration.ts';
-import { sageMakerJobName } from '#domain/names.ts';
+import { runPrefix, sageMakerJobName } from '#domain/names.ts';
 import type { CallbackTraining, ModelPolicy, SageMakerTraining } from '#domain/policy.ts';
 import type { Candidate, Champion, RunContext } from '#domain/run.ts';
 import type { KaizenContext } from '#runtime/context.ts';
 import { putJson } from '#stores/artifacts.ts';
 import { headObject, s3Uri } from '#stores/objects.ts';
-
-/** Where a run keeps what it writes for its model: manifests, the holdout snapshot, scores, the trained model. */
-export function runPrefix(run: Pick<RunContext, 'modelId' | 'executionName'>): string {
-  return `models/${run.modelId}/${run.executionName}`;
-}
 
 /** The training data of one run: every object of every channel, checked to exist, and their identity. */
 export type TrainingData = Candidate['dataset'] & { channels: Record<string, string[]> };

@@ -6,12 +6,12 @@ import {
   CopyObjectCommand,
   CreateMultipartUploadCommand,
   GetObjectCommand,
-  NoSuchKey,
   PutObjectCommand,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { ObjectNotFoundError } from '#contracts/errors.ts';
 import type { KaizenContext } from '#runtime/context.ts';
+import { isNotFound } from './objects.ts';
 
 export function sha256(content: string | Uint8Array): string {
   return createHash('sha256').update(content).digest('hex');
@@ -25,7 +25,7 @@ export async function getText(ctx: KaizenContext, key: string): Promise<string> 
     if (!output.Body) throw new ObjectNotFoundError(`s3://${bucket}/${key} has no body`);
     return await output.Body.transformToString('utf-8');
   } catch (error) {
-    if (error instanceof NoSuchKey || (error as Error).name === 'NoSuchKey') {
+    if (isNotFound(error)) {
       throw new ObjectNotFoundError(`s3://${bucket}/${key} does not exist`);
     }
     throw error;
@@ -74,7 +74,7 @@ export async function getStream(ctx: KaizenContext, key: string): Promise<Object
     if (!output.Body) throw new ObjectNotFoundError(`s3://${bucket}/${key} has no body`);
     return { body: output.Body as AsyncIterable<Uint8Array>, etag: output.ETag, size: output.ContentLength };
   } catch (error) {
-    if (error instanceof NoSuchKey || (error as Error).name === 'NoSuchKey') {
+    if (isNotFound(error)) {
       throw new ObjectNotFoundError(`s3://${bucket}/${key} does not exist`);
     }
     throw error;

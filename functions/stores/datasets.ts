@@ -3,7 +3,7 @@
  * GETs of the requested columns only. The parsing itself is `#datasets/index.ts`, free of any storage.
  */
 
-import { GetObjectCommand, HeadObjectCommand, NoSuchKey } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { DatasetError, ObjectNotFoundError } from '#contracts/errors.ts';
 import {
   type AsyncBuffer,
@@ -16,16 +16,12 @@ import {
 } from '#datasets/index.ts';
 
 import type { KaizenContext } from '#runtime/context.ts';
+import { isNotFound } from './objects.ts';
 
 /** Counters of an S3 read, for benchmarks and logs. */
 export interface ReadStats {
   requests: number;
   bytes: number;
-}
-
-function isNotFound(error: unknown): boolean {
-  const name = (error as Error | undefined)?.name;
-  return error instanceof NoSuchKey || name === 'NoSuchKey' || name === 'NotFound';
 }
 
 /**

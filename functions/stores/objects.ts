@@ -1,4 +1,4 @@
-import { HeadObjectCommand, NotFound } from '@aws-sdk/client-s3';
+import { HeadObjectCommand, NoSuchKey } from '@aws-sdk/client-s3';
 import { InvalidInputError, ObjectNotFoundError } from '#contracts/errors.ts';
 import type { KaizenContext } from '#runtime/context.ts';
 
@@ -24,17 +24,19 @@ export function keyOf(ctx: KaizenContext, uriOrKey: string, what: string): strin
   return uriOrKey.slice(prefix.length);
 }
 
+/** Whether an S3 error says the object is not there (GET answers NoSuchKey, HEAD a bare NotFound). */
+export function isNotFound(error: unknown): boolean {
+  const name = (error as Error | undefined)?.name;
+  return error instanceof NoSuchKey || name === 'NoSuchKey' || name === 'NotFound';
+}
+
 /** Heads an object; a missing one is an {@link ObjectNotFoundError} that names it and `what` it is. */
 export async function headObject(ctx: KaizenContext, key: string, what: string): Promise<ObjectInfo> {
   try {
     const head = await ctx.s3.send(new HeadObjectCommand({ Bucket: ctx.config.bucket, Key: key }));
     return { key, etag: (head.ETag ?? '').replaceAll('"', ''), size: head.ContentLength ?? 0 };
   } catch (error) {
-    if (
-      error instanceof NotFound ||
-      (error as Error).name === 'NotFound' ||
-      (error as Error).name === 'NoSuchKey'
-    ) {
+    if (isNotFound(error)) {
       throw new ObjectNotFoundError(`${what}: ${s3Uri(ctx, key)} does not exist`);
     }
     throw error;

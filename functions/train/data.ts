@@ -2,12 +2,14 @@ import { createHash } from 'node:crypto';
 import { CsvError } from 'csv-parse';
 import { DataError, DatasetError } from '#contracts/errors.ts';
 import { parseFiniteNumber, readCsvRecords } from '#datasets/index.ts';
+import { headerProblem } from '#datasets/numeric-table.ts';
 import { datedKeys } from '#domain/dated-keys.ts';
 import { durationSeconds } from '#domain/duration.ts';
 import { builtinTraining, type ModelPolicy } from '#domain/policy.ts';
 import { type NumericTable, ProblemList } from '#domain/table.ts';
 import type { KaizenContext } from '#runtime/context.ts';
 import { copyObject, createObjectWriter, getStream } from '#stores/artifacts.ts';
+import { s3Uri } from '#stores/objects.ts';
 
 /** A CSV dataset of the bucket as read for a run: the objects it came from, their hash, the table. */
 export interface RunDataset {
@@ -67,7 +69,7 @@ export async function readRunDataset(
 ): Promise<RunDataset> {
   const keys = datedKeys(template, asOf, durationSeconds(window ?? policy.window));
   const { features, label } = builtinTraining(policy);
-  const uri = (key: string) => `s3://${ctx.config.bucket}/${key}`;
+  const uri = (key: string) => s3Uri(ctx, key);
   const source = keys.length === 1 ? uri(template) : `${keys.length} daily objects of ${template}`;
   const hash = createHash('sha256');
   const parts: Part[] = [];
@@ -303,23 +305,4 @@ export async function readNumericCsv(
     source,
     lines: lines.subarray(0, rows),
   };
-}
-
-/** Why a header cannot give the requested columns, or undefined when it can. */
-function headerProblem(
-  header: readonly string[],
-  columns: readonly string[],
-  source: string,
-): string | undefined {
-  const missing = columns.filter((name) => !header.includes(name));
-  if (missing.length > 0) {
-    const names = missing.map((name) => `"${name}"`).join(', ');
-    return `${source}: missing column${missing.length > 1 ? 's' : ''} ${names} (header: ${header.join(', ')})`;
-  }
-  const repeated = columns.filter((name) => header.indexOf(name) !== header.lastIndexOf(name));
-  if (repeated.length > 0) {
-    const names = repeated.map((name) => `"${name}"`).join(', ');
-    return `${source}: ${repeated.length > 1 ? `columns ${names} appear` : `column ${names} appears`} more than once in the header`;
-  }
-  return undefined;
 }

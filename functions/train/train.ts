@@ -1,5 +1,6 @@
 import { extname } from 'node:path';
 import { type Scores, scoreAll } from '#domain/metrics.ts';
+import { runPrefix } from '#domain/names.ts';
 import { builtinTraining, type ModelPolicy } from '#domain/policy.ts';
 import type { Candidate, Champion, RunContext } from '#domain/run.ts';
 import { column } from '#domain/table.ts';
@@ -24,7 +25,7 @@ export async function train(ctx: KaizenContext, event: TrainEvent): Promise<Cand
   const { run, policy, champion } = event;
   const { dataset, features, label, params, window } = builtinTraining(policy);
   // Keyed by execution, written before the version exists, so a retried step never leaves a version without its artifact.
-  const prefix = `models/${run.modelId}/${run.executionName}`;
+  const prefix = runPrefix(run);
   const artifactKey = `${prefix}/model.json`;
   // The dataset key is overwritten by producers; the snapshot is the lineage and the drift reference of this version.
   const snapshotKey = `${prefix}/training-data${extname(dataset) || '.csv'}`;
