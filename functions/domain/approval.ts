@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { durationSeconds } from './duration.ts';
 import { higherIsBetter, type MetricName } from './metrics.ts';
 import type { ModelPolicy } from './policy.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { formatIssues } from './policy.ts';
 import { TimestampSchema } from './timestamp.ts';
 

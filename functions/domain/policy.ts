@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { PolicyError } from '#contracts/errors.ts';
 import { isDated } from './dated-keys.ts';
 import { DRIFT_METHODS, METHODS_BY_KIND } from './drift/index.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { InvalidInputError } from '#contracts/errors.ts';
 import type { ApprovalRequest } from './approval.ts';
 import type { KpiEvidence, VerifiedKpi } from './kpi-evidence.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { TimestampSchema } from './timestamp.ts';
 
 const Totals = z.object({

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { InvalidInputError } from '#contracts/errors.ts';
 import { formatIssues, type ModelPolicy } from '#domain/policy.ts';
 import type { Candidate, Champion, RunContext, SuppliedScores } from '#domain/run.ts';
