@@ -2,8 +2,6 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { Tracer } from '@aws-lambda-powertools/tracer';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { StateTooLargeError } from '#contracts/errors.ts';
@@ -13,7 +11,6 @@ import { contextFromEnv, type KaizenContext } from './context.ts';
 export const logger = new Logger();
 // The metrics utility warns through the logger, so its warnings follow POWERTOOLS_LOG_LEVEL.
 export const metrics = new Metrics({ logger });
-export const tracer = new Tracer();
 
 /** Largest step result passed back to Step Functions (its state limit is 256 KB, the rest is room for the state). */
 export const MAX_RESULT_BYTES = 200 * 1024;
@@ -29,7 +26,7 @@ export type StepHandler<Input, Output> = LambdaHandler<Input, Output> & {
 };
 
 /**
- * Wraps a step's logic as a Lambda handler: tracing, structured logs with the Lambda context, and
+ * Wraps a step's logic as a Lambda handler: structured logs with the Lambda context, and
  * metrics flushed after each call. Errors keep their `name`, which the state machine's Retry/Catch match.
  * On Lambda the context is built from the environment at the first call; `withContext` binds another one.
  */
@@ -55,7 +52,6 @@ export function stepHandler<Input, Output>(
         throw error;
       }
     })
-      .use(captureLambdaHandler(tracer))
       .use(injectLambdaContext(logger, { resetKeys: true }))
       .use(logMetrics(metrics, { captureColdStartMetric: true }));
   let fromEnv: KaizenContext | undefined;
