@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { awsBackend, type Backend, localBackend } from './backend.ts';
+import { type Backend, localBackend } from './backend.ts';
 import { UsageError } from './io.ts';
 
 /** The root command's options, shared by every command. */
@@ -65,7 +65,7 @@ export async function withBackend<T>(
 ): Promise<T> {
   const stack = options.stack ?? process.env.KAIZEN_STACK;
   const backend = stack
-    ? await awsBackend(stack)
+    ? await (await import('./aws-backend.ts')).awsBackend(stack)
     : await localBackend(kaizenHome(options.home), options.verbose ? 'INFO' : 'SILENT', {}, access);
   return guarded(backend, () => work(backend));
 }

@@ -1,30 +1,12 @@
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { isUserFault, KaizenError } from '#contracts/errors.ts';
-import { registerCardCommand } from './commands/card.ts';
-import { registerChampionCommand } from './commands/champion.ts';
-import { registerDemoCommand } from './commands/demo.ts';
-import { registerDriftCommand } from './commands/drift.ts';
-import { registerHistoryCommand } from './commands/history.ts';
-import { registerIngestCommand } from './commands/ingest.ts';
-import { registerModelsCommand } from './commands/models.ts';
-import { registerRunCommand } from './commands/run.ts';
-import { registerSimulateCommand } from './commands/simulate.ts';
-import { registerStatusCommand } from './commands/status.ts';
-import { registerSweepCommand } from './commands/sweep.ts';
-import { registerApprovalCommands, registerTaskCommands } from './commands/tasks.ts';
-import { registerTrainCommand } from './commands/train.ts';
-import { registerUnlockCommand } from './commands/unlock.ts';
-import { registerUploadCommand } from './commands/upload.ts';
-import { registerVersionsCommand } from './commands/versions.ts';
+import { PROJECT_ROOT } from '#local/root.ts';
 import { type Fail, type Io, UsageError } from './io.ts';
 
-export { kaizenHome } from './options.ts';
-
-const VERSION = (
-  JSON.parse(readFileSync(resolve(import.meta.dirname, '../package.json'), 'utf8')) as { version: string }
-).version;
+const VERSION = (JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version: string })
+  .version;
 
 /**
  * Adds one command (or command group) to the root `program`. Commands write through `io`, read the global
@@ -33,29 +15,64 @@ const VERSION = (
  */
 export type RegisterCommand = (program: Command, io: Io, fail: Fail) => void;
 
-/** Every command, in the order `kaizen --help` lists them. */
-const COMMANDS: readonly RegisterCommand[] = [
-  registerModelsCommand,
-  registerUploadCommand,
-  registerIngestCommand,
-  registerRunCommand,
-  registerSweepCommand,
-  registerTaskCommands,
-  registerApprovalCommands,
-  registerHistoryCommand,
-  registerVersionsCommand,
-  registerChampionCommand,
-  registerCardCommand,
-  registerStatusCommand,
-  registerUnlockCommand,
-  registerDriftCommand,
-  registerSimulateCommand,
-  registerTrainCommand,
-  registerDemoCommand,
+/** A module of commands: the names it registers and its registration, imported only when needed. */
+interface CommandModule {
+  readonly names: readonly string[];
+  load(): Promise<RegisterCommand>;
+}
+
+/** Every command, in the order `kaizen --help` lists them. A command's imports load only when it runs. */
+const COMMANDS: readonly CommandModule[] = [
+  { names: ['models'], load: async () => (await import('./commands/models.ts')).registerModelsCommand },
+  { names: ['upload'], load: async () => (await import('./commands/upload.ts')).registerUploadCommand },
+  { names: ['ingest'], load: async () => (await import('./commands/ingest.ts')).registerIngestCommand },
+  { names: ['run'], load: async () => (await import('./commands/run.ts')).registerRunCommand },
+  { names: ['sweep'], load: async () => (await import('./commands/sweep.ts')).registerSweepCommand },
+  {
+    names: ['tasks', 'complete', 'fail'],
+    load: async () => (await import('./commands/tasks.ts')).registerTaskCommands,
+  },
+  {
+    names: ['approvals', 'approve', 'reject'],
+    load: async () => (await import('./commands/tasks.ts')).registerApprovalCommands,
+  },
+  { names: ['history'], load: async () => (await import('./commands/history.ts')).registerHistoryCommand },
+  { names: ['versions'], load: async () => (await import('./commands/versions.ts')).registerVersionsCommand },
+  { names: ['champion'], load: async () => (await import('./commands/champion.ts')).registerChampionCommand },
+  { names: ['card'], load: async () => (await import('./commands/card.ts')).registerCardCommand },
+  { names: ['status'], load: async () => (await import('./commands/status.ts')).registerStatusCommand },
+  { names: ['unlock'], load: async () => (await import('./commands/unlock.ts')).registerUnlockCommand },
+  { names: ['drift'], load: async () => (await import('./commands/drift.ts')).registerDriftCommand },
+  { names: ['simulate'], load: async () => (await import('./commands/simulate.ts')).registerSimulateCommand },
+  { names: ['train'], load: async () => (await import('./commands/train.ts')).registerTrainCommand },
+  { names: ['demo'], load: async () => (await import('./commands/demo.ts')).registerDemoCommand },
 ];
 
-/** Builds the `kaizen` command line; `run` resolves to the exit code. */
-export function buildProgram(io: Io): { program: Command; exitCode: () => number } {
+/** Global options that take a value, so the word after them is not a command's name. */
+const VALUED_GLOBALS = new Set(['--stack', '--home']);
+
+/**
+ * The modules `argv` needs: none for `--version` alone, the named command's module, or every module (for
+ * help, no command or an unknown one, so commander can list them and suggest the closest).
+ */
+export function commandsFor(argv: readonly string[]): readonly CommandModule[] {
+  for (let i = 0; i < argv.length; i += 1) {
+    const word = argv[i] as string;
+    if (word === '-V' || word === '--version') return [];
+    if (VALUED_GLOBALS.has(word)) i += 1;
+    else if (!word.startsWith('-')) {
+      const named = COMMANDS.filter((command) => command.names.includes(word));
+      return named.length > 0 ? named : COMMANDS;
+    }
+  }
+  return COMMANDS;
+}
+
+/** Builds the `kaizen` command line with the commands `argv` needs; `exitCode` is the outcome. */
+export async function buildProgram(
+  io: Io,
+  argv: readonly string[],
+): Promise<{ program: Command; exitCode: () => number }> {
   let exitCode = 0;
   const program = new Command('kaizen')
     .description('Kaizen Loop: monitor, analyze, retrain, gate, deploy, verify and roll back ML models.')
@@ -72,14 +89,15 @@ export function buildProgram(io: Io): { program: Command; exitCode: () => number
   const fail: Fail = (code = 1) => {
     exitCode = Math.max(exitCode, code);
   };
-  for (const register of COMMANDS) register(program, io, fail);
+  const registers = await Promise.all(commandsFor(argv).map((command) => command.load()));
+  for (const register of registers) register(program, io, fail);
   return { program, exitCode: () => exitCode };
 }
 
 /** Runs the CLI with `argv` (without `node` and the script) and returns the exit code. */
 export async function runCli(argv: string[], io: Io): Promise<number> {
-  const { program, exitCode } = buildProgram(io);
   try {
+    const { program, exitCode } = await buildProgram(io, argv);
     await program.parseAsync(argv, { from: 'user' });
     return exitCode();
   } catch (error) {

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { StateMachine, StateMachineDefinition } from 'aws-local-stepfunctions';
 import { STEPS, type StepName } from '#contracts/steps.ts';
 import type { OtherPlaceholder } from '#contracts/workflows.ts';
@@ -12,6 +11,7 @@ import { type HandlerWrapper, localFunctionArn, type StepHandler } from './integ
 import { LOCAL_TOPIC_ARN } from './integrations/sns.ts';
 import type { BeforeTask, LocalIntegration, TaskTarget } from './integrations/types.ts';
 import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from './lambda-context.ts';
+import { PROJECT_ROOT } from './root.ts';
 
 export { type HandlerWrapper, localFunctionArn, type StepHandler } from './integrations/lambda.ts';
 export { LOCAL_TOPIC_ARN, NOTIFICATIONS_FILE } from './integrations/sns.ts';
@@ -230,7 +230,7 @@ export class LocalEngine {
   private background: Promise<LocalExecution>[] = [];
 
   constructor(options: LocalEngineOptions) {
-    this.root = options.root ?? fileURLToPath(new URL('..', import.meta.url));
+    this.root = options.root ?? PROJECT_ROOT;
     this.integrations = [
       ...(options.integrations ?? []),
       ...localIntegrations({

@@ -88,8 +88,8 @@ export function registerTaskCommands(program: Command, io: Io): void {
         globals,
         ({ states, local }) =>
           sendAnswer(
-            () =>
-              states.send(
+            async () =>
+              (await states()).send(
                 new SendTaskSuccessCommand({ taskToken: options.token, output: JSON.stringify(output) }),
               ),
             local,
@@ -111,8 +111,8 @@ export function registerTaskCommands(program: Command, io: Io): void {
         globals,
         ({ states, local }) =>
           sendAnswer(
-            () =>
-              states.send(
+            async () =>
+              (await states()).send(
                 new SendTaskFailureCommand({
                   taskToken: options.token,
                   error: 'TrainingFailed',
@@ -193,8 +193,8 @@ export function registerApprovalCommands(program: Command, io: Io): void {
         await getPolicy(ctx, options.model); // an unknown model is bad input (exit 2)
         const waiting = pendingApproval(await listPendingTasks(ctx), options.model);
         await sendAnswer(
-          () =>
-            states.send(
+          async () =>
+            (await states()).send(
               new SendTaskSuccessCommand({ taskToken: waiting.token, output: JSON.stringify(answer) }),
             ),
           local,

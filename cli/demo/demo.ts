@@ -1,5 +1,5 @@
 import { readFile, rm } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { join } from 'node:path';
 import { LocalHomeError } from '#contracts/errors.ts';
 import { parseNumericTable } from '#datasets/index.ts';
 import { currentDatasetKey } from '#domain/monitoring.ts';
@@ -7,6 +7,7 @@ import type { Observation } from '#domain/observations.ts';
 import { builtinTraining, type ModelPolicy, parsePolicy } from '#domain/policy.ts';
 import type { RunRecord } from '#domain/record.ts';
 import { type LogisticModel, parseModel, predictTable } from '#domain/trainer.ts';
+import { PROJECT_ROOT } from '#local/root.ts';
 import { attachLocalStack } from '#local/stack.ts';
 import { getText, putText } from '#stores/artifacts.ts';
 import { getChampion } from '#stores/champion.ts';
@@ -92,7 +93,7 @@ export async function runDemo(
   const backend = await localBackend(options.home);
   const { ctx } = backend;
   return guarded(backend, async () => {
-    const policyPath = resolve(import.meta.dirname, '../../examples/churn-policy.json');
+    const policyPath = join(PROJECT_ROOT, 'examples/churn-policy.json');
     const policy: ModelPolicy = parsePolicy(JSON.parse(await readFile(policyPath, 'utf8')), policyPath);
     await putPolicy(ctx, policy);
     const modelId = policy.modelId;

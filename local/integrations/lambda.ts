@@ -1,4 +1,3 @@
-import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Context } from 'aws-lambda';
 import { STEPS, type StepName } from '#contracts/steps.ts';
@@ -6,6 +5,7 @@ import { LAMBDA_INVOKE, LAMBDA_INVOKE_WAIT_FOR_TASK_TOKEN } from '#contracts/wor
 import type { KaizenContext } from '#runtime/context.ts';
 import { type CallbackTasks, TASK_TOKEN_PLACEHOLDER } from '../callbacks.ts';
 import { LOCAL_ACCOUNT_ID, LOCAL_REGION, lambdaContext } from '../lambda-context.ts';
+import { stepModule } from '../root.ts';
 import type { BeforeTask, LocalIntegration } from './types.ts';
 
 /** A Lambda handler as the runtime calls it (middy handlers included). */
@@ -91,7 +91,7 @@ export function lambdaIntegration(options: LambdaIntegrationOptions): LocalInteg
     let loading = modules.get(step);
     if (!loading) {
       const entry = STEPS[step].entry;
-      loading = import(pathToFileURL(resolve(options.root, entry)).href).then(
+      loading = import(pathToFileURL(stepModule(options.root, entry)).href).then(
         (module: { handler?: unknown }) => {
           const loaded = module.handler as (StepHandler & { withContext?: unknown }) | undefined;
           if (typeof loaded !== 'function') throw new Error(`${entry} does not export a handler function`);

@@ -1,13 +1,14 @@
 import { type ChildProcess, fork } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { STEPS, type StepName } from '#contracts/steps.ts';
+import { PROJECT_ROOT } from '../root.ts';
 import { lambdaError, lambdaResult, localFunctionArn } from './lambda.ts';
 import type { RunnerInit, RunnerInvocation, RunnerReply } from './process-lambda-runner.ts';
 import type { LocalIntegration, TaskCall } from './types.ts';
 
 /** How much of a function's stderr is kept to explain a crash. */
 const STDERR_TAIL_BYTES = 8 * 1024;
-const RUNNER = fileURLToPath(new URL('./process-lambda-runner.ts', import.meta.url));
+const RUNNER = join(PROJECT_ROOT, 'local/integrations/process-lambda-runner.ts');
 
 /** One function run in its own process, as Lambda runs a deployed bundle. */
 export interface ProcessFunction {

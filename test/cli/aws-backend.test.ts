@@ -1,7 +1,7 @@
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { afterEach, describe, expect, it } from 'vitest';
-import { awsBackend } from '../../cli/backend.ts';
+import { awsBackend } from '../../cli/aws-backend.ts';
 
 // CloudFormation and Step Functions have no local implementation: these clients answer from a table of
 // canned responses (a middleware that short-circuits the request), so the CLI's AWS mode logic is exercised.

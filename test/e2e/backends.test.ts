@@ -227,7 +227,7 @@ describe('callback backend (an external trainer answers a task token)', () => {
     const { artifactKey, scoresKey } = await trainExternally(
       event.detail.outputPrefix.replace('s3://kaizen-artifacts/', ''),
     );
-    await stack.backend.states.send(
+    await (await stack.backend.states()).send(
       new SendTaskSuccessCommand({
         taskToken: task.token,
         output: JSON.stringify({ artifactKey, scores: { candidate: scoresKey } }),
@@ -243,7 +243,9 @@ describe('callback backend (an external trainer answers a task token)', () => {
     expect(await listPendingTasks(stack.ctx)).toEqual([]);
     // The token is spent: answering again is refused as Step Functions does.
     await expect(
-      stack.backend.states.send(new SendTaskSuccessCommand({ taskToken: task.token, output: '{}' })),
+      (await stack.backend.states()).send(
+        new SendTaskSuccessCommand({ taskToken: task.token, output: '{}' }),
+      ),
     ).rejects.toMatchObject({ name: 'TaskDoesNotExist' });
   });
 
@@ -251,7 +253,7 @@ describe('callback backend (an external trainer answers a task token)', () => {
     await setUp(callback());
     const running = stack.run({ asOf: T0 });
     const task = await pendingTask();
-    await stack.backend.states.send(
+    await (await stack.backend.states()).send(
       new SendTaskFailureCommand({
         taskToken: task.token,
         error: 'TrainingFailed',
@@ -280,7 +282,7 @@ describe('callback backend (an external trainer answers a task token)', () => {
     await setUp(callback());
     const running = stack.run({ asOf: T0 });
     const task = await pendingTask();
-    await stack.backend.states.send(
+    await (await stack.backend.states()).send(
       new SendTaskSuccessCommand({
         taskToken: task.token,
         output: JSON.stringify({ artifactKey: 'models/nope.tar.gz' }),

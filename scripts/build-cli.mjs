@@ -1,0 +1,59 @@
+// Builds the prebuilt CLI into dist/cli/: the `kaizen` entry and every step handler (which the local engine
+// imports), with shared chunks and lazy per-command chunks, so a command starts without compiling TypeScript.
+// Run by `npm ci` (the `prepare` script) and by bin/kaizen.js when a source file is newer than the build.
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const OUT = join(ROOT, 'dist', 'cli');
+/** What the launcher reads to decide whether the build is older than its sources. */
+export const MANIFEST = 'build.json';
+
+/** The sources the build read (project-relative), from esbuild's metafile. */
+function sourcesOf(metafile) {
+  return Object.keys(metafile.inputs).filter((input) => !input.includes('node_modules/'));
+}
+
+/** Builds into a fresh folder and swaps it in, so a concurrent `kaizen` never sees half a build. */
+export async function buildCli() {
+  const { build } = await import('esbuild');
+  const functions = join(ROOT, 'functions');
+  const handlers = (await readdir(functions, { withFileTypes: true }))
+    .filter((entry) => entry.isDirectory() && entry.name !== 'runtime')
+    .map((entry) => join('functions', entry.name, 'handler.ts'));
+  const staging = `${OUT}.${process.pid}.tmp`;
+  await rm(staging, { recursive: true, force: true });
+  const started = Date.now();
+  const result = await build({
+    absWorkingDir: ROOT,
+    entryPoints: ['bin/kaizen.ts', ...handlers.filter((entry) => existsSync(join(ROOT, entry)))],
+    outbase: '.',
+    outdir: staging,
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node22',
+    packages: 'external',
+    sourcemap: 'linked',
+    define: { KAIZEN_PREBUILT: 'true' },
+    metafile: true,
+    logLevel: 'warning',
+  });
+  await writeFile(
+    join(staging, MANIFEST),
+    `${JSON.stringify({ builtAt: started, sources: sourcesOf(result.metafile) })}\n`,
+  );
+  await mkdir(join(ROOT, 'dist'), { recursive: true });
+  await rm(OUT, { recursive: true, force: true });
+  // Another process may have swapped in its build meanwhile: it was built from the same sources.
+  await rename(staging, OUT).catch(() => rm(staging, { recursive: true, force: true }));
+  return OUT;
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  await buildCli();
+  console.log(`kaizen: built the CLI into ${relative(process.cwd(), OUT) || OUT}`);
+}
