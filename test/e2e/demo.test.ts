@@ -17,7 +17,7 @@ beforeAll(async () => {
     { out: () => {}, err: (t) => printed.push(t) },
     (day) => printed.push(formatDay(day, DEMO_DEFAULTS.shiftDay)),
   );
-}, 300_000);
+});
 afterAll(async () => {
   await rm(home, { recursive: true, force: true });
 });

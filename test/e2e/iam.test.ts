@@ -118,7 +118,7 @@ beforeAll(async () => {
   await lambdas.start();
   // The Lambda Tasks go to the processes; only the SNS Task stays on the built-in (file) integration.
   engine = new LocalEngine({ home, root: ROOT, integrations: [lambdas] });
-}, 180_000);
+});
 
 afterAll(async () => {
   await lambdas?.close();
