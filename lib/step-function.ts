@@ -1,17 +1,12 @@
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { Architecture, Function as LambdaFunction, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { BASE_ENVIRONMENT } from '#contracts/env.ts';
 import { FUNCTIONS, type FunctionName } from '#contracts/steps.ts';
-import { PROJECT_ROOT, projectPath } from './project.ts';
-
-// ESM bundles cannot `require`; CJS dependencies bundled by esbuild still call it, so provide one.
-const ESM_REQUIRE_BANNER =
-  "import { createRequire as topLevelCreateRequire } from 'node:module';" +
-  'const require = topLevelCreateRequire(import.meta.url);';
+import { bundledCode } from './bundle.ts';
+import { projectPath } from './project.ts';
 
 export interface StepFunctionProps {
   /** Which entry of the step registry (`FUNCTIONS`) to build: entry file, description, memory and timeout. */
@@ -50,7 +45,7 @@ export interface StepFunctionProps {
  */
 export class StepFunction extends Construct {
   /** The function; grant it access and pass its ARN to the state machine. */
-  public readonly lambdaFunction: NodejsFunction;
+  public readonly lambdaFunction: LambdaFunction;
   /** The function's execution role. */
   public readonly role: Role;
   /** Where the function logs. */
@@ -72,9 +67,9 @@ export class StepFunction extends Construct {
     });
     this.logGroup.grantWrite(this.role);
 
-    this.lambdaFunction = new NodejsFunction(this, 'Function', {
-      entry: projectPath(step.entry),
-      handler: 'handler',
+    this.lambdaFunction = new LambdaFunction(this, 'Function', {
+      code: bundledCode(projectPath(step.entry)),
+      handler: 'index.handler',
       description,
       runtime: Runtime.NODEJS_24_X,
       architecture: Architecture.ARM_64,
@@ -84,19 +79,6 @@ export class StepFunction extends Construct {
       role: this.role,
       logGroup: this.logGroup,
       environment: { ...BASE_ENVIRONMENT, ...props.environment },
-      projectRoot: PROJECT_ROOT,
-      depsLockFilePath: projectPath('package-lock.json'),
-      bundling: {
-        format: OutputFormat.ESM,
-        mainFields: ['module', 'main'],
-        banner: ESM_REQUIRE_BANNER,
-        target: 'node24',
-        minify: true,
-        sourceMap: true,
-        sourcesContent: false,
-        externalModules: ['@aws-sdk/*'],
-        forceDockerBundling: false,
-      },
     });
     // Tracing has just added the X-Ray statement, so the role's default policy exists now.
     const policy = this.role.node.findChild('DefaultPolicy');
