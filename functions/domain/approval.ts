@@ -1,7 +1,7 @@
-import * as z from 'zod';
 import { durationSeconds } from './duration.ts';
 import { higherIsBetter, type MetricName } from './metrics.ts';
 import type { ModelPolicy } from './policy.ts';
+import * as z from './zod.ts';
 
 /** What the loop asks a person when a promotion needs approval (carried in `$.evaluation.approval`). */
 export interface ApprovalRequest {
@@ -36,15 +36,13 @@ export function approvalRequest(
 }
 
 /** A person's answer, as `kaizen approve` / `kaizen reject` (or any SendTaskSuccess) sends it. */
-export const ApprovalAnswerSchema = z
-  .object({
-    approved: z.boolean(),
-    /** Who answered. */
-    by: z.string().min(1).max(200),
-    at: z.string().max(40).optional(),
-    comment: z.string().max(2000).optional(),
-  })
-  .strict();
+export const ApprovalAnswerSchema = z.strictObject({
+  approved: z.boolean(),
+  /** Who answered. */
+  by: z.string().check(z.minLength(1), z.maxLength(200)),
+  at: z.optional(z.string().check(z.maxLength(40))),
+  comment: z.optional(z.string().check(z.maxLength(2000))),
+});
 
 /** How the approval ended: the answer, or a timeout (no answer in time is a rejection). */
 export type ApprovalOutcome = z.infer<typeof ApprovalAnswerSchema> | { approved: false; timedOut: true };

@@ -1,10 +1,10 @@
-import * as z from 'zod';
 import { formatIssues } from './policy.ts';
 import { TimestampSchema } from './timestamp.ts';
+import * as z from './zod.ts';
 
 const Timestamp = TimestampSchema;
 
-const Name = z.string().min(1).max(128);
+const Name = z.string().check(z.minLength(1), z.maxLength(128));
 // zod 4 numbers reject NaN and ±Infinity already; the message says which problem the row has.
 const Finite = z
   .number({
@@ -14,9 +14,11 @@ const Finite = z
       return 'must be a number';
     },
   })
-  .refine(isStorableNumber, {
-    message: 'must be 0 or between 1e-130 and 1e126 in magnitude (what DynamoDB can store)',
-  });
+  .check(
+    z.refine(isStorableNumber, {
+      message: 'must be 0 or between 1e-130 and 1e126 in magnitude (what DynamoDB can store)',
+    }),
+  );
 
 /** DynamoDB's number range: 0, or a magnitude in [1e-130, 1e126). A double has at most 17 significant digits. */
 export function isStorableNumber(value: number): boolean {
@@ -38,47 +40,52 @@ export function storableNumber(value: number): number {
  * deviation `sd` of the samples or as their `sum` and `sumSquares` (then `sum / count` must be `value`).
  */
 export const KpiObservationSchema = z
-  .object({
+  .strictObject({
     type: z.literal('kpi'),
     modelId: Name,
     metric: Name,
     value: Finite,
     count: z
       .number({ error: (issue) => (issue.input === undefined ? 'is required' : 'must be a number') })
-      .int('must be a whole number')
-      .nonnegative('must not be negative')
-      .refine(isStorableNumber, { message: 'must be below 1e126 (what DynamoDB can store)' }),
+      .check(
+        z.int('must be a whole number'),
+        z.nonnegative('must not be negative'),
+        z.refine(isStorableNumber, { message: 'must be below 1e126 (what DynamoDB can store)' }),
+      ),
     timestamp: Timestamp,
-    sd: Finite.refine((sd) => sd >= 0, { message: 'must not be negative' }).optional(),
-    sum: Finite.optional(),
-    sumSquares: Finite.refine((sq) => sq >= 0, { message: 'must not be negative' }).optional(),
+    sd: z.optional(Finite.check(z.refine((sd) => sd >= 0, { message: 'must not be negative' }))),
+    sum: z.optional(Finite),
+    sumSquares: z.optional(Finite.check(z.refine((sq) => sq >= 0, { message: 'must not be negative' }))),
     /**
      * The model version that served this traffic (its `KAIZEN_MODEL_VERSION`), when the producer splits a KPI by
      * version: while a candidate and the champion serve side by side (traffic stages, a canary), verification
      * compares their rows over the same period. Send either split rows or totals for a window, not both.
      */
-    version: z.number().int('must be a whole number').min(1, 'must be at least 1').optional(),
+    version: z.optional(z.number().check(z.int('must be a whole number'), z.gte(1, 'must be at least 1'))),
   })
-  .strict()
-  .superRefine((row, ctx) => {
-    const issue = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
-    if ((row.sum === undefined) !== (row.sumSquares === undefined)) {
-      issue(row.sum === undefined ? 'sum' : 'sumSquares', 'sum and sumSquares go together');
-      return;
-    }
-    if (row.sum !== undefined && row.sd !== undefined) issue('sd', 'give sd or sum and sumSquares, not both');
-    if (row.sum === undefined || row.sumSquares === undefined) return;
-    if (row.count === 0) {
-      issue('sum', 'needs a count of at least 1');
-      return;
-    }
-    const mean = row.sum / row.count;
-    if (Math.abs(mean - row.value) > 1e-9 * Math.max(1, Math.abs(row.value))) {
-      issue('sum', `sum / count is ${mean}, not the value ${row.value}`);
-    } else if (row.sumSquares < (row.sum * row.sum) / row.count - 1e-9 * Math.max(1, row.sumSquares)) {
-      issue('sumSquares', 'is smaller than sum² / count: no set of samples has these sums');
-    }
-  });
+  .check(
+    z.superRefine((row, ctx) => {
+      const issue = (path: string, message: string) =>
+        ctx.addIssue({ code: 'custom', path: [path], message });
+      if ((row.sum === undefined) !== (row.sumSquares === undefined)) {
+        issue(row.sum === undefined ? 'sum' : 'sumSquares', 'sum and sumSquares go together');
+        return;
+      }
+      if (row.sum !== undefined && row.sd !== undefined)
+        issue('sd', 'give sd or sum and sumSquares, not both');
+      if (row.sum === undefined || row.sumSquares === undefined) return;
+      if (row.count === 0) {
+        issue('sum', 'needs a count of at least 1');
+        return;
+      }
+      const mean = row.sum / row.count;
+      if (Math.abs(mean - row.value) > 1e-9 * Math.max(1, Math.abs(row.value))) {
+        issue('sum', `sum / count is ${mean}, not the value ${row.value}`);
+      } else if (row.sumSquares < (row.sum * row.sum) / row.count - 1e-9 * Math.max(1, row.sumSquares)) {
+        issue('sumSquares', 'is smaller than sum² / count: no set of samples has these sums');
+      }
+    }),
+  );
 
 /** Per-sample variance (n - 1 denominator) a KPI row carries, if any. */
 export function rowVariance(
@@ -90,20 +97,18 @@ export function rowVariance(
 }
 
 /** A drift score of one feature, computed by `method`, at `timestamp`. */
-export const DriftObservationSchema = z
-  .object({
-    type: z.literal('drift'),
-    modelId: Name,
-    feature: Name,
-    method: Name,
-    score: Finite.refine((score) => score >= 0, { message: 'must not be negative' }),
-    timestamp: Timestamp,
-    /** The method's verdict with its own threshold (a p-value for tests); computed drift carries it. */
-    drifted: z.boolean().optional(),
-    threshold: Finite.optional(),
-    pValue: Finite.optional(),
-  })
-  .strict();
+export const DriftObservationSchema = z.strictObject({
+  type: z.literal('drift'),
+  modelId: Name,
+  feature: Name,
+  method: Name,
+  score: Finite.check(z.refine((score) => score >= 0, { message: 'must not be negative' })),
+  timestamp: Timestamp,
+  /** The method's verdict with its own threshold (a p-value for tests); computed drift carries it. */
+  drifted: z.optional(z.boolean()),
+  threshold: z.optional(Finite),
+  pValue: z.optional(Finite),
+});
 
 export const ObservationSchema = z.discriminatedUnion(
   'type',

@@ -1,5 +1,5 @@
-import * as z from 'zod';
 import { ModelPolicySchema } from './policy.ts';
+import * as z from './zod.ts';
 
 /**
  * The model policy as JSON Schema (draft 2020-12) for editors. Cross-field rules (floor below ceiling,

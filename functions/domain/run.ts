@@ -1,25 +1,23 @@
-import * as z from 'zod';
 import { InvalidInputError } from '#contracts/errors.ts';
 import type { ApprovalRequest } from './approval.ts';
 import type { KpiEvidence, VerifiedKpi } from './kpi-evidence.ts';
 import type { MetricName } from './metrics.ts';
 import { formatIssues } from './policy.ts';
 import { TimestampSchema } from './timestamp.ts';
+import * as z from './zod.ts';
 
 /** What a person, a schedule or an SDK call passes to start the improvement loop. */
-export const RunInputSchema = z
-  .object({
-    modelId: z
-      .string()
-      .regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'must be 1-63 lowercase letters, digits, "-" or "_"'),
-    /** Retrain even if the policy says the model is healthy. */
-    force: z.boolean().default(false),
-    /** Decide and record, but do not retrain or deploy. */
-    dryRun: z.boolean().default(false),
-    /** Evaluate as of this instant (ISO-8601); defaults to the execution's start time. */
-    asOf: TimestampSchema.optional(),
-  })
-  .strict();
+export const RunInputSchema = z.strictObject({
+  modelId: z
+    .string()
+    .check(z.regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'must be 1-63 lowercase letters, digits, "-" or "_"')),
+  /** Retrain even if the policy says the model is healthy. */
+  force: z._default(z.boolean(), false),
+  /** Decide and record, but do not retrain or deploy. */
+  dryRun: z._default(z.boolean(), false),
+  /** Evaluate as of this instant (ISO-8601); defaults to the execution's start time. */
+  asOf: z.optional(TimestampSchema),
+});
 
 export type RunInput = z.infer<typeof RunInputSchema>;
 

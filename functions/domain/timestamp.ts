@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from './zod.ts';
 
 const PATTERN = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/;
 
@@ -27,10 +27,12 @@ export function timestampProblem(text: string): string | undefined {
 }
 
 /** An ISO-8601 timestamp with a time zone and a real date, normalised to UTC (`2026-11-20T00:00:00.000Z`). */
-export const TimestampSchema = z
-  .string()
-  .superRefine((text, ctx) => {
-    const problem = timestampProblem(text);
-    if (problem) ctx.addIssue({ code: 'custom', message: problem });
-  })
-  .transform((text) => new Date(text).toISOString());
+export const TimestampSchema = z.pipe(
+  z.string().check(
+    z.superRefine((text, ctx) => {
+      const problem = timestampProblem(text);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    }),
+  ),
+  z.transform((text) => new Date(text).toISOString()),
+);

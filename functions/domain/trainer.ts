@@ -1,9 +1,7 @@
-import * as z from 'zod';
 import { DataError } from '#contracts/errors.ts';
-
 import { formatIssues } from './policy.ts';
-
 import { columnIndexes, type NumericTable, ProblemList, rowLine } from './table.ts';
+import * as z from './zod.ts';
 
 /** Hyper-parameters of the built-in trainer (the policy's `training.params`). */
 export interface TrainingParams {
@@ -25,37 +23,38 @@ export interface TrainingParams {
 export const DEFAULT_MAX_ITERATIONS = 100;
 export const DEFAULT_TOLERANCE = 1e-6;
 
-const FiniteNumbers = z.array(z.number().finite());
+const FiniteNumbers = z.array(z.number());
 
 /** The model artifact: plain JSON, written to S3 and read back by the evaluator and the serving side. */
 export const LogisticModelSchema = z
-  .object({
+  .strictObject({
     kind: z.literal('logistic-regression'),
     /** Feature columns, in weight order. */
-    features: z.array(z.string().min(1)).min(1),
+    features: z.array(z.string().check(z.minLength(1))).check(z.minLength(1)),
     /** Training-data mean of each feature. */
     means: FiniteNumbers,
     /** Training-data standard deviation of each feature (1 for constant features). */
-    stds: z.array(z.number().finite().positive()),
+    stds: z.array(z.number().check(z.positive())),
     /** Weights on standardised features. */
     weights: FiniteNumbers,
-    bias: z.number().finite(),
+    bias: z.number(),
   })
-  .strict()
-  .superRefine((model, ctx) => {
-    for (const key of ['means', 'stds', 'weights'] as const) {
-      if (model[key].length !== model.features.length) {
-        ctx.addIssue({
-          code: 'custom',
-          path: [key],
-          message: `expected ${model.features.length} numbers (one per feature), got ${model[key].length}`,
-        });
+  .check(
+    z.superRefine((model, ctx) => {
+      for (const key of ['means', 'stds', 'weights'] as const) {
+        if (model[key].length !== model.features.length) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [key],
+            message: `expected ${model.features.length} numbers (one per feature), got ${model[key].length}`,
+          });
+        }
       }
-    }
-    if (new Set(model.features).size !== model.features.length) {
-      ctx.addIssue({ code: 'custom', path: ['features'], message: 'features must be distinct' });
-    }
-  });
+      if (new Set(model.features).size !== model.features.length) {
+        ctx.addIssue({ code: 'custom', path: ['features'], message: 'features must be distinct' });
+      }
+    }),
+  );
 
 /** A trained logistic-regression model; JSON-serialisable. */
 export type LogisticModel = z.infer<typeof LogisticModelSchema>;

@@ -1,7 +1,7 @@
-import * as z from 'zod';
 import { InvalidInputError } from '#contracts/errors.ts';
 import { formatIssues, type ModelPolicy } from '#domain/policy.ts';
 import type { Candidate, Champion, RunContext, SuppliedScores } from '#domain/run.ts';
+import * as z from '#domain/zod.ts';
 import type { KaizenContext } from '#runtime/context.ts';
 import { headObject, keyOf } from '#stores/objects.ts';
 import { closePendingTask } from '#stores/tasks.ts';
@@ -16,17 +16,17 @@ interface TrainedBySageMaker {
 }
 
 /** The output an external trainer sends with SendTaskSuccess. */
-export const CallbackAnswerSchema = z
-  .object({
-    /** Key (or `s3://` URI in the artifacts bucket) of the trained model, e.g. its `model.tar.gz`. */
-    artifactKey: z.string().min(1).max(1024),
-    /** Holdout scores the trainer computed, when the policy has no `evaluation.entryPoint`. */
-    scores: z
-      .object({ candidate: z.string().min(1).max(1024), champion: z.string().min(1).max(1024).optional() })
-      .strict()
-      .optional(),
-  })
-  .strict();
+export const CallbackAnswerSchema = z.strictObject({
+  /** Key (or `s3://` URI in the artifacts bucket) of the trained model, e.g. its `model.tar.gz`. */
+  artifactKey: z.string().check(z.minLength(1), z.maxLength(1024)),
+  /** Holdout scores the trainer computed, when the policy has no `evaluation.entryPoint`. */
+  scores: z.optional(
+    z.strictObject({
+      candidate: z.string().check(z.minLength(1), z.maxLength(1024)),
+      champion: z.optional(z.string().check(z.minLength(1), z.maxLength(1024))),
+    }),
+  ),
+});
 
 export type CallbackAnswer = z.infer<typeof CallbackAnswerSchema>;
 
