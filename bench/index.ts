@@ -1,9 +1,10 @@
 // `npm run bench`: every benchmark of the product, printed as tables. Select with arguments:
-// `npm run bench -- drift`, `-- dataset`, `-- fleet`, `-- trainer` (default: all). KAIZEN_BENCH_MODELS sizes the fleet.
+// `npm run bench -- drift`, `-- dataset`, `-- fleet`, `-- trainer`, `-- kpi`, `-- startup` (default: all). KAIZEN_BENCH_MODELS sizes the fleet.
 import { runDatasetBench } from './dataset.ts';
 import { runDriftBench } from './drift.ts';
 import { printFleetBench, runFleetBench } from './fleet.ts';
 import { runKpiBench } from './kpi.ts';
+import { runStartupBench } from './startup.ts';
 import { runTrainerBench } from './trainer.ts';
 
 const benches: Record<string, () => Promise<void>> = {
@@ -12,6 +13,7 @@ const benches: Record<string, () => Promise<void>> = {
   fleet: async () => printFleetBench(await runFleetBench()),
   trainer: runTrainerBench,
   kpi: runKpiBench,
+  startup: runStartupBench,
 };
 
 const selected = process.argv.slice(2);
