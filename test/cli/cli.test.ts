@@ -180,7 +180,10 @@ describe('kaizen run, history and status', () => {
     const history = await kaizen('history', '--model', 'churn');
     expect(history.out).toMatch(/^2026-11-21 00:00 {2}dry-run +- -> - {2}dry run, retrain: no champion yet/);
     const status = await kaizen('status');
-    expect(status.out).toMatch(/churn +- +- +- +2026-11-21 00:00 +dry-run/);
+    expect(status.out).toMatch(
+      /churn +retrain pending +- +2026-11-21 00:00 run dry-run +no champion yet: train the first version +the last run was a dry run: `kaizen run --model churn` retrains/,
+    );
+    expect(status.out).toMatch(/0 healthy, 1 need attention$/);
   });
 });
 
@@ -224,11 +227,32 @@ describe('kaizen sweep and status', () => {
     expect(sweep.out).toMatch(/^swept 1 models in 1 pages: 0 healthy, 0 watch, 1 retrain \(1 loops started/);
     // The loop it started failed (no training data was uploaded): the sweep says so with a non-zero exit.
     expect(sweep.code).toBe(1);
-    const status = await kaizen('status');
-    expect(status.out).toMatch(/^MODEL +CHAMPION +SINCE +LAST CHECK +LAST RUN +OUTCOME +SUMMARY/);
-    expect(status.out).toMatch(
-      /churn +- +- +\d{4}-\d{2}-\d{2} \d{2}:\d{2} retrain +\d{4}-\d{2}-\d{2} \d{2}:\d{2} +failed/,
+    // The sweep names the model that needs someone, and what it needs.
+    expect(sweep.out).toMatch(
+      /\n1 model needs attention:\n {2}churn: failed, ObjectNotFoundError: .*train\.csv.*; fix the cause \(`kaizen history --model churn`\), then `kaizen run --model churn`$/,
     );
+    const status = await kaizen('status');
+    expect(status.out).toMatch(/^MODEL +STATE +CHAMPION +LAST CHECK +WHY +NEXT/);
+    expect(status.out).toMatch(/\nchurn +failed +- +\d{4}-\d{2}-\d{2} \d{2}:\d{2} retrain +ObjectNotFoundError: /);
+    const json = JSON.parse((await kaizen('--json', 'status')).out);
+    expect(json).toEqual({
+      models: [
+        expect.objectContaining({
+          modelId: 'churn',
+          state: 'failed',
+          needsAttention: true,
+          champion: null,
+          lastCheck: expect.objectContaining({ source: 'sweep', action: 'retrain' }),
+          lastRun: expect.objectContaining({ outcome: 'failed' }),
+        }),
+      ],
+    });
+    const history = JSON.parse((await kaizen('--json', 'history', '--model', 'churn')).out);
+    expect(Object.keys(history)).toEqual(['runs', 'checks']);
+    expect(history.checks).toEqual([]);
+    const withChecks = JSON.parse((await kaizen('--json', 'history', '--model', 'churn', '--checks', '2')).out);
+    expect(Object.keys(withChecks)).toEqual(['runs', 'checks']);
+    expect(withChecks.checks).toEqual([expect.objectContaining({ action: 'retrain', source: 'sweep' })]);
   });
 });
 
