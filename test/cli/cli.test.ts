@@ -233,7 +233,9 @@ describe('kaizen sweep and status', () => {
     );
     const status = await kaizen('status');
     expect(status.out).toMatch(/^MODEL +STATE +CHAMPION +LAST CHECK +WHY +NEXT/);
-    expect(status.out).toMatch(/\nchurn +failed +- +\d{4}-\d{2}-\d{2} \d{2}:\d{2} retrain +ObjectNotFoundError: /);
+    expect(status.out).toMatch(
+      /\nchurn +failed +- +\d{4}-\d{2}-\d{2} \d{2}:\d{2} retrain +ObjectNotFoundError: /,
+    );
     const json = JSON.parse((await kaizen('--json', 'status')).out);
     expect(json).toEqual({
       models: [
@@ -250,7 +252,9 @@ describe('kaizen sweep and status', () => {
     const history = JSON.parse((await kaizen('--json', 'history', '--model', 'churn')).out);
     expect(Object.keys(history)).toEqual(['runs', 'checks']);
     expect(history.checks).toEqual([]);
-    const withChecks = JSON.parse((await kaizen('--json', 'history', '--model', 'churn', '--checks', '2')).out);
+    const withChecks = JSON.parse(
+      (await kaizen('--json', 'history', '--model', 'churn', '--checks', '2')).out,
+    );
     expect(Object.keys(withChecks)).toEqual(['runs', 'checks']);
     expect(withChecks.checks).toEqual([expect.objectContaining({ action: 'retrain', source: 'sweep' })]);
   });
