@@ -163,6 +163,21 @@ export const KpiRuleSchema = z
         }
       })
       .optional(),
+    /**
+     * What one unit of the KPI is worth, so `kaizen roi` and the report state a deploy's uplift in money: a rate's
+     * event (one conversion: uplift × trials events), a mean's unit (uplift × samples units), a value's unit in
+     * one window (uplift × windows).
+     */
+    value: z
+      .object({
+        perUnit: z.number().finite(),
+        currency: z
+          .string()
+          .regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as USD or EUR')
+          .default('USD'),
+      })
+      .strict()
+      .optional(),
   })
   .strict()
   .superRefine((rule, ctx) => {
