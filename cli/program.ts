@@ -9,6 +9,8 @@ import { registerDriftCommand } from './commands/drift.ts';
 import { registerHistoryCommand } from './commands/history.ts';
 import { registerIngestCommand } from './commands/ingest.ts';
 import { registerModelsCommand } from './commands/models.ts';
+import { registerReportCommand } from './commands/report.ts';
+import { registerRoiCommand } from './commands/roi.ts';
 import { registerRunCommand } from './commands/run.ts';
 import { registerSimulateCommand } from './commands/simulate.ts';
 import { registerStatusCommand } from './commands/status.ts';
@@ -47,6 +49,8 @@ const COMMANDS: readonly RegisterCommand[] = [
   registerChampionCommand,
   registerCardCommand,
   registerStatusCommand,
+  registerRoiCommand,
+  registerReportCommand,
   registerUnlockCommand,
   registerDriftCommand,
   registerSimulateCommand,
