@@ -36,15 +36,16 @@ export async function gatherRoi(
   days: number,
   wallClock = new Date(),
 ): Promise<RoiReport> {
-  const newest = runs.reduce((max, run) => (run.asOf > max ? run.asOf : max), wallClock.toISOString());
+  // ISO timestamps sort as text.
+  const newest = [wallClock.toISOString(), ...runs.map((run) => run.asOf)].sort().at(-1) as string;
   const periods = deployPeriods(runs, newest, days);
   let rows: KpiRow[] = [];
   if (periods.length > 0) {
-    const start = periods.reduce(
-      (min, p) => (p.before.start < min ? p.before.start : min),
-      periods[0]?.before.start ?? newest,
-    );
-    const end = periods.reduce((max, p) => (p.after.end > max ? p.after.end : max), start);
+    const start = periods.map((p) => p.before.start).sort()[0] as string;
+    const end = periods
+      .map((p) => p.after.end)
+      .sort()
+      .at(-1) as string;
     const observations = await queryObservations(ctx, policy.modelId, { start, end });
     rows = observations.flatMap((row) => (row.type === 'kpi' ? [row] : []));
   }

@@ -50,7 +50,7 @@ export async function gatherModelReport(
   const status = states.find((s) => s.modelId === modelId);
   if (!status) throw new Error(`${modelId} has no status`);
   const seconds = parseDuration(policy.window) ?? 86_400;
-  const newest = runs.reduce((max, run) => (run.asOf > max ? run.asOf : max), '');
+  const newest = runs.at(-1)?.asOf ?? ''; // sorted by as-of above
   const endMs = options.until
     ? Date.parse(options.until)
     : Math.max(wallClock.getTime(), newest ? Date.parse(newest) : 0);
@@ -216,7 +216,7 @@ async function gatherDistributions(
       distributions: [],
       note: 'No monitoring in the policy: drift scores were ingested, no dataset to compare.',
     };
-  const last = drift.reduce((max, cell) => (cell.start > max ? cell.start : max), '');
+  const last = latest(drift.map((cell) => cell.start)) ?? '';
   if (!last) return { distributions: [], note: null };
   const top = drift
     .filter((cell) => cell.start === last)
@@ -321,4 +321,9 @@ export async function gatherFleetReport(
     models: models.filter((m) => m.state === state).length,
   })).filter((c) => c.models > 0);
   return { generatedAt: wallClock.toISOString(), models, counts };
+}
+
+/** The latest of ISO timestamps (they sort as text). */
+function latest(times: readonly string[]): string | undefined {
+  return [...times].sort().at(-1);
 }

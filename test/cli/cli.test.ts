@@ -165,6 +165,9 @@ describe('kaizen run, history and status', () => {
     [['history', '--model', 'churn', '--limit', 'abc'], '--limit must be a positive integer, got "abc"'],
     [['ingest', 'missing.jsonl'], 'missing.jsonl: ENOENT'],
     [['demo', '--days', '5'], '--shift-day 12 must come before the last day (--days 5)'],
+    [['report'], 'give --model <id> or --fleet'],
+    [['report', '--model', 'churn', '--fleet'], 'give --model <id> or --fleet'],
+    [['roi', '--model', 'churn', '--days', '0'], '--days must be a positive integer, got "0"'],
   ])('rejects %j with a message naming the problem', async (args, message) => {
     const result = await kaizen(...args);
     expect(result.code).toBe(2);
@@ -257,6 +260,18 @@ describe('kaizen sweep and status', () => {
     );
     expect(Object.keys(withChecks)).toEqual(['runs', 'checks']);
     expect(withChecks.checks).toEqual([expect.objectContaining({ action: 'retrain', source: 'sweep' })]);
+    // The fleet report shows the same state; the model report and roi work on a model without a deploy.
+    const fleet = await kaizen('report', '--fleet', '--out', join(home, 'fleet.html'));
+    expect(fleet.out).toBe(`wrote the fleet report to ${join(home, 'fleet.html')}`);
+    expect(await readFile(join(home, 'fleet.html'), 'utf8')).toMatch(
+      /churn<\/td><td><span class="state bad">failed/,
+    );
+    const report = await kaizen('report', '--model', 'churn', '--out', join(home, 'churn.html'));
+    expect(report.code).toBe(0);
+    expect(await readFile(join(home, 'churn.html'), 'utf8')).toContain('ObjectNotFoundError');
+    const roi = JSON.parse((await kaizen('--json', 'roi', '--model', 'churn')).out);
+    expect(roi).toMatchObject({ modelId: 'churn', deploys: [], cost: { counted: { checks: 1, runs: 1 } } });
+    expect(roi.cost.total).toBeGreaterThan(0);
   });
 });
 
