@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { STEPS } from '#contracts/steps.ts';
+import { monthlyCost } from '#domain/cost.ts';
 import type { Observation } from '#domain/observations.ts';
 import { parsePolicy } from '#domain/policy.ts';
 import { moveChampion, setBaseline } from '#stores/champion.ts';
@@ -14,20 +15,7 @@ import { localBackend } from '../cli/backend.ts';
 import { mapLimit } from '../functions/fleet/pool.ts';
 import { countCapacity, countRequests } from './capacity.ts';
 
-/** Public on-demand prices, us-east-1, USD (AWS price pages as of 2025; no free tier applied). */
-export const PRICES = {
-  lambdaGbSecondArm: 0.0000133334,
-  lambdaRequest: 0.2 / 1e6,
-  expressRequest: 1.0 / 1e6,
-  expressGbSecond: 0.00001667,
-  standardTransition: 0.025 / 1000,
-  dynamoRru: 0.125 / 1e6,
-  dynamoWru: 0.625 / 1e6,
-  schedulerInvocation: 1.0 / 1e6,
-  s3Get: 0.0004 / 1000,
-  s3Put: 0.005 / 1000,
-  logsIngestGb: 0.5,
-} as const;
+export { monthlyCost, PRICES } from '#domain/cost.ts';
 
 const DAY = 86_400_000;
 
@@ -41,66 +29,6 @@ export interface FleetBenchResult {
   wruPerCheck: number;
   calls: Record<string, number>;
   monthly: { checks: number; lines: [string, string, number][]; total: number };
-}
-
-/** Monthly cost of checking `models` healthy models `perDay` times a day, from per-check measurements. */
-export function monthlyCost(input: {
-  models: number;
-  perDay: number;
-  pageSize: number;
-  rruPerCheck: number;
-  wruPerCheck: number;
-  /** S3 GET and PUT requests per check. */
-  s3GetsPerCheck?: number;
-  s3PutsPerCheck?: number;
-  /** Seconds of one full core per check (measured locally). */
-  lambdaSecondsPerCheck: number;
-  lambdaMemoryGb: number;
-}) {
-  // Lambda gives a full vCPU at 1,769 MB and a proportional share below it, so CPU-bound work costs
-  // seconds x max(memory, 1.769 GB) whatever the memory setting.
-  const billedGb = Math.max(input.lambdaMemoryGb, 1.769);
-  const sweeps = input.perDay * 30;
-  const checks = input.models * sweeps;
-  const pages = Math.ceil(input.models / input.pageSize) * sweeps;
-  const sweepSeconds = input.lambdaSecondsPerCheck * input.models; // the Express run lasts as long as its pages
-  const lines: [string, string, number][] = [
-    ['Lambda requests', `${pages} page invocations`, pages * PRICES.lambdaRequest],
-    [
-      'Lambda duration',
-      `${(checks * input.lambdaSecondsPerCheck * billedGb).toFixed(0)} GB-s (arm64, ${Math.round(input.lambdaMemoryGb * 1024)} MB)`,
-      checks * input.lambdaSecondsPerCheck * billedGb * PRICES.lambdaGbSecondArm,
-    ],
-    ['Step Functions Express requests', `${sweeps} sweeps`, sweeps * PRICES.expressRequest],
-    [
-      'Step Functions Express duration',
-      `${(sweeps * sweepSeconds * 0.0625).toFixed(0)} GB-s (64 MB)`,
-      sweeps * sweepSeconds * 0.0625 * PRICES.expressGbSecond,
-    ],
-    [
-      'DynamoDB reads',
-      `${(checks * input.rruPerCheck).toFixed(0)} RRU`,
-      checks * input.rruPerCheck * PRICES.dynamoRru,
-    ],
-    [
-      'DynamoDB writes',
-      `${(checks * input.wruPerCheck).toFixed(0)} WRU`,
-      checks * input.wruPerCheck * PRICES.dynamoWru,
-    ],
-    [
-      'S3 requests',
-      `${(checks * (input.s3GetsPerCheck ?? 0)).toFixed(0)} GET, ${(checks * (input.s3PutsPerCheck ?? 0)).toFixed(0)} PUT`,
-      checks * ((input.s3GetsPerCheck ?? 0) * PRICES.s3Get + (input.s3PutsPerCheck ?? 0) * PRICES.s3Put),
-    ],
-    ['EventBridge Scheduler', `${sweeps} invocations`, sweeps * PRICES.schedulerInvocation],
-    // START/END/REPORT lines (~350 bytes) per Lambda call; steps log only errors at INFO level.
-    [
-      'CloudWatch Logs',
-      `${((pages * 350) / 1e6).toFixed(1)} MB`,
-      ((pages * 350) / 1e9) * PRICES.logsIngestGb,
-    ],
-  ];
-  return { checks, lines, total: lines.reduce((sum, [, , cost]) => sum + cost, 0) };
 }
 
 export async function runFleetBench(

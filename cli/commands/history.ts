@@ -30,7 +30,8 @@ export function registerHistoryCommand(program: Command, io: Io): void {
         }),
         { shared: true },
       );
-      if (globals.json) return io.out(JSON.stringify(days.length > 0 ? { runs, checks } : runs));
+      // One shape with or without --checks: { runs, checks } (checks empty unless asked for).
+      if (globals.json) return io.out(JSON.stringify({ runs, checks }));
       for (const check of checks) {
         io.out(
           `${shortTime(check.checkedAt)}  check (${check.source}) as of ${shortTime(check.asOf)}: ${check.summary}${check.start ? ` [${check.start}]` : ''}`,

@@ -1,53 +1,41 @@
 import type { Command } from 'commander';
-import { getChampions } from '#stores/champion.ts';
-import { latestChecks } from '#stores/checks.ts';
-import { listModels } from '#stores/policies.ts';
-import { listRuns } from '#stores/runs.ts';
+import { stateLabel } from '#domain/attention.ts';
 import type { Io } from '../io.ts';
-import { globalOptions, recentDays, withBackend } from '../options.ts';
+import { globalOptions, withBackend } from '../options.ts';
 import { shortTime, table, version } from '../render.ts';
+import { modelStates } from '../states.ts';
 
-/** Registers `kaizen status`. */
+/** Registers `kaizen status`: one line per model, worst first, with its state and the next step. */
 export function registerStatusCommand(program: Command, io: Io): void {
   program
     .command('status')
-    .description('models, their champion versions and last decisions')
+    .description(
+      'every model: its state (healthy, watch, blocked, ...), champion, last check and what to do next',
+    )
     .action(async () => {
       const globals = globalOptions(program);
-      const rows = await withBackend(
-        globals,
-        async ({ ctx }) => {
-          const entries = await listModels(ctx);
-          const checks = await latestChecks(ctx, recentDays(2));
-          const champions = await getChampions(
-            ctx,
-            entries.map((entry) => entry.modelId),
-          );
-          return Promise.all(
-            entries.map(async ({ modelId }) => ({
-              modelId,
-              champion: champions.get(modelId) ?? null,
-              lastRun: (await listRuns(ctx, modelId, 1))[0] ?? null,
-              lastCheck: checks.get(modelId) ?? null,
-            })),
-          );
-        },
-        { shared: true },
-      );
-      if (globals.json) return io.out(JSON.stringify(rows));
+      const models = await withBackend(globals, async ({ ctx }) => modelStates(ctx), { shared: true });
+      // One shape whatever the models' states: { models: ModelStatus[] } (README: kaizen status --json).
+      if (globals.json) return io.out(JSON.stringify({ models }));
+      if (models.length === 0) return io.out('no models registered (kaizen models put <policy.json>)');
       io.out(
         table(
-          ['MODEL', 'CHAMPION', 'SINCE', 'LAST CHECK', 'LAST RUN', 'OUTCOME', 'SUMMARY'],
-          rows.map((row) => [
+          ['MODEL', 'STATE', 'CHAMPION', 'LAST CHECK', 'WHY', 'NEXT'],
+          models.map((row) => [
             row.modelId,
+            stateLabel(row.state),
             version(row.champion?.version),
-            shortTime(row.champion?.since),
-            row.lastCheck ? `${shortTime(row.lastCheck.checkedAt)} ${row.lastCheck.action}` : undefined,
-            shortTime(row.lastRun?.asOf),
-            row.lastRun?.outcome,
-            row.lastRun?.summary,
+            row.lastCheck
+              ? `${shortTime(row.lastCheck.checkedAt)} ${row.lastCheck.action}`
+              : row.lastRun
+                ? `${shortTime(row.lastRun.asOf)} run ${row.lastRun.outcome}`
+                : undefined,
+            row.why,
+            row.next,
           ]),
         ),
       );
+      const waiting = models.filter((row) => row.needsAttention).length;
+      io.out(`\n${models.length - waiting} healthy, ${waiting} need attention`);
     });
 }

@@ -1,10 +1,12 @@
 import type { Command } from 'commander';
+import { attentionLine } from '#domain/attention.ts';
 import { formatIssues } from '#domain/policy.ts';
 import { SweepInputSchema } from '#domain/sweep.ts';
 import { type Fail, type Io, UsageError } from '../io.ts';
 import { executionName } from '../names.ts';
 import { globalOptions, positiveInteger, withBackend } from '../options.ts';
 import { printLoop } from '../render.ts';
+import { sweepAttention } from '../states.ts';
 
 /** Registers `kaizen sweep`; a failed sweep or loop makes the exit code 1 (`fail`). */
 export function registerSweepCommand(program: Command, io: Io, fail: Fail): void {
@@ -24,10 +26,19 @@ export function registerSweepCommand(program: Command, io: Io, fail: Fail): void
       const checked = SweepInputSchema.safeParse(input);
       if (!checked.success)
         throw new UsageError(`invalid sweep input: ${formatIssues(checked.error).join('; ')}`);
-      const result = await withBackend(globals, (backend) =>
-        backend.runSweep(input, executionName('sweep', 'fleet')),
-      );
-      if (globals.json) io.out(JSON.stringify(result));
+      const startedAt = new Date().toISOString();
+      const { result, attention } = await withBackend(globals, async (backend) => {
+        const result = await backend.runSweep(input, executionName('sweep', 'fleet'));
+        // Every model the sweep did not find healthy, named with what it needs (its check, and its loop's record).
+        const attention = await sweepAttention(
+          backend.ctx,
+          options.at ?? startedAt,
+          options.at !== undefined,
+          result,
+        );
+        return { result, attention };
+      });
+      if (globals.json) io.out(JSON.stringify({ ...result, attention }));
       else if (result.totals) {
         const t = result.totals;
         io.out(
@@ -37,6 +48,12 @@ export function registerSweepCommand(program: Command, io: Io, fail: Fail): void
             (result.continuedIn ? `; it went on in ${result.continuedIn.length} more executions` : ''),
         );
         for (const loop of result.loops) printLoop(io, loop);
+        if (attention.length > 0) {
+          io.out(
+            `\n${attention.length} ${attention.length === 1 ? 'model needs' : 'models need'} attention:`,
+          );
+          for (const item of attention) io.out(`  ${attentionLine(item)}`);
+        }
       } else io.err(`sweep ${result.executionName} failed: ${result.error?.name}: ${result.error?.cause}`);
       const failedChecks = (result.totals?.errors ?? 0) > 0;
       if (

@@ -1,4 +1,4 @@
-import { readFile, rm } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LocalHomeError } from '#contracts/errors.ts';
 import { parseNumericTable } from '#datasets/index.ts';
@@ -67,6 +67,8 @@ export interface DemoResult {
   rejections: number;
   rollbacks: number;
   recovered: boolean;
+  /** The HTML report the demo wrote at its end (`kaizen report --model churn`). */
+  report: string;
 }
 
 const mean = (values: number[]) => values.reduce((sum, value) => sum + value, 0) / Math.max(values.length, 1);
@@ -213,7 +215,16 @@ export async function runDemo(
     );
     const recovered = mean(days.slice(-5).map((d) => d.precision));
     const count = (outcome: string) => days.filter((d) => d.run?.outcome === outcome).length;
+    // The story as a picture: the report of the simulated days, drawn from what the loop stored.
+    const report = join(options.home, 'report.html');
+    const [{ gatherModelReport }, { modelReportHtml }] = await Promise.all([
+      import('../report/gather.ts'),
+      import('../report/build.ts'),
+    ]);
+    const until = dateOf(options.days + 1);
+    await writeFile(report, modelReportHtml(await gatherModelReport(ctx, modelId, options.days, { until })));
     return {
+      report,
       days,
       phases: { beforeShift, degraded, recovered },
       promotions: count('promoted'),

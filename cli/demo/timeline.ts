@@ -58,6 +58,7 @@ export function formatSummary(result: DemoResult, home: string): string {
       `until the first fix, ${phases.recovered.toFixed(3)} over the last 5 days`,
     `loop outcomes: ${result.promotions} promoted, ${result.rejections} rejected by the gate, ${result.rollbacks} rolled back`,
     result.recovered ? 'the KPI recovered after the loop retrained the model' : 'the KPI did NOT recover',
-    `explore: KAIZEN_HOME=${home} npx kaizen history --model churn   (or: status, models list)`,
+    `report: ${result.report}   (open it in a browser: KPIs, drift, versions, decisions, ROI)`,
+    `explore: KAIZEN_HOME=${home} npx kaizen history --model churn   (or: status, roi --model churn, models list)`,
   ].join('\n');
 }

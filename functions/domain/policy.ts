@@ -171,6 +171,20 @@ export const KpiRuleSchema = z
           }),
         ),
     ),
+    /**
+     * What one unit of the KPI is worth, so `kaizen roi` and the report state a deploy's uplift in money: a rate's
+     * event (one conversion: uplift × trials events), a mean's unit (uplift × samples units), a value's unit in
+     * one window (uplift × windows).
+     */
+    value: z.optional(
+      z.strictObject({
+        perUnit: z.number(),
+        currency: z._default(
+          z.string().check(z.regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as USD or EUR')),
+          'USD',
+        ),
+      }),
+    ),
   })
   .check(
     z.superRefine((rule, ctx) => {

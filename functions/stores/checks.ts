@@ -81,6 +81,10 @@ export async function latestChecks(ctx: KaizenContext, days: string[]): Promise<
 }
 
 /** Every check recorded on the given days, newest first. */
+export async function readChecksOn(ctx: KaizenContext, days: string[]): Promise<RecordedCheck[]> {
+  return readChecks(ctx, days);
+}
+
 async function readChecks(ctx: KaizenContext, days: string[]): Promise<RecordedCheck[]> {
   const found: RecordedCheck[] = [];
   for (const day of days) {

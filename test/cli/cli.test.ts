@@ -165,6 +165,9 @@ describe('kaizen run, history and status', () => {
     [['history', '--model', 'churn', '--limit', 'abc'], '--limit must be a positive integer, got "abc"'],
     [['ingest', 'missing.jsonl'], 'missing.jsonl: ENOENT'],
     [['demo', '--days', '5'], '--shift-day 12 must come before the last day (--days 5)'],
+    [['report'], 'give --model <id> or --fleet'],
+    [['report', '--model', 'churn', '--fleet'], 'give --model <id> or --fleet'],
+    [['roi', '--model', 'churn', '--days', '0'], '--days must be a positive integer, got "0"'],
   ])('rejects %j with a message naming the problem', async (args, message) => {
     const result = await kaizen(...args);
     expect(result.code).toBe(2);
@@ -180,7 +183,10 @@ describe('kaizen run, history and status', () => {
     const history = await kaizen('history', '--model', 'churn');
     expect(history.out).toMatch(/^2026-11-21 00:00 {2}dry-run +- -> - {2}dry run, retrain: no champion yet/);
     const status = await kaizen('status');
-    expect(status.out).toMatch(/churn +- +- +- +2026-11-21 00:00 +dry-run/);
+    expect(status.out).toMatch(
+      /churn +retrain pending +- +2026-11-21 00:00 run dry-run +no champion yet: train the first version +the last run was a dry run: `kaizen run --model churn` retrains/,
+    );
+    expect(status.out).toMatch(/0 healthy, 1 need attention$/);
   });
 });
 
@@ -224,11 +230,48 @@ describe('kaizen sweep and status', () => {
     expect(sweep.out).toMatch(/^swept 1 models in 1 pages: 0 healthy, 0 watch, 1 retrain \(1 loops started/);
     // The loop it started failed (no training data was uploaded): the sweep says so with a non-zero exit.
     expect(sweep.code).toBe(1);
-    const status = await kaizen('status');
-    expect(status.out).toMatch(/^MODEL +CHAMPION +SINCE +LAST CHECK +LAST RUN +OUTCOME +SUMMARY/);
-    expect(status.out).toMatch(
-      /churn +- +- +\d{4}-\d{2}-\d{2} \d{2}:\d{2} retrain +\d{4}-\d{2}-\d{2} \d{2}:\d{2} +failed/,
+    // The sweep names the model that needs someone, and what it needs.
+    expect(sweep.out).toMatch(
+      /\n1 model needs attention:\n {2}churn: failed, ObjectNotFoundError: .*train\.csv.*; fix the cause \(`kaizen history --model churn`\), then `kaizen run --model churn`$/,
     );
+    const status = await kaizen('status');
+    expect(status.out).toMatch(/^MODEL +STATE +CHAMPION +LAST CHECK +WHY +NEXT/);
+    expect(status.out).toMatch(
+      /\nchurn +failed +- +\d{4}-\d{2}-\d{2} \d{2}:\d{2} retrain +ObjectNotFoundError: /,
+    );
+    const json = JSON.parse((await kaizen('--json', 'status')).out);
+    expect(json).toEqual({
+      models: [
+        expect.objectContaining({
+          modelId: 'churn',
+          state: 'failed',
+          needsAttention: true,
+          champion: null,
+          lastCheck: expect.objectContaining({ source: 'sweep', action: 'retrain' }),
+          lastRun: expect.objectContaining({ outcome: 'failed' }),
+        }),
+      ],
+    });
+    const history = JSON.parse((await kaizen('--json', 'history', '--model', 'churn')).out);
+    expect(Object.keys(history)).toEqual(['runs', 'checks']);
+    expect(history.checks).toEqual([]);
+    const withChecks = JSON.parse(
+      (await kaizen('--json', 'history', '--model', 'churn', '--checks', '2')).out,
+    );
+    expect(Object.keys(withChecks)).toEqual(['runs', 'checks']);
+    expect(withChecks.checks).toEqual([expect.objectContaining({ action: 'retrain', source: 'sweep' })]);
+    // The fleet report shows the same state; the model report and roi work on a model without a deploy.
+    const fleet = await kaizen('report', '--fleet', '--out', join(home, 'fleet.html'));
+    expect(fleet.out).toBe(`wrote the fleet report to ${join(home, 'fleet.html')}`);
+    expect(await readFile(join(home, 'fleet.html'), 'utf8')).toMatch(
+      /churn<\/td><td><span class="state bad">failed/,
+    );
+    const report = await kaizen('report', '--model', 'churn', '--out', join(home, 'churn.html'));
+    expect(report.code).toBe(0);
+    expect(await readFile(join(home, 'churn.html'), 'utf8')).toContain('ObjectNotFoundError');
+    const roi = JSON.parse((await kaizen('--json', 'roi', '--model', 'churn')).out);
+    expect(roi).toMatchObject({ modelId: 'churn', deploys: [], cost: { counted: { checks: 1, runs: 1 } } });
+    expect(roi.cost.total).toBeGreaterThan(0);
   });
 });
 

@@ -145,7 +145,7 @@ describe('answering callback tasks from another shell', () => {
     expect(code).toBe(1);
     expect(out).toContain('Databricks job 42 failed: OOM');
     const history = await kaizen('history', '--model', 'churn', '--json');
-    expect(JSON.parse(history.out)[0]).toMatchObject({
+    expect(JSON.parse(history.out).runs[0]).toMatchObject({
       outcome: 'failed',
       error: { name: 'TrainingFailed' },
     });

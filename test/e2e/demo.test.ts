@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -64,5 +64,36 @@ describe('kaizen demo', () => {
     expect(result.recovered).toBe(true);
     expect(result.phases.recovered).toBeGreaterThan(result.phases.degraded * 1.5);
     expect(result.promotions).toBeGreaterThanOrEqual(2);
+  });
+
+  it("ends by writing its report, with the charts' data from what the loop stored", async () => {
+    expect(result.report).toBe(join(home, 'demo', 'report.html'));
+    const html = await readFile(result.report, 'utf8');
+    const json = /<script type="application\/json" id="kaizen-data">([\s\S]*?)<\/script>/.exec(html)?.[1];
+    const payload = JSON.parse(json ?? '{}') as {
+      charts: { id: string }[];
+      data: Record<string, { [k: string]: unknown }[]>;
+    };
+    expect(payload.charts.map((c) => c.id)).toEqual([
+      'chart-kpi-0',
+      'chart-drift',
+      'chart-distributions',
+      'chart-versions',
+      'chart-roi',
+    ]);
+    // One KPI point per simulated day, with the precision the simulation measured.
+    const points = payload.data.kpi_0 ?? [];
+    expect(points).toHaveLength(DEMO_DEFAULTS.days);
+    for (const day of result.days) {
+      const point = points.find((p) => String(p.start).startsWith(day.date));
+      expect(point?.value).toBeCloseTo(day.precision, 12);
+    }
+    // Drift of monthly_charges peaks after the change; each promotion is on the versions timeline.
+    const charges = (payload.data.drift ?? []).filter((c) => c.feature === 'monthly_charges');
+    expect(Math.max(...charges.map((c) => Number(c.score)))).toBeGreaterThan(0.25);
+    const promoted = (payload.data.versions ?? []).filter((v) => v.kind === 'promoted');
+    expect(promoted).toHaveLength(result.promotions);
+    expect((payload.data.roi ?? []).length).toBe(result.promotions);
+    expect(html).toContain('<span class="state ok">healthy</span>');
   });
 });
