@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import type { Server } from 'node:http';
+import { createServer, type RequestListener, type Server } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
@@ -62,8 +62,9 @@ interface LevelDb {
   close(): Promise<void>;
 }
 interface S3rverInstance {
-  run(): Promise<AddressInfo>;
-  close(): Promise<void>;
+  configureBuckets(): Promise<void>;
+  callback(): RequestListener;
+  logger: { exceptions: { unhandle(): void }; close(): void };
 }
 type DynaliteFactory = (options: Record<string, unknown>) => Server;
 type S3rverClass = new (options: Record<string, unknown>) => S3rverInstance;
@@ -71,16 +72,43 @@ type S3rverClass = new (options: Record<string, unknown>) => S3rverInstance;
 const require = createRequire(import.meta.url);
 
 /**
- * Loads the servers on first start (they cost ~250 ms to import; commands that only read constants
- * should not pay). dynalite and s3rver ship no typings; `level` is resolved as dynalite resolves it.
+ * Loads DynamoDB's server on first start (commands that only read constants should not pay its import).
+ * dynalite ships no typings; `level` is resolved as dynalite resolves it.
  */
 function servers() {
-  makeObjectWritesAtomic();
   return {
     dynalite: require('dynalite') as DynaliteFactory,
-    S3rver: require('s3rver') as S3rverClass,
     Level: (createRequire(require.resolve('dynalite'))('level') as { Level: new (path: string) => LevelDb })
       .Level,
+  };
+}
+
+/**
+ * S3 on a loopback port whose server (s3rver, ~100 ms to import) loads with the first request, so commands that
+ * never touch S3 (`status`, `models`) do not pay for it. Requests wait, unread, until it is ready.
+ */
+function lazyS3(options: Record<string, unknown>): { server: Server; close(): void } {
+  let s3: S3rverInstance | undefined;
+  let listener: Promise<RequestListener> | undefined;
+  const server = createServer((request, response) => {
+    listener ??= (async () => {
+      makeObjectWritesAtomic();
+      s3 = new (require('s3rver') as S3rverClass)(options);
+      await s3.configureBuckets();
+      return s3.callback();
+    })();
+    listener.then(
+      (handle) => handle(request, response),
+      (error: Error) => response.writeHead(500).end(`local S3 failed to start: ${error.message}`),
+    );
+  });
+  return {
+    server,
+    // What s3rver does when its own server closes.
+    close: () => {
+      s3?.logger.exceptions.unhandle();
+      s3?.logger.close();
+    },
   };
 }
 
@@ -270,7 +298,7 @@ function applyEnv(values: Record<string, string | undefined>): () => void {
  */
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
   const home = resolve(options.home);
-  const { dynalite, S3rver } = servers();
+  const { dynalite } = servers();
   await mkdir(join(home, 's3'), { recursive: true }).catch((error: NodeJS.ErrnoException) => {
     throw new LocalHomeError(
       `cannot keep the local state in ${home} (--home or KAIZEN_HOME): ${error.code ?? error.message}`,
@@ -282,7 +310,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
   let restoreEnv: (() => void) | undefined;
   let dynamo: Server | undefined;
-  let s3: S3rverInstance | undefined;
+  let s3: ReturnType<typeof lazyS3> | undefined;
   let states: Server | undefined;
   const callbacks = new CallbackTasks();
   const shutdown = async () => {
@@ -290,8 +318,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     // Servers first, then the database lock, then the handlers' Powertools settings.
     // `kaizen complete` clients may keep their connection alive: close them, or the server never closes.
     states?.closeAllConnections();
+    s3?.server.closeAllConnections();
     const results = await Promise.allSettled([
-      s3?.close(),
+      s3 ? closeServer(s3.server).finally(s3.close) : undefined,
       dynamo ? closeServer(dynamo) : undefined,
       states ? closeServer(states) : undefined,
     ]);
@@ -303,22 +332,16 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
   try {
     dynamo = dynalite({ path: join(home, 'dynamodb'), createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-    s3 = new S3rver({
-      address: '127.0.0.1',
-      port: 0,
-      silent: true,
-      directory: join(home, 's3'),
-      configureBuckets: [{ name: LOCAL_BUCKET }],
-    });
-    const [dynamoPort, s3Address, statesApi] = await Promise.all([
+    s3 = lazyS3({ silent: true, directory: join(home, 's3'), configureBuckets: [{ name: LOCAL_BUCKET }] });
+    const [dynamoPort, s3Port, statesApi] = await Promise.all([
       listen(dynamo),
-      s3.run(),
+      listen(s3.server),
       serveStatesApi(callbacks),
     ]);
     states = statesApi.server;
     const endpoints = {
       dynamodb: `http://127.0.0.1:${dynamoPort}`,
-      s3: `http://127.0.0.1:${s3Address.port}`,
+      s3: `http://127.0.0.1:${s3Port}`,
       states: statesApi.endpoint,
     };
     await createMissingTables(endpoints.dynamodb);
