@@ -4,7 +4,7 @@
 // `npm ci`, rebuilt here when a source file is newer), or the TypeScript sources through tsx if it cannot build.
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { enableCompileCache } from 'node:module';
+import nodeModule from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -53,7 +53,7 @@ if (major < 22) {
   });
 } else {
   // V8 keeps the compiled code of the CLI's modules on disk: later starts skip parsing and compiling it.
-  enableCompileCache?.(join(ROOT, 'node_modules', '.cache', 'kaizen-compile'));
+  nodeModule.enableCompileCache?.(join(ROOT, 'node_modules', '.cache', 'kaizen-compile'));
   const entry = await prebuilt();
   if (entry) await import(entry);
   else {
