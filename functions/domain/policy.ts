@@ -600,6 +600,43 @@ export const ApprovalSchema = z
   })
   .strict();
 
+/** What the owners are told about (SNS, the stack's notification topic), one name per kind of news. */
+export const NOTIFICATION_KINDS = [
+  'blocked',
+  'retrain',
+  'approval',
+  'promoted',
+  'rejected',
+  'rollback',
+  'failure',
+] as const;
+
+export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
+
+/** Failures and rollbacks (as ever), plus the two that need a person: a blocked retrain and an approval. */
+export const DEFAULT_NOTIFICATIONS: readonly NotificationKind[] = [
+  'blocked',
+  'approval',
+  'rollback',
+  'failure',
+];
+
+/** Which news of this model is published on the notification topic. */
+export const NotificationsSchema = z
+  .object({
+    /** The kinds of news to publish; `[]` publishes nothing (alarms still fire). */
+    on: z
+      .array(
+        z.enum(NOTIFICATION_KINDS, {
+          error: (issue) =>
+            `unknown notification ${JSON.stringify(issue.input)}: use ${NOTIFICATION_KINDS.join(', ')}`,
+        }),
+      )
+      .max(NOTIFICATION_KINDS.length * 2)
+      .default([...DEFAULT_NOTIFICATIONS]),
+  })
+  .strict();
+
 /** A Standard workflow runs at most one year; the bake-and-verify phase must fit with time to spare. */
 const MAX_BAKE_PHASE_SECONDS = 365 * 86_400 - 86_400;
 
@@ -681,6 +718,8 @@ export const ModelPolicyBaseSchema = z
     deployment: DeploymentSchema.default({ target: 'registry' }),
     /** Human approval of promotions; default: none. */
     approval: ApprovalSchema.optional(),
+    /** What the owners are told; default: blocked, approval, rollback and failure. */
+    notifications: NotificationsSchema.default({ on: [...DEFAULT_NOTIFICATIONS] }),
     rollout: RolloutSchema.default({
       bakePeriod: 'PT1H',
       maxChecks: 3,
