@@ -25,8 +25,6 @@ export interface MetricSpec {
   readonly dimensions: readonly string[];
   /** The step (function) that publishes it. */
   readonly publishedBy: readonly string[];
-  /** What one data point means (the README's table). */
-  readonly description: string;
 }
 
 /** Every metric Kaizen Loop publishes, by name. */
@@ -35,75 +33,78 @@ export const METRICS = {
     unit: 'Count',
     dimensions: ['outcome'],
     publishedBy: ['record'],
-    description:
-      'one improvement-loop run ended, by outcome: promoted, rejected, rolled-back, failed, blocked, watch, no-action, dry-run',
   },
   ModelRuns: {
     unit: 'Count',
     dimensions: ['model', 'outcome'],
     publishedBy: ['record'],
-    description:
-      'the same, per model: once per run, so cheap; the dashboard lists blocked and failed models from it',
   },
   Decisions: {
     unit: 'Count',
     dimensions: ['action'],
     publishedBy: ['analyze'],
-    description: "the policy's decision in a loop run: none, watch, retrain, blocked",
   },
   CandidatesTrained: {
     unit: 'Count',
     dimensions: [],
     publishedBy: ['train', 'register'],
-    description: 'a retrain produced a candidate version (built-in trainer, SageMaker or external trainer)',
   },
   Deployments: {
     unit: 'Count',
     dimensions: [],
     publishedBy: ['deploy'],
-    description: 'the champion alias moved to a candidate',
   },
   Rollbacks: {
     unit: 'Count',
     dimensions: [],
     publishedBy: ['rollback'],
-    description: 'the champion alias moved back (a failed verification, or the undo of a failed deploy)',
   },
   ModelsChecked: {
     unit: 'Count',
     dimensions: ['source'],
     publishedBy: ['sweep', 'trigger'],
-    description: 'models checked against their policy outside a loop run; source: sweep or trigger',
   },
   LoopsStarted: {
     unit: 'Count',
     dimensions: ['source'],
     publishedBy: ['sweep', 'trigger'],
-    description:
-      'improvement loops started by those checks (a duplicate start of the same window is not one)',
   },
   ModelsBlocked: {
     unit: 'Count',
     dimensions: ['source'],
     publishedBy: ['sweep', 'trigger'],
-    description: 'checked models whose retrain is blocked (cooldown, budget, data quality, lock)',
   },
   CheckErrors: {
     unit: 'Count',
     dimensions: ['source'],
     publishedBy: ['sweep', 'trigger'],
-    description: 'models whose check itself failed (recorded with the error; the others were checked)',
   },
   SweepDuration: {
     unit: 'Seconds',
     dimensions: [],
     publishedBy: ['sweep'],
-    description:
-      'seconds from the start of a sweep execution to its last page (an Express execution may last 300)',
   },
 } as const satisfies Record<string, MetricSpec>;
 
 export type KaizenMetric = keyof typeof METRICS;
+
+/** What one data point of each metric means (the README's table); apart, so Lambda bundles leave it out. */
+export const METRIC_DESCRIPTIONS: Record<KaizenMetric, string> = {
+  Runs: 'one improvement-loop run ended, by outcome: promoted, rejected, rolled-back, failed, blocked, watch, no-action, dry-run',
+  ModelRuns:
+    'the same, per model: once per run, so cheap; the dashboard lists blocked and failed models from it',
+  Decisions: "the policy's decision in a loop run: none, watch, retrain, blocked",
+  CandidatesTrained:
+    'a retrain produced a candidate version (built-in trainer, SageMaker or external trainer)',
+  Deployments: 'the champion alias moved to a candidate',
+  Rollbacks: 'the champion alias moved back (a failed verification, or the undo of a failed deploy)',
+  ModelsChecked: 'models checked against their policy outside a loop run; source: sweep or trigger',
+  LoopsStarted: 'improvement loops started by those checks (a duplicate start of the same window is not one)',
+  ModelsBlocked: 'checked models whose retrain is blocked (cooldown, budget, data quality, lock)',
+  CheckErrors: 'models whose check itself failed (recorded with the error; the others were checked)',
+  SweepDuration:
+    'seconds from the start of a sweep execution to its last page (an Express execution may last 300)',
+};
 
 /** Values of the `source` dimension. */
 export type CheckSource = 'sweep' | 'trigger';

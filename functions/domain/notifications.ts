@@ -4,9 +4,29 @@
  * model, what happened, why and what to do next, within SNS's limits. Pure: run facts in, message out.
  */
 
-import { DEFAULT_NOTIFICATIONS, type NotificationKind } from './policy.ts';
 import type { RunRecord } from './record.ts';
 import type { BlockedBy } from './run.ts';
+
+/** What the owners are told about (SNS, the stack's notification topic), one name per kind of news. */
+export const NOTIFICATION_KINDS = [
+  'blocked',
+  'retrain',
+  'approval',
+  'promoted',
+  'rejected',
+  'rollback',
+  'failure',
+] as const;
+
+export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
+
+/** Failures and rollbacks (as ever), plus the two that need a person: a blocked retrain and an approval. */
+export const DEFAULT_NOTIFICATIONS: readonly NotificationKind[] = [
+  'blocked',
+  'approval',
+  'rollback',
+  'failure',
+];
 
 /** SNS takes subjects shorter than 100 characters, printable ASCII without line breaks. */
 export const MAX_SUBJECT_CHARS = 99;

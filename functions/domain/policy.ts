@@ -3,6 +3,7 @@ import { PolicyError } from '#contracts/errors.ts';
 import { isDated } from './dated-keys.ts';
 import { DRIFT_METHODS, METHODS_BY_KIND } from './drift/index.ts';
 import { parseDuration } from './duration.ts';
+import { DEFAULT_NOTIFICATIONS, NOTIFICATION_KINDS } from './notifications.ts';
 import { objectKeyIssue } from './object-key.ts';
 import { bandWindowCount, estimatedStateBytes, recentWindowCount, STATE_BUDGET_BYTES } from './state-size.ts';
 import { TimestampSchema } from './timestamp.ts';
@@ -600,26 +601,7 @@ export const ApprovalSchema = z
   })
   .strict();
 
-/** What the owners are told about (SNS, the stack's notification topic), one name per kind of news. */
-export const NOTIFICATION_KINDS = [
-  'blocked',
-  'retrain',
-  'approval',
-  'promoted',
-  'rejected',
-  'rollback',
-  'failure',
-] as const;
-
-export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
-
-/** Failures and rollbacks (as ever), plus the two that need a person: a blocked retrain and an approval. */
-export const DEFAULT_NOTIFICATIONS: readonly NotificationKind[] = [
-  'blocked',
-  'approval',
-  'rollback',
-  'failure',
-];
+export { DEFAULT_NOTIFICATIONS, NOTIFICATION_KINDS, type NotificationKind } from './notifications.ts';
 
 /** Which news of this model is published on the notification topic. */
 export const NotificationsSchema = z

@@ -1,5 +1,5 @@
 import type { ApprovalOutcome } from './approval.ts';
-import type { NotificationKind } from './policy.ts';
+import type { NotificationKind } from './notifications.ts';
 import type {
   Candidate,
   Champion,
