@@ -5,6 +5,7 @@ import {
   deployEndpointsFromContext,
   deployFunctionsFromContext,
   functionSettingsFromContext,
+  monitoringFromContext,
   removalPolicyFromContext,
   sagemakerRoleArnFromContext,
 } from '#lib/context.ts';
@@ -35,5 +36,9 @@ new KaizenStack(app, context('kaizen:stackName') ?? 'KaizenLoop', {
   sagemakerRoleArn: sagemakerRoleArnFromContext(app.node.tryGetContext('kaizen:sagemakerRoleArn')),
   deployEndpoints: deployEndpointsFromContext(app.node.tryGetContext('kaizen:deployEndpoints')),
   deployFunctions: deployFunctionsFromContext(app.node.tryGetContext('kaizen:deployFunctions')),
+  monitoring: monitoringFromContext(
+    app.node.tryGetContext('kaizen:dashboard'),
+    app.node.tryGetContext('kaizen:sweepInterval'),
+  ),
 });
 addNagChecks(app);

@@ -1,7 +1,9 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { FUNCTIONS, type FunctionName } from '#contracts/steps.ts';
+import { parseDuration } from '#domain/duration.ts';
 import type { FunctionSettings, FunctionSettingsMap } from './access.ts';
 import { type DeployTargets, LAMBDA_FUNCTION_ARN } from './deployment-targets.ts';
+import type { KaizenStackProps } from './kaizen-stack.ts';
 
 /** Reads an optional string context value; blank counts as absent. */
 export function contextString(value: unknown, name: string): string | undefined {
@@ -148,4 +150,28 @@ export function deployFunctionsFromContext(value: unknown): DeployTargets | unde
     (item) => FUNCTION_NAME.test(item) || LAMBDA_FUNCTION_ARN.test(item),
     'Lambda function names or unqualified function ARNs (arn:aws:lambda:<region>:<account>:function:<name>)',
   );
+}
+
+/**
+ * The monitoring settings of the CDK context: `kaizen:dashboard` (`true` or `false`) and
+ * `kaizen:sweepInterval` (an ISO-8601 duration of whole minutes, for `cron(...)` schedules).
+ */
+export function monitoringFromContext(
+  dashboard: unknown,
+  sweepInterval: unknown,
+): KaizenStackProps['monitoring'] {
+  const flag =
+    typeof dashboard === 'boolean' ? String(dashboard) : contextString(dashboard, 'kaizen:dashboard');
+  if (flag !== undefined && flag !== 'true' && flag !== 'false')
+    throw new Error(`kaizen:dashboard must be "true" or "false", got "${flag}"`);
+  const interval = contextString(sweepInterval, 'kaizen:sweepInterval');
+  const seconds = interval === undefined ? undefined : parseDuration(interval);
+  if (interval !== undefined && (seconds === undefined || seconds < 60 || seconds % 60 !== 0))
+    throw new Error(
+      `kaizen:sweepInterval must be an ISO-8601 duration of whole minutes such as PT1H, got "${interval}"`,
+    );
+  return {
+    ...(flag !== undefined ? { dashboard: flag === 'true' } : {}),
+    ...(seconds !== undefined ? { sweepInterval: Duration.seconds(seconds) } : {}),
+  };
 }

@@ -1,4 +1,4 @@
-import { CfnOutput, type RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { Aws, CfnOutput, type RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import { EventBus } from 'aws-cdk-lib/aws-events';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -10,6 +10,7 @@ import { DataStores } from './data-stores.ts';
 import type { DeployTargets } from './deployment-targets.ts';
 import { FleetSweep } from './fleet-sweep.ts';
 import { ImprovementLoop } from './improvement-loop.ts';
+import { KaizenMonitoring, type KaizenMonitoringProps } from './monitoring.ts';
 import { FleetSchedule, parseScheduleExpression } from './schedule.ts';
 import { MetricsTrigger } from './trigger.ts';
 
@@ -54,6 +55,24 @@ export interface KaizenStackProps extends StackProps {
    * @default - none: a deploy to a function fails with AccessDenied and the run is recorded as failed
    */
   readonly deployFunctions?: DeployTargets;
+  /**
+   * Alarm thresholds, the expected sweep interval and whether to create the dashboard (`bin/app.ts` reads
+   * `kaizen:dashboard` and `kaizen:sweepInterval` from the CDK context).
+   * @default - KaizenMonitoring's defaults: a dashboard, every failure alarms
+   */
+  readonly monitoring?: Partial<
+    Pick<
+      KaizenMonitoringProps,
+      | 'dashboard'
+      | 'dashboardName'
+      | 'sweepInterval'
+      | 'sweepDurationThreshold'
+      | 'maxFailedExecutions'
+      | 'maxLambdaErrors'
+      | 'maxLambdaThrottles'
+      | 'maxFailedBatches'
+    >
+  >;
 }
 
 /**
@@ -75,6 +94,8 @@ export class KaizenStack extends Stack {
   public readonly eventBus: EventBus;
   /** Every Lambda function of the app, by name. */
   public readonly functions: Readonly<Record<FunctionName, IFunction>>;
+  /** The alarms (to the notification topic) and the dashboard. */
+  public readonly monitoring: KaizenMonitoring;
 
   constructor(scope: Construct, id: string, props: KaizenStackProps = {}) {
     super(scope, id, {
@@ -121,6 +142,21 @@ export class KaizenStack extends Stack {
       trigger: this.trigger.lambdaFunction,
     };
 
+    const scheduleExpression = props.scheduleExpression ?? 'rate(1 hour)';
+    this.monitoring = new KaizenMonitoring(this, 'Monitoring', {
+      ...props.monitoring,
+      topic: this.improvementLoop.topic,
+      improvementLoop,
+      fleetSweep: this.fleetSweep.stateMachine,
+      functions: this.functions,
+      triggerFailures: this.trigger.failureQueue,
+      tables: [stores.metricsTable, stores.registryTable, stores.runsTable],
+      scheduleExpression,
+    });
+    const dashboardUrl = this.monitoring.dashboard
+      ? `https://${Aws.REGION}.console.aws.amazon.com/cloudwatch/home?region=${Aws.REGION}#dashboards:name=${this.monitoring.dashboardName}`
+      : 'none: the dashboard is turned off (kaizen:dashboard=false)';
+
     const outputs: Record<StackOutput, { value: string; description: string }> = {
       MetricsTableName: { value: this.dataStores.metricsTable.tableName, description: 'KPI and drift table' },
       RegistryTableName: {
@@ -139,8 +175,10 @@ export class KaizenStack extends Stack {
       },
       NotificationTopicArn: {
         value: this.improvementLoop.topic.topicArn,
-        description: 'Failure notifications',
+        description:
+          'Notifications (blocked, approvals, rollbacks, failures, as each policy asks) and alarms',
       },
+      DashboardUrl: { value: dashboardUrl, description: 'CloudWatch dashboard of Kaizen Loop' },
       EventBusName: {
         value: this.eventBus.eventBusName,
         description: 'Event bus of Kaizen Loop events (training requests for external trainers)',

@@ -67,3 +67,15 @@ export function parseScheduleExpression(text: string): ScheduleExpression {
   }
   return ScheduleExpression.expression(text);
 }
+
+const UNIT_SECONDS: Record<string, number> = { minute: 60, hour: 3_600, day: 86_400 };
+
+/**
+ * Seconds between two runs of a `rate(...)` expression; undefined for `cron(...)` and `at(...)`, whose gaps
+ * vary (the monitoring then needs the expected interval told).
+ */
+export function rateIntervalSeconds(text: string): number | undefined {
+  const rate = RATE.exec(text);
+  if (!rate) return undefined;
+  return Number(rate[1]) * (UNIT_SECONDS[(rate[2] as string).replace(/s$/, '')] as number);
+}

@@ -1,9 +1,9 @@
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { metrics, stepHandler } from '#runtime/handler.ts';
+import { stepHandler } from '#runtime/handler.ts';
+import { publishMetric } from '#runtime/metrics.ts';
 import { deploy } from './deploy.ts';
 
 export const handler = stepHandler('deploy', async (ctx, event: Parameters<typeof deploy>[1]) => {
   const deployment = await deploy(ctx, event);
-  metrics.addMetric('Deployments', MetricUnit.Count, 1);
+  publishMetric('Deployments', 1);
   return deployment;
 });

@@ -1,5 +1,6 @@
 import { durationSeconds } from './duration.ts';
 import { higherIsBetter, type MetricName } from './metrics.ts';
+import type { Notification } from './notifications.ts';
 import type { ModelPolicy } from './policy.ts';
 import * as z from './zod.ts';
 
@@ -10,6 +11,8 @@ export interface ApprovalRequest {
   /** For the approval Task's TimeoutSecondsPath and HeartbeatSecondsPath. */
   timeoutSeconds: number;
   heartbeatSeconds: number;
+  /** What the owners are told before the run waits (absent when the policy's notifications leave approvals out). */
+  notification?: Notification;
 }
 
 /**

@@ -2,6 +2,7 @@ import { PolicyError } from '#contracts/errors.ts';
 import { isDated } from './dated-keys.ts';
 import { DRIFT_METHODS, METHODS_BY_KIND } from './drift/index.ts';
 import { parseDuration } from './duration.ts';
+import { DEFAULT_NOTIFICATIONS, NOTIFICATION_KINDS } from './notifications.ts';
 import { objectKeyIssue } from './object-key.ts';
 import { bandWindowCount, estimatedStateBytes, recentWindowCount, STATE_BUDGET_BYTES } from './state-size.ts';
 import { TimestampSchema } from './timestamp.ts';
@@ -639,6 +640,24 @@ export const ApprovalSchema = z.strictObject({
   ),
 });
 
+export { DEFAULT_NOTIFICATIONS, NOTIFICATION_KINDS, type NotificationKind } from './notifications.ts';
+
+/** Which news of this model is published on the notification topic. */
+export const NotificationsSchema = z.strictObject({
+  /** The kinds of news to publish; `[]` publishes nothing (alarms still fire). */
+  on: z._default(
+    z
+      .array(
+        z.enum(NOTIFICATION_KINDS, {
+          error: (issue) =>
+            `unknown notification ${JSON.stringify(issue.input)}: use ${NOTIFICATION_KINDS.join(', ')}`,
+        }),
+      )
+      .check(z.maxLength(NOTIFICATION_KINDS.length * 2)),
+    [...DEFAULT_NOTIFICATIONS],
+  ),
+});
+
 /** A Standard workflow runs at most one year; the bake-and-verify phase must fit with time to spare. */
 const MAX_BAKE_PHASE_SECONDS = 365 * 86_400 - 86_400;
 
@@ -724,6 +743,8 @@ export const ModelPolicyBaseSchema = z.strictObject({
   deployment: z._default(DeploymentSchema, { target: 'registry' }),
   /** Human approval of promotions; default: none. */
   approval: z.optional(ApprovalSchema),
+  /** What the owners are told; default: blocked, approval, rollback and failure. */
+  notifications: z._default(NotificationsSchema, { on: [...DEFAULT_NOTIFICATIONS] }),
   rollout: z._default(RolloutSchema, {
     bakePeriod: 'PT1H',
     maxChecks: 3,

@@ -1,4 +1,5 @@
 import type { ApprovalOutcome } from './approval.ts';
+import type { NotificationKind } from './notifications.ts';
 import type {
   Candidate,
   Champion,
@@ -17,8 +18,8 @@ export interface LoopState {
   run?: RunContext;
   /** The raw execution input, present when Monitor itself failed. */
   modelId?: string;
-  /** The policy Monitor read (cards take its description). */
-  policy?: { description?: string };
+  /** The policy Monitor read (cards take its description, Record the notifications it asks for). */
+  policy?: { description?: string; notifications?: { on?: NotificationKind[] } };
   champion?: Champion | null;
   observed?: Observed;
   history?: Observed[];

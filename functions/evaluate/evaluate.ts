@@ -3,6 +3,7 @@ import { parseNumericTable } from '#datasets/index.ts';
 import { approvalRequest } from '#domain/approval.ts';
 import { gate } from '#domain/gate.ts';
 import { metricValue } from '#domain/metrics.ts';
+import { approvalNotification } from '#domain/notifications.ts';
 import { evaluationLabel, type ModelPolicy } from '#domain/policy.ts';
 import type { Candidate, Champion, Evaluation, RunContext, ScoreSource } from '#domain/run.ts';
 import { column, type NumericTable } from '#domain/table.ts';
@@ -104,6 +105,24 @@ export async function evaluate(ctx: KaizenContext, event: EvaluateEvent): Promis
         'new training data is what a retrain needs',
     );
   }
+  // The owners hear of it before the run waits (the approval Task publishes it), unless the policy says not to.
+  const notification = approval
+    ? approvalNotification(
+        {
+          modelId: run.modelId,
+          executionName: run.executionName,
+          candidateVersion: candidate.version,
+          championVersion: champion?.version ?? null,
+          reason: approval.reason,
+          metric,
+          candidateScore,
+          championScore,
+          reasons,
+          deadline: new Date(Date.now() + approval.timeoutSeconds * 1000).toISOString(),
+        },
+        policy.notifications?.on,
+      )
+    : undefined;
   return {
     promote,
     metric,
@@ -116,7 +135,7 @@ export async function evaluate(ctx: KaizenContext, event: EvaluateEvent): Promis
       ...(keys.length > 1 ? { keys } : {}),
       ...(fromSnapshot ? { snapshotKey: scoringKeys(run).holdout } : {}),
     },
-    ...(approval ? { approval } : {}),
+    ...(approval ? { approval: notification ? { ...approval, notification } : approval } : {}),
     scoredBy: {
       candidate: candidateScorer.source,
       ...(championScorer ? { champion: championScorer.source } : {}),

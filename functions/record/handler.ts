@@ -1,10 +1,19 @@
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { metrics, stepHandler } from '#runtime/handler.ts';
+import { type Notification, runNotification } from '#domain/notifications.ts';
+import type { RunRecord } from '#domain/record.ts';
+import { stepHandler } from '#runtime/handler.ts';
+import { publishMetric } from '#runtime/metrics.ts';
 import { type RecordEvent, record } from './record.ts';
 
-export const handler = stepHandler('record', async (ctx, event: RecordEvent) => {
+/** The workflow's state after Record: the run record (the execution's output) and what to publish, if anything. */
+export interface Recorded {
+  record: RunRecord;
+  notification?: Notification;
+}
+
+export const handler = stepHandler('record', async (ctx, event: RecordEvent): Promise<Recorded> => {
   const runRecord = await record(ctx, event);
-  metrics.addDimension('outcome', runRecord.outcome);
-  metrics.addMetric('Runs', MetricUnit.Count, 1);
-  return runRecord;
+  publishMetric('Runs', 1, { outcome: runRecord.outcome });
+  publishMetric('ModelRuns', 1, { model: runRecord.modelId, outcome: runRecord.outcome });
+  const notification = runNotification(runRecord, event.state.policy?.notifications?.on);
+  return notification ? { record: runRecord, notification } : { record: runRecord };
 });

@@ -1,9 +1,10 @@
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { metrics, stepHandler } from '#runtime/handler.ts';
+import { stepHandler } from '#runtime/handler.ts';
+import { publishMetric } from '#runtime/metrics.ts';
 import { rollback } from './rollback.ts';
 
 export const handler = stepHandler('rollback', async (ctx, event: Parameters<typeof rollback>[1]) => {
   const result = await rollback(ctx, event);
-  metrics.addMetric('Rollbacks', MetricUnit.Count, 1);
+  // Null: a failed Deploy had not moved the alias, so nothing was rolled back.
+  if (result) publishMetric('Rollbacks', 1);
   return result;
 });

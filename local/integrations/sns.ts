@@ -9,18 +9,25 @@ import type { LocalIntegration } from './types.ts';
 export const NOTIFICATIONS_FILE = 'notifications.jsonl';
 export const LOCAL_TOPIC_ARN = `arn:aws:sns:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:kaizen-notifications`;
 
-/** The local SNS (`sns:publish`): one JSON line per message in `<home>/notifications.jsonl`. */
+/** The local SNS (`sns:publish`): one JSON line per message (subject, message, attributes) in `<home>/notifications.jsonl`. */
 export function snsIntegration(home: string): LocalIntegration {
   return {
     target: (resource) => (resource === SNS_PUBLISH ? 'notify' : undefined),
     async run({ state, input, beforeTask }) {
       await beforeTask?.({ state, step: 'notify', input });
-      const { TopicArn, Subject, Message } = (input ?? {}) as {
+      const { TopicArn, Subject, Message, MessageAttributes } = (input ?? {}) as {
         TopicArn?: string;
         Subject?: string;
         Message?: string;
+        MessageAttributes?: Record<string, { DataType: string; StringValue: string }>;
       };
-      const line = { at: new Date().toISOString(), topicArn: TopicArn, subject: Subject, message: Message };
+      const line = {
+        at: new Date().toISOString(),
+        topicArn: TopicArn,
+        subject: Subject,
+        message: Message,
+        ...(MessageAttributes ? { attributes: MessageAttributes } : {}),
+      };
       await mkdir(home, { recursive: true });
       await appendFile(join(home, NOTIFICATIONS_FILE), `${JSON.stringify(line)}\n`);
       return { MessageId: randomUUID() };

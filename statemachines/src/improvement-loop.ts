@@ -46,14 +46,36 @@ const PROCESSING_JOB_FIELDS = [
 
 const SAGEMAKER_ROLE = { RoleArn: placeholder('SageMakerRoleArn' satisfies OtherPlaceholder) };
 
-/** A Record task: writes the run record with this outcome (`decided`: the decision's own outcome). */
-function record(outcome: Outcome | 'decided', next: string, options: { catch?: State[] } = {}): State {
+/**
+ * A Record task: writes the run record with this outcome (`decided`: the decision's own outcome). Its result
+ * replaces the state: `{record, notification?}`, the run record and the message the policy asks to publish.
+ */
+function record(outcome: Outcome | 'decided', options: { catch?: State[] } = {}): State {
   return lambdaTask('record', {
     parameters: { 'state.$': '$', outcome, execution: EXECUTION },
-    resultPath: '$.record',
+    resultPath: '$',
     ...options,
-    next,
+    next: 'Notification',
   });
+}
+
+/** An SNS publish of a notification the steps built (subject, message, and attributes subscribers filter on). */
+function publish(path: string, comment: string, next: string, options: { catch?: State[] } = {}): State {
+  return {
+    Comment: comment,
+    Type: 'Task',
+    Resource: SNS_PUBLISH,
+    Parameters: {
+      TopicArn: placeholder('NotificationTopicArn' satisfies OtherPlaceholder),
+      'Subject.$': `${path}.subject`,
+      'Message.$': `${path}.message`,
+      'MessageAttributes.$': `${path}.attributes`,
+    },
+    ResultPath: null,
+    Retry: [{ ErrorEquals: ['States.ALL'], IntervalSeconds: 2, MaxAttempts: 3, BackoffRate: 2 }],
+    ...(options.catch ? { Catch: options.catch } : {}),
+    Next: next,
+  };
 }
 
 /** The improvement loop (Standard) for one model. */
@@ -209,25 +231,19 @@ export const improvementLoop: Definition = {
       'RecordRejected',
     ),
     ApprovalGate: choice(
-      [{ Variable: '$.evaluation.approval', IsPresent: true, Next: 'NotifyApproval' }],
+      [{ Variable: '$.evaluation.approval', IsPresent: true, Next: 'ApprovalNotice' }],
       'Deploy',
     ),
-    NotifyApproval: {
-      Comment: 'Tell the owners a promotion waits for them.',
-      Type: 'Task',
-      Resource: SNS_PUBLISH,
-      Parameters: {
-        TopicArn: placeholder('NotificationTopicArn' satisfies OtherPlaceholder),
-        'Subject.$':
-          "States.Format('Kaizen Loop: {} v{} waits for approval', $.run.modelId, $.candidate.version)",
-        'Message.$':
-          "States.Format('{} Approve: kaizen approve --model {}. Reject: kaizen reject --model {} --reason <why>. Model card: kaizen card --model {} {}. Gate: {}', $.evaluation.approval.reason, $.run.modelId, $.run.modelId, $.run.modelId, $.candidate.version, States.JsonToString($.evaluation.reasons))",
-      },
-      ResultPath: null,
-      Retry: [{ ErrorEquals: ['States.ALL'], IntervalSeconds: 2, MaxAttempts: 3, BackoffRate: 2 }],
-      Catch: FAILURE,
-      Next: 'RequestApproval',
-    },
+    ApprovalNotice: choice(
+      [{ Variable: '$.evaluation.approval.notification', IsPresent: true, Next: 'NotifyApproval' }],
+      'RequestApproval',
+    ),
+    NotifyApproval: publish(
+      '$.evaluation.approval.notification',
+      'Tell the owners a promotion waits for them (the evaluate step wrote the message).',
+      'RequestApproval',
+      { catch: FAILURE },
+    ),
     RequestApproval: callbackTask('request', {
       comment:
         'Publish an approval request with a task token; wait for a person (kaizen approve / reject, or SendTaskSuccess).',
@@ -310,26 +326,19 @@ export const improvementLoop: Definition = {
       catch: FAILURE,
       next: 'RollbackTarget',
     }),
-    RecordDecision: record('decided', 'Done'),
-    RecordRejected: record('rejected', 'Done'),
-    RecordPromoted: record('promoted', 'Done'),
-    RecordRolledBack: record('rolled-back', 'Notify'),
-    RecordFailure: record('failed', 'Notify', {
+    RecordDecision: record('decided'),
+    RecordRejected: record('rejected'),
+    RecordPromoted: record('promoted'),
+    RecordRolledBack: record('rolled-back'),
+    RecordFailure: record('failed', {
       catch: [catchTo('Failed', ['States.ALL'], '$.recordError')],
     }),
-    Notify: {
-      Comment: 'Tell the owners about failures and rollbacks.',
-      Type: 'Task',
-      Resource: SNS_PUBLISH,
-      Parameters: {
-        TopicArn: placeholder('NotificationTopicArn' satisfies OtherPlaceholder),
-        'Subject.$': "States.Format('Kaizen Loop: {} {}', $.record.modelId, $.record.outcome)",
-        'Message.$': 'States.JsonToString($.record)',
-      },
-      ResultPath: null,
-      Retry: [{ ErrorEquals: ['States.ALL'], IntervalSeconds: 2, MaxAttempts: 3, BackoffRate: 2 }],
-      Next: 'AfterNotify',
-    },
+    Notification: choice([{ Variable: '$.notification', IsPresent: true, Next: 'Notify' }], 'AfterNotify'),
+    Notify: publish(
+      '$.notification',
+      "Tell the owners what the policy's notifications ask for (blocked, retrain, promoted, rejected, rollback, failure).",
+      'AfterNotify',
+    ),
     AfterNotify: choice([{ Variable: '$.record.outcome', StringEquals: 'failed', Next: 'Failed' }], 'Done'),
     Failed: {
       Type: 'Fail',

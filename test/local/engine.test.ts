@@ -457,7 +457,17 @@ describe('LocalEngine on the real improvement loop', () => {
           };
         },
         analyze: () => analyze,
-        record: (event) => ({ modelId: 'churn', outcome: (event as { outcome: string }).outcome }),
+        // Record returns the run record and, when the policy asks for one, the message to publish.
+        record: (event) => {
+          const { outcome } = event as { outcome: string };
+          const attributes = { model: { DataType: 'String', StringValue: 'churn' } };
+          return {
+            record: { modelId: 'churn', outcome },
+            ...(outcome === 'failed'
+              ? { notification: { subject: 'Kaizen Loop: churn failed', message: 'why', attributes } }
+              : {}),
+          };
+        },
       });
       const run = await engine(handlers).run(IMPROVEMENT_LOOP_ASL, { modelId: 'churn' });
 
@@ -479,7 +489,12 @@ describe('LocalEngine on the real improvement loop', () => {
       else expect(run.error?.name).toBe('ImprovementLoopFailed');
       const lines = notified ? await notifications() : [];
       expect(lines).toHaveLength(notified);
-      if (notified) expect(lines[0]?.subject).toBe('Kaizen Loop: churn failed');
+      if (notified)
+        expect(lines[0]).toMatchObject({
+          subject: 'Kaizen Loop: churn failed',
+          message: 'why',
+          attributes: { model: { DataType: 'String', StringValue: 'churn' } },
+        });
     },
   );
 });

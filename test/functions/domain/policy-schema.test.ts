@@ -31,6 +31,7 @@ describe('policy JSON Schema', () => {
         'kpis',
         'modelId',
         'monitoring',
+        'notifications',
         'persistence',
         'retention',
         'rollout',
