@@ -1,5 +1,6 @@
 import { ObjectNotFoundError } from '#contracts/errors.ts';
-import { computeMonitoring, currentDatasetKey } from '#domain/monitoring.ts';
+import type { ColumnReader } from '#datasets/index.ts';
+import { computeMonitoringByFeature, currentDatasetKey, type MonitoringResult } from '#domain/monitoring.ts';
 import {
   COMPUTED_ORIGIN,
   type ComputedDrift,
@@ -10,7 +11,7 @@ import type { MonitoringPolicy } from '#domain/policy.ts';
 import type { Champion, Window } from '#domain/run.ts';
 import type { QualityRecord } from '#domain/windows.ts';
 import type { KaizenContext } from '#runtime/context.ts';
-import { readDatasetFromS3 } from '#stores/datasets.ts';
+import { openDatasetFromS3 } from '#stores/datasets.ts';
 import { putObservations } from '#stores/observations.ts';
 import { getVersion } from '#stores/versions.ts';
 
@@ -45,17 +46,28 @@ export async function monitorDatasets(
 ): Promise<(Observation | QualityRecord)[]> {
   const columns = monitoring.features.map(({ name, type }) => ({ name, type }));
   // The window's dataset first: until it arrives, a check costs one GET and nothing else.
-  let current: Awaited<ReturnType<typeof readDatasetFromS3>>;
+  let current: ColumnReader;
   try {
-    current = await readDatasetFromS3(ctx, currentDatasetKey(monitoring.current, window.start), columns);
+    current = await openDatasetFromS3(ctx, currentDatasetKey(monitoring.current, window.start), columns);
   } catch (error) {
     if (error instanceof ObjectNotFoundError) return [];
     throw error;
   }
-  if (current.rows === 0) return [];
-  const reference = await referenceKey(ctx, modelId, monitoring, champion);
-  if (!reference) return [];
-  const result = computeMonitoring(monitoring, await readDatasetFromS3(ctx, reference, columns), current);
+  let result: MonitoringResult;
+  try {
+    if (current.rows === 0) return [];
+    const referenceKeyName = await referenceKey(ctx, modelId, monitoring, champion);
+    if (!referenceKeyName) return [];
+    const reference = await openDatasetFromS3(ctx, referenceKeyName, columns);
+    try {
+      // Feature by feature: two columns in memory at a time, whatever the datasets' width.
+      result = await computeMonitoringByFeature(monitoring, reference, current);
+    } finally {
+      await reference.close();
+    }
+  } finally {
+    await current.close();
+  }
   const timestamp = window.start;
   const records: (Observation | QualityRecord)[] = result.features
     .filter((feature) => feature.status === 'ok' && feature.value !== null)
