@@ -8,7 +8,9 @@ import { runTrainerBench } from './trainer.ts';
 
 const benches: Record<string, () => Promise<void>> = {
   drift: runDriftBench,
-  dataset: runDatasetBench,
+  dataset: async () => {
+    await runDatasetBench();
+  },
   fleet: async () => printFleetBench(await runFleetBench()),
   trainer: runTrainerBench,
   kpi: runKpiBench,

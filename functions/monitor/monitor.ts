@@ -16,7 +16,7 @@ import { acquireLock } from '#stores/lock.ts';
 import { queryObservations } from '#stores/observations.ts';
 import { getPolicy } from '#stores/policies.ts';
 import { retrainsBetween } from '#stores/versions.ts';
-import { monitorDatasets } from './datasets.ts';
+import { type DatasetGate, monitorDatasets } from './datasets.ts';
 
 export interface MonitorEvent {
   input: unknown;
@@ -80,6 +80,7 @@ export async function withDatasetMonitoring(
   policy: ModelPolicy,
   champion: Champion | null,
   observed: Observed,
+  gate?: DatasetGate,
 ): Promise<Observed> {
   if (!policy.monitoring || observed.quality) return observed;
   const records = await monitorDatasets(
@@ -89,6 +90,7 @@ export async function withDatasetMonitoring(
     champion,
     observed.window,
     policy.retention === undefined ? undefined : durationSeconds(policy.retention),
+    gate,
   );
   if (records.length === 0) return observed;
   return summarize(observed.window, await queryObservations(ctx, modelId, observed.window));
@@ -135,11 +137,20 @@ export async function readEvidence(
   policy: ModelPolicy,
   champion: Champion | null,
   asOf: string,
+  /** A sweep page's dataset gate (see {@link DatasetGate}). */
+  gate?: DatasetGate,
 ): Promise<{ observed: Observed; history: Observed[] }> {
   const recent = recentWindowCount(policy);
   const windows = await readWindows(ctx, modelId, policy, asOf, lookbackWindowCount(policy, recent));
   const carried = windows.slice(-recent);
-  const observed = await withDatasetMonitoring(ctx, modelId, policy, champion, carried.at(-1) as Observed);
+  const observed = await withDatasetMonitoring(
+    ctx,
+    modelId,
+    policy,
+    champion,
+    carried.at(-1) as Observed,
+    gate,
+  );
   const evidence = await readKpiEvidence(ctx, modelId, policy, champion, windows, recent - 1);
   if (Object.keys(evidence).length > 0) observed.evidence = evidence;
   return { observed, history: carried.slice(0, -1) };

@@ -1,11 +1,13 @@
 import { InvalidInputError } from '#contracts/errors.ts';
+import { FUNCTIONS } from '#contracts/steps.ts';
 import { formatIssues } from '#domain/policy.ts';
 import { SweepInputSchema, type SweepState } from '#domain/sweep.ts';
 import type { KaizenContext } from '#runtime/context.ts';
 import { getChampions } from '#stores/champion.ts';
 import { putChecks } from '#stores/checks.ts';
-import { pageModels } from '#stores/policies.ts';
-import { automatedAsOf, checkModelSafely } from '../fleet/check.ts';
+import { type ModelEntry, pageModels } from '#stores/policies.ts';
+import { automatedAsOf, checkModelSafely, windowDatasetKey } from '../fleet/check.ts';
+import { pageDatasetGate } from '../fleet/datasets.ts';
 import { mapLimit } from '../fleet/pool.ts';
 
 export interface SweepEvent {
@@ -13,6 +15,7 @@ export interface SweepEvent {
   execution: { name: string; startTime: string };
 }
 
+/** Checks in flight; dataset reads among them are further bounded by memory (`pageDatasetGate`). */
 const CONCURRENCY = 16;
 
 /**
@@ -44,14 +47,11 @@ export async function sweepPage(
     ctx,
     page.models.map((model) => model.modelId),
   );
+  const asOf = (model: ModelEntry) => automatedAsOf(model.policy, at, 'floor');
+  const windowKeys = page.models.flatMap((model) => windowDatasetKey(model.policy, asOf(model)) ?? []);
+  const gate = pageDatasetGate(ctx, windowKeys, ctx.memoryMb ?? FUNCTIONS.sweep.memoryMb);
   const checks = await mapLimit(page.models, CONCURRENCY, (model) =>
-    checkModelSafely(
-      ctx,
-      model,
-      champions.get(model.modelId) ?? null,
-      automatedAsOf(model.policy, at, 'floor'),
-      'sweep',
-    ),
+    checkModelSafely(ctx, model, champions.get(model.modelId) ?? null, asOf(model), 'sweep', gate),
   );
   await putChecks(ctx, 'sweep', at, `${event.execution.name}-${input.pages}`, checks);
   for (const check of checks) {
