@@ -4,7 +4,7 @@
  */
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { ObjectNotFoundError } from '#contracts/errors.ts';
-import { datasetReadBudget, MemoryAdmission } from '#domain/admission.ts';
+import { datasetReadBudget, fitsDeadline, MemoryAdmission } from '#domain/admission.ts';
 import type { KaizenContext } from '#runtime/context.ts';
 import { headObject } from '#stores/objects.ts';
 import type { DatasetGate } from '../monitor/datasets.ts';
@@ -26,19 +26,33 @@ function commonPrefix(sorted: readonly string[]): string {
 export interface PageDatasetGate extends DatasetGate {
   readonly requests: { list: number; head: number };
   readonly queue: AdmissionQueue;
+  /** Models whose dataset read was left to a later check: it would not have ended before the deadline. */
+  deferred: number;
+}
+
+/** Limits of the function running the page. */
+export interface PageLimits {
+  memoryMb: number;
+  /** Instant (ms) by which every dataset read must have ended. @default none */
+  deadline?: number;
+  /** @default Date.now */
+  now?: () => number;
 }
 
 /**
  * The dataset gate of one page: `keys` are the window datasets the page's models may read. Keys sharing a folder
  * with at least {@link LIST_MIN_KEYS} others are looked up with one LIST (paginated) of their common prefix, at
  * the first lookup; the others with a HEAD each, only when asked (a model whose window is already computed asks
- * nothing). Reads are admitted while their estimates fit the memory of the function (`memoryMb`).
+ * nothing). Reads are admitted while their estimates fit the memory of the function (`memoryMb`), and only
+ * when their estimated time still ends before `deadline` (otherwise the model is checked on its KPIs and its
+ * window's drift is computed by a later check).
  */
 export function pageDatasetGate(
   ctx: KaizenContext,
   keys: readonly string[],
-  memoryMb: number,
+  limits: PageLimits,
 ): PageDatasetGate {
+  const now = limits.now ?? Date.now;
   const folders = new Map<string, string[]>();
   for (const key of new Set(keys)) {
     const folder = key.slice(0, key.lastIndexOf('/') + 1);
@@ -79,7 +93,8 @@ export function pageDatasetGate(
 
   return {
     requests,
-    queue: new AdmissionQueue(new MemoryAdmission(datasetReadBudget(memoryMb))),
+    deferred: 0,
+    queue: new AdmissionQueue(new MemoryAdmission(datasetReadBudget(limits.memoryMb))),
     find(key) {
       const prefix = prefixOf.get(key);
       if (prefix !== undefined) {
@@ -97,8 +112,19 @@ export function pageDatasetGate(
       }
       return size;
     },
-    run(cost, work) {
-      return this.queue.run(cost, work);
+    async run(estimate, work, otherwise) {
+      const late = () =>
+        limits.deadline !== undefined && !fitsDeadline(now(), estimate.seconds, limits.deadline);
+      if (late()) {
+        this.deferred++;
+        return otherwise;
+      }
+      // Checked again once admitted: waiting for memory takes time too.
+      return this.queue.run(estimate.bytes, async () => {
+        if (!late()) return work();
+        this.deferred++;
+        return otherwise;
+      });
     },
   };
 }

@@ -1,6 +1,6 @@
 import { ObjectNotFoundError } from '#contracts/errors.ts';
 import { type ColumnReader, datasetFormat } from '#datasets/index.ts';
-import { datasetReadCost } from '#domain/admission.ts';
+import { datasetReadCost, datasetReadSeconds } from '#domain/admission.ts';
 import { computeMonitoringByFeature, currentDatasetKey, type MonitoringResult } from '#domain/monitoring.ts';
 import {
   COMPUTED_ORIGIN,
@@ -23,8 +23,11 @@ import { getVersion } from '#stores/versions.ts';
 export interface DatasetGate {
   /** The object's size in bytes, or undefined when it does not exist. */
   find(key: string): Promise<number | undefined>;
-  /** Runs `work` once its estimated peak bytes fit beside the reads in flight. */
-  run<R>(cost: number, work: () => Promise<R>): Promise<R>;
+  /**
+   * Runs `work` once its estimated peak bytes fit beside the reads in flight, or gives `otherwise` when its
+   * estimated time would not end before the batch's deadline (a later check computes the window).
+   */
+  run<R>(estimate: { bytes: number; seconds: number }, work: () => Promise<R>, otherwise: R): Promise<R>;
 }
 
 /** `monitoring.reference` value that means "the data the current champion was trained on". */
@@ -67,7 +70,11 @@ export async function monitorDatasets(
   const reference = await referenceKey(ctx, modelId, monitoring, champion);
   const objects = [{ bytes: currentBytes, format: datasetFormat(currentKey) }];
   if (reference) objects.push({ bytes: (await gate.find(reference)) ?? 0, format: datasetFormat(reference) });
-  return gate.run(datasetReadCost(monitoring.features.length, objects), () => compute(async () => reference));
+  const estimate = {
+    bytes: datasetReadCost(monitoring.features.length, objects),
+    seconds: datasetReadSeconds(objects),
+  };
+  return gate.run(estimate, () => compute(async () => reference), []);
 }
 
 async function computeDatasets(

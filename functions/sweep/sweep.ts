@@ -17,6 +17,8 @@ export interface SweepEvent {
 
 /** Checks in flight; dataset reads among them are further bounded by memory (`pageDatasetGate`). */
 const CONCURRENCY = 16;
+/** Seconds of a page's time kept for its KPI checks and writes after the last dataset read. */
+const RESERVED_SECONDS = 60;
 
 /**
  * One page of the fleet sweep: reads a page of registered models, their champions in one batch, checks
@@ -26,6 +28,8 @@ export async function sweepPage(
   ctx: KaizenContext,
   event: SweepEvent,
   now = new Date(),
+  /** The page's clock (ms), for the dataset reads' deadline. */
+  clock: () => number = Date.now,
 ): Promise<SweepState> {
   const parsed = SweepInputSchema.safeParse(event.input ?? {});
   if (!parsed.success)
@@ -49,7 +53,11 @@ export async function sweepPage(
   );
   const asOf = (model: ModelEntry) => automatedAsOf(model.policy, at, 'floor');
   const windowKeys = page.models.flatMap((model) => windowDatasetKey(model.policy, asOf(model)) ?? []);
-  const gate = pageDatasetGate(ctx, windowKeys, ctx.memoryMb ?? FUNCTIONS.sweep.memoryMb);
+  const gate = pageDatasetGate(ctx, windowKeys, {
+    memoryMb: ctx.memoryMb ?? FUNCTIONS.sweep.memoryMb,
+    deadline: clock() + (FUNCTIONS.sweep.timeoutSeconds - RESERVED_SECONDS) * 1000,
+    now: clock,
+  });
   const checks = await mapLimit(page.models, CONCURRENCY, (model) =>
     checkModelSafely(ctx, model, champions.get(model.modelId) ?? null, asOf(model), 'sweep', gate),
   );

@@ -19,7 +19,7 @@ describe('pageDatasetGate (local S3)', () => {
     await Promise.all(keys.filter((_, i) => i % 2 === 0).map((key) => put(key, 'x,y\n1,2\n')));
     await put('traffic/2026-11-18/model-001.csv', 'x\n1\n');
     const requests = countRequests(local.ctx.s3);
-    const gate = pageDatasetGate(local.ctx, keys, 1769);
+    const gate = pageDatasetGate(local.ctx, keys, { memoryMb: 1769 });
     const sizes = await Promise.all(keys.map((key) => gate.find(key)));
     requests.stop();
     expect(sizes).toEqual(keys.map((_, i) => (i % 2 === 0 ? 8 : undefined)));
@@ -31,7 +31,7 @@ describe('pageDatasetGate (local S3)', () => {
     const keys = ids(LIST_MIN_KEYS - 1, (id) => `datasets/${id}/2026-11-19.csv`);
     await put(keys[0] as string, 'x\n1\n');
     const requests = countRequests(local.ctx.s3);
-    const gate = pageDatasetGate(local.ctx, keys, 1769);
+    const gate = pageDatasetGate(local.ctx, keys, { memoryMb: 1769 });
     expect(await gate.find(keys[0] as string)).toBe(4);
     expect(await gate.find(keys[1] as string)).toBeUndefined();
     expect(await gate.find(keys[1] as string)).toBeUndefined();
@@ -40,19 +40,39 @@ describe('pageDatasetGate (local S3)', () => {
   });
 
   it('runs dataset reads within the memory budget of the function', async () => {
-    const gate = pageDatasetGate(local.ctx, [], 1024);
+    const gate = pageDatasetGate(local.ctx, [], { memoryMb: 1024 });
     const budget = datasetReadBudget(1024);
     let running = 0;
     let most = 0;
     const read = () =>
-      gate.run(budget / 3, async () => {
-        running++;
-        most = Math.max(most, running);
-        await new Promise((resolve) => setTimeout(resolve, 5));
-        running--;
-      });
-    await Promise.all(Array.from({ length: 10 }, read));
+      gate.run(
+        { bytes: budget / 3, seconds: 1 },
+        async () => {
+          running++;
+          most = Math.max(most, running);
+          await new Promise((resolve) => setTimeout(resolve, 5));
+          running--;
+          return true;
+        },
+        false,
+      );
+    expect(await Promise.all(Array.from({ length: 10 }, read))).toEqual(Array(10).fill(true));
     expect(most).toBe(3);
     expect(gate.queue.peakBytes).toBeLessThanOrEqual(budget);
+  });
+
+  it('leaves a read that would end after the deadline to a later check', async () => {
+    let clock = 1_000_000;
+    const gate = pageDatasetGate(local.ctx, [], {
+      memoryMb: 1769,
+      deadline: clock + 60_000,
+      now: () => clock,
+    });
+    const work = async () => 'read';
+    expect(await gate.run({ bytes: 1, seconds: 59 }, work, 'deferred')).toBe('read');
+    clock += 30_000;
+    expect(await gate.run({ bytes: 1, seconds: 31 }, work, 'deferred')).toBe('deferred');
+    expect(await gate.run({ bytes: 1, seconds: 30 }, work, 'deferred')).toBe('read');
+    expect(gate.deferred).toBe(1);
   });
 });
