@@ -67,6 +67,7 @@ export function pageDatasetGate(
   }
   const heads = new Map<string, Promise<number | undefined>>();
   const requests = { list: 0, head: 0 };
+  let pending = 0;
 
   const list = async (prefix: string): Promise<Map<string, number>> => {
     const sizes = new Map<string, number>();
@@ -113,17 +114,25 @@ export function pageDatasetGate(
       return size;
     },
     async run(estimate, work, otherwise) {
+      // Reads in flight share the CPU: one admitted now ends after theirs too.
       const late = () =>
-        limits.deadline !== undefined && !fitsDeadline(now(), estimate.seconds, limits.deadline);
+        limits.deadline !== undefined && !fitsDeadline(now(), pending + estimate.seconds, limits.deadline);
       if (late()) {
         this.deferred++;
         return otherwise;
       }
       // Checked again once admitted: waiting for memory takes time too.
       return this.queue.run(estimate.bytes, async () => {
-        if (!late()) return work();
-        this.deferred++;
-        return otherwise;
+        if (late()) {
+          this.deferred++;
+          return otherwise;
+        }
+        pending += estimate.seconds;
+        try {
+          return await work();
+        } finally {
+          pending -= estimate.seconds;
+        }
       });
     },
   };

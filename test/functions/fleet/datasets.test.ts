@@ -75,4 +75,20 @@ describe('pageDatasetGate (local S3)', () => {
     expect(await gate.run({ bytes: 1, seconds: 30 }, work, 'deferred')).toBe('read');
     expect(gate.deferred).toBe(1);
   });
+
+  it('counts the reads in flight in a new read’s time: they share the CPU', async () => {
+    const clock = 0;
+    const gate = pageDatasetGate(local.ctx, [], { memoryMb: 1769, deadline: 100_000, now: () => clock });
+    let release = () => {};
+    const first = gate.run(
+      { bytes: 1, seconds: 60 },
+      () => new Promise<string>((r) => (release = () => r('read'))),
+      'deferred',
+    );
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(await gate.run({ bytes: 1, seconds: 50 }, async () => 'read', 'deferred')).toBe('deferred');
+    expect(await gate.run({ bytes: 1, seconds: 40 }, async () => 'read', 'deferred')).toBe('read');
+    release();
+    expect(await first).toBe('read');
+  });
 });
