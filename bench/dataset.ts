@@ -11,18 +11,23 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createReadStream, createWriteStream, mkdtempSync, statSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { fileWriter, ParquetWriter, type SchemaElement } from 'hyparquet-writer';
+import { FUNCTIONS } from '#contracts/steps.ts';
 import { computeMonitoringByFeature } from '#domain/monitoring.ts';
-import { MonitoringSchema } from '#domain/policy.ts';
+import { MonitoringSchema, parsePolicy } from '#domain/policy.ts';
 import { mulberry32 as random } from '#domain/random.ts';
 import { type LocalStack, localContext, startLocalStack } from '#local/stack.ts';
 import type { KaizenContext } from '#runtime/context.ts';
+import { moveChampion } from '#stores/champion.ts';
 import { openDatasetFromS3, type ReadStats } from '#stores/datasets.ts';
+import { queryObservations } from '#stores/observations.ts';
+import { putPolicy } from '#stores/policies.ts';
+import { sweepPage } from '../functions/sweep/sweep.ts';
 
 const ROWS = 1_000_000;
 const FEATURES = 50;
@@ -203,7 +208,74 @@ async function measure(endpoints: LocalStack['endpoints'], format: Format): Prom
   process.stdout.write(`${JSON.stringify(measurement)}\n`);
 }
 
-function runChild(endpoints: LocalStack['endpoints'], format: Format): Promise<Measurement> {
+/** A sweep page of 100 models of which {@link PAGE_DATASET_MODELS} judge the 1M x 50 Parquet pair. */
+const PAGE_MODELS = 100;
+const PAGE_DATASET_MODELS = 4;
+const PAGE_AT = '2026-11-20T00:30:00.000Z';
+/** The sweep function's memory and timeout (FUNCTIONS.sweep). */
+const SWEEP_MB = FUNCTIONS.sweep.memoryMb;
+const SWEEP_SECONDS = FUNCTIONS.sweep.timeoutSeconds;
+
+interface PageMeasurement {
+  seconds: number;
+  peakMb: number;
+  computed: number;
+  models: number;
+}
+
+/** Registers the page's models: the example policy, a few of them monitoring the Parquet pair. */
+async function seedPage(ctx: KaizenContext): Promise<void> {
+  const { monitoring: _none, ...example } = JSON.parse(
+    await readFile(resolve(import.meta.dirname, '../examples/churn-policy.json'), 'utf8'),
+  );
+  const features = names.map((name) => ({ name, type: 'numeric' as const }));
+  for (let i = 0; i < PAGE_MODELS; i++) {
+    const modelId = `page-${String(i).padStart(3, '0')}`;
+    const monitoring =
+      i % (PAGE_MODELS / PAGE_DATASET_MODELS) === 0
+        ? { monitoring: { reference: key('parquet', false), current: key('parquet', true), features } }
+        : {};
+    await putPolicy(ctx, parsePolicy({ ...example, modelId, ...monitoring }));
+    await moveChampion(ctx, {
+      modelId,
+      version: 1,
+      artifactKey: `models/${modelId}/bench/model.json`,
+      expected: null,
+      reason: 'bench seed',
+      executionName: 'bench',
+      since: '2026-10-01T00:00:00.000Z',
+    });
+  }
+}
+
+/** One sweep page in a fresh process, as the sweep function runs it: wall time, peak memory, windows computed. */
+async function measurePage(endpoints: LocalStack['endpoints']): Promise<void> {
+  const ctx = localContext(endpoints, NO_LOOPS, mkdtempSync(join(tmpdir(), 'kaizen-bench-')));
+  const started = performance.now();
+  const state = await sweepPage(ctx, {
+    input: { pageSize: PAGE_MODELS, at: PAGE_AT },
+    execution: { name: 'bench-page', startTime: PAGE_AT },
+  });
+  const seconds = (performance.now() - started) / 1000;
+  let computed = 0;
+  for (let i = 0; i < PAGE_MODELS; i += PAGE_MODELS / PAGE_DATASET_MODELS) {
+    const rows = await queryObservations(ctx, `page-${String(i).padStart(3, '0')}`, {
+      start: '2026-11-19T00:00:00.000Z',
+      end: '2026-11-20T00:00:00.000Z',
+    });
+    if (rows.some((row) => row.type === 'quality')) computed++;
+  }
+  const measurement: PageMeasurement = {
+    seconds,
+    peakMb: process.resourceUsage().maxRSS / 1024,
+    computed,
+    models: state.totals.models,
+  };
+  ctx.close();
+  process.stdout.write(`${JSON.stringify(measurement)}\n`);
+}
+
+function runChild(endpoints: LocalStack['endpoints'], format: Format | 'page'): Promise<Measurement> {
   const self = fileURLToPath(import.meta.url);
   const child = spawn(
     process.execPath,
@@ -221,7 +293,7 @@ function runChild(endpoints: LocalStack['endpoints'], format: Format): Promise<M
     child.once('error', reject);
     child.once('close', (code) => {
       if (code !== 0) return reject(new Error(`measuring process exited with ${code}`));
-      resolve(JSON.parse(out.trim().split('\n').at(-1) ?? '{}') as Measurement);
+      resolve(JSON.parse(out.trim().split('\n').at(-1) ?? '{}'));
     });
   });
 }
@@ -269,6 +341,20 @@ export async function runDatasetBench(
         `    peak memory (max RSS of the child)   ${m.peakMb.toFixed(0)} MB   goal <= ${MONITOR_PEAK_GOAL_MB} MB: ` +
           `${m.peakMb <= MONITOR_PEAK_GOAL_MB ? 'met' : 'NOT met'} (process baseline ${m.baselineMb.toFixed(0)} MB)`,
       );
+      if (format === 'parquet') {
+        await seedPage(ctx);
+        const page = (await runChild(stack.endpoints, 'page')) as unknown as PageMeasurement;
+        const fitsMemory = page.peakMb <= SWEEP_MB;
+        const fitsTime = page.seconds <= SWEEP_SECONDS;
+        console.log(
+          `  worst sweep page: ${page.models} models, ${PAGE_DATASET_MODELS} of them judging this pair (${page.computed} computed, ` +
+            `${PAGE_DATASET_MODELS - page.computed} left to the next sweep by the page's deadline)`,
+        );
+        console.log(
+          `    time ${seconds(page.seconds * 1000)} (limit ${SWEEP_SECONDS} s: ${fitsTime ? 'met' : 'NOT met'}), ` +
+            `peak memory ${page.peakMb.toFixed(0)} MB (limit ${SWEEP_MB} MB: ${fitsMemory ? 'met' : 'NOT met'})`,
+        );
+      }
       for (const current of [false, true])
         await ctx.s3.send(new DeleteObjectCommand({ Bucket: ctx.config.bucket, Key: key(format, current) }));
     }
@@ -282,7 +368,8 @@ export async function runDatasetBench(
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const at = process.argv.indexOf('--measure');
-  if (at >= 0)
+  if (at >= 0 && process.argv[at + 2] === 'page') await measurePage(JSON.parse(process.argv[at + 1] ?? '{}'));
+  else if (at >= 0)
     await measure(JSON.parse(process.argv[at + 1] ?? '{}'), (process.argv[at + 2] ?? 'parquet') as Format);
   else await runDatasetBench();
 }

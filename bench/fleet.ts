@@ -25,13 +25,25 @@ export const PRICES = {
   dynamoWru: 0.625 / 1e6,
   schedulerInvocation: 1.0 / 1e6,
   s3Get: 0.0004 / 1000,
+  s3List: 0.005 / 1000,
   s3Put: 0.005 / 1000,
   logsIngestGb: 0.5,
 } as const;
 
 const DAY = 86_400_000;
 
+/** Goals of the fleet bench. */
+export const FLEET_GOALS = { modelsPerSecond: 800, monthlyPer1000Hourly: 0.2 } as const;
+
+/**
+ * What the models monitor: KPIs only, or also a dataset per window that never arrives, kept in one folder per
+ * date shared by every model (`datasets/traffic/{date}/<model>.csv`) or in one folder per model
+ * (`datasets/<model>/traffic/{date}.csv`).
+ */
+export type FleetVariant = 'kpi' | 'datasets-shared-folder' | 'datasets-per-model-folder';
+
 export interface FleetBenchResult {
+  variant: FleetVariant;
   models: number;
   seedSeconds: number;
   sweepSeconds: number;
@@ -50,8 +62,9 @@ export function monthlyCost(input: {
   pageSize: number;
   rruPerCheck: number;
   wruPerCheck: number;
-  /** S3 GET and PUT requests per check. */
+  /** S3 GET (and HEAD), LIST and PUT requests per check. */
   s3GetsPerCheck?: number;
+  s3ListsPerCheck?: number;
   s3PutsPerCheck?: number;
   /** Seconds of one full core per check (measured locally). */
   lambdaSecondsPerCheck: number;
@@ -89,8 +102,11 @@ export function monthlyCost(input: {
     ],
     [
       'S3 requests',
-      `${(checks * (input.s3GetsPerCheck ?? 0)).toFixed(0)} GET, ${(checks * (input.s3PutsPerCheck ?? 0)).toFixed(0)} PUT`,
-      checks * ((input.s3GetsPerCheck ?? 0) * PRICES.s3Get + (input.s3PutsPerCheck ?? 0) * PRICES.s3Put),
+      `${(checks * (input.s3GetsPerCheck ?? 0)).toFixed(0)} GET/HEAD, ${(checks * (input.s3ListsPerCheck ?? 0)).toFixed(0)} LIST, ${(checks * (input.s3PutsPerCheck ?? 0)).toFixed(0)} PUT`,
+      checks *
+        ((input.s3GetsPerCheck ?? 0) * PRICES.s3Get +
+          (input.s3ListsPerCheck ?? 0) * PRICES.s3List +
+          (input.s3PutsPerCheck ?? 0) * PRICES.s3Put),
     ],
     ['EventBridge Scheduler', `${sweeps} invocations`, sweeps * PRICES.schedulerInvocation],
     // START/END/REPORT lines (~350 bytes) per Lambda call; steps log only errors at INFO level.
@@ -105,24 +121,38 @@ export function monthlyCost(input: {
 
 export async function runFleetBench(
   models = Number(process.env.KAIZEN_BENCH_MODELS ?? 10_000),
+  variant: FleetVariant = 'kpi',
 ): Promise<FleetBenchResult> {
   const home = await mkdtemp(join(tmpdir(), 'kaizen-fleet-bench-'));
   const backend = await localBackend(home);
   const { ctx } = backend;
   try {
-    // KPI monitoring only. A policy that computes drift from datasets also reads the window's dataset: one
-    // S3 GET per check until it arrives (about $0.29 a month per 1,000 models checked hourly if it never does),
-    // then the reference and the computation once per window.
-    const { monitoring: _datasets, ...example } = JSON.parse(
+    // A policy that computes drift from datasets also looks for the window's dataset at each check until it
+    // arrives (then reads the reference and computes once per window): the dataset variants never upload it.
+    const { monitoring, ...example } = JSON.parse(
       await readFile(resolve(import.meta.dirname, '../examples/churn-policy.json'), 'utf8'),
     );
+    const policyOf = (modelId: string) =>
+      variant === 'kpi'
+        ? { ...example, modelId }
+        : {
+            ...example,
+            modelId,
+            monitoring: {
+              ...monitoring,
+              current:
+                variant === 'datasets-shared-folder'
+                  ? `datasets/traffic/{date}/${modelId}.csv`
+                  : `datasets/${modelId}/traffic/{date}.csv`,
+            },
+          };
     const at = '2026-11-20T00:30:00.000Z';
     const weekStart = Date.parse('2026-11-13T00:00:00.000Z');
     const ids = Array.from({ length: models }, (_, i) => `model-${String(i).padStart(5, '0')}`);
 
     const seedStart = performance.now();
     await mapLimit(ids, 32, async (modelId) => {
-      await putPolicy(ctx, parsePolicy({ ...example, modelId }));
+      await putPolicy(ctx, parsePolicy(policyOf(modelId)));
       await moveChampion(ctx, {
         modelId,
         version: 1,
@@ -165,6 +195,7 @@ export async function runFleetBench(
     s3Requests.stop();
     const s3Calls = Object.values(s3Requests.calls).reduce((sum, n) => sum + n, 0);
     const s3Puts = s3Requests.calls.PutObjectCommand ?? 0;
+    const s3Lists = s3Requests.calls.ListObjectsV2Command ?? 0;
     if (sweep.status !== 'SUCCEEDED' || sweep.totals?.models !== models) {
       throw new Error(`sweep did not check every model: ${JSON.stringify(sweep.totals ?? sweep.error)}`);
     }
@@ -178,12 +209,14 @@ export async function runFleetBench(
       pageSize,
       rruPerCheck,
       wruPerCheck,
-      s3GetsPerCheck: (s3Calls - s3Puts) / models,
+      s3GetsPerCheck: (s3Calls - s3Puts - s3Lists) / models,
+      s3ListsPerCheck: s3Lists / models,
       s3PutsPerCheck: s3Puts / models,
       lambdaSecondsPerCheck: sweepSeconds / models,
       lambdaMemoryGb: STEPS.sweep.memoryMb / 1024,
     });
     return {
+      variant,
       models,
       seedSeconds,
       sweepSeconds,
@@ -203,13 +236,20 @@ export async function runFleetBench(
   }
 }
 
+const met = (ok: boolean) => (ok ? 'met' : 'NOT met');
+
 export function printFleetBench(result: FleetBenchResult): void {
-  console.log(`\nFleet sweep on the embedded stack (dynalite + in-process Step Functions)`);
+  console.log(
+    `\nFleet sweep on the embedded stack (dynalite + in-process Step Functions): ${result.variant}`,
+  );
   console.log(
     `  models ${result.models}, a week of daily KPIs each (seeded in ${result.seedSeconds.toFixed(1)} s)`,
   );
+  const speed = `  sweep: ${result.sweepSeconds.toFixed(2)} s in ${result.pages} pages = ${result.modelsPerSecond.toFixed(0)} models/s`;
   console.log(
-    `  sweep: ${result.sweepSeconds.toFixed(2)} s in ${result.pages} pages = ${result.modelsPerSecond.toFixed(0)} models/s`,
+    result.variant === 'kpi'
+      ? `${speed}   goal >= ${FLEET_GOALS.modelsPerSecond}: ${met(result.modelsPerSecond >= FLEET_GOALS.modelsPerSecond)}`
+      : speed,
   );
   console.log(
     `  per model check: ${result.rruPerCheck.toFixed(3)} RRU, ${result.wruPerCheck.toFixed(3)} WRU`,
@@ -219,11 +259,32 @@ export function printFleetBench(result: FleetBenchResult): void {
     `\nMonthly cost of checking 1,000 healthy models hourly (${result.monthly.checks} checks, us-east-1):`,
   );
   for (const [item, amount, cost] of result.monthly.lines) {
-    console.log(`  ${item.padEnd(34)} ${amount.padEnd(34)} $${cost.toFixed(4)}`);
+    console.log(`  ${item.padEnd(34)} ${amount.padEnd(40)} $${cost.toFixed(4)}`);
   }
-  console.log(`  ${'total'.padEnd(69)} $${result.monthly.total.toFixed(4)}  (goal < $0.50)`);
+  console.log(
+    `  ${'total'.padEnd(75)} $${result.monthly.total.toFixed(4)}  (goal <= $${FLEET_GOALS.monthlyPer1000Hourly.toFixed(2)}: ${met(result.monthly.total <= FLEET_GOALS.monthlyPer1000Hourly)})`,
+  );
+}
+
+/** The fleet bench's three variants; the dataset ones on `datasetModels` models (their cost is per check). */
+export async function runFleetBenches(
+  datasetModels = Number(process.env.KAIZEN_BENCH_DATASET_MODELS ?? 1000),
+) {
+  const results = [await runFleetBench()];
+  for (const variant of ['datasets-shared-folder', 'datasets-per-model-folder'] as const)
+    results.push(await runFleetBench(datasetModels, variant));
+  for (const result of results) printFleetBench(result);
+  console.log('\nFleet goals, side by side:');
+  for (const result of results) {
+    console.log(
+      `  ${result.variant.padEnd(26)} ${result.modelsPerSecond.toFixed(0).padStart(5)} models/s  ` +
+        `${result.rruPerCheck.toFixed(2)} RRU/check  $${result.monthly.total.toFixed(3)}/month per 1,000 hourly models ` +
+        `(goal <= $${FLEET_GOALS.monthlyPer1000Hourly.toFixed(2)}: ${met(result.monthly.total <= FLEET_GOALS.monthlyPer1000Hourly)})`,
+    );
+  }
+  return results;
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  printFleetBench(await runFleetBench());
+  await runFleetBenches();
 }

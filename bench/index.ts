@@ -2,7 +2,7 @@
 // `npm run bench -- drift`, `-- dataset`, `-- fleet`, `-- trainer` (default: all). KAIZEN_BENCH_MODELS sizes the fleet.
 import { runDatasetBench } from './dataset.ts';
 import { runDriftBench } from './drift.ts';
-import { printFleetBench, runFleetBench } from './fleet.ts';
+import { runFleetBenches } from './fleet.ts';
 import { runKpiBench } from './kpi.ts';
 import { runTrainerBench } from './trainer.ts';
 
@@ -11,7 +11,9 @@ const benches: Record<string, () => Promise<void>> = {
   dataset: async () => {
     await runDatasetBench();
   },
-  fleet: async () => printFleetBench(await runFleetBench()),
+  fleet: async () => {
+    await runFleetBenches();
+  },
   trainer: runTrainerBench,
   kpi: runKpiBench,
 };
