@@ -6,7 +6,8 @@
  * disk beyond a budget), and reports its timings and peak resident memory (`process.resourceUsage().maxRSS`)
  * against the 600 MB goal. The child keeps S3 out of its memory: s3rver runs in this process.
  *
- * Run: `npx tsx bench/dataset.ts` (a few minutes; needs ~4 GB of free disk in the temp folder).
+ * Run: `npx tsx bench/dataset.ts` (a few minutes; needs ~4 GB of free disk in the temp folder;
+ * `KAIZEN_BENCH_FORMATS=parquet` for Parquet and the worst sweep page only).
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -371,5 +372,6 @@ if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.a
   if (at >= 0 && process.argv[at + 2] === 'page') await measurePage(JSON.parse(process.argv[at + 1] ?? '{}'));
   else if (at >= 0)
     await measure(JSON.parse(process.argv[at + 1] ?? '{}'), (process.argv[at + 2] ?? 'parquet') as Format);
-  else await runDatasetBench();
+  else
+    await runDatasetBench((process.env.KAIZEN_BENCH_FORMATS?.split(',') ?? ['parquet', 'csv']) as Format[]);
 }
