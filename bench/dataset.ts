@@ -1,28 +1,34 @@
 /**
- * Dataset monitoring benchmark: a reference and a current window of 1,000,000 rows x 50 numeric features,
- * each a Parquet file (DOUBLE columns, 10 row groups, written by hyparquet-writer) in the local S3
- * (s3rver). A child process, as a Lambda would, reads both with ranged GETs of the 50 columns, computes
- * drift of every feature and the data-quality checks, and reports its timings and peak resident memory
- * (`process.resourceUsage().maxRSS`), compared with a 3 GB Lambda. The child keeps S3 out of its memory:
- * s3rver runs in this process.
+ * Dataset monitoring benchmark: a reference and a current window of 1,000,000 rows x 50 numeric features in
+ * the local S3 (s3rver), once as Parquet (DOUBLE columns, 10 row groups, written by hyparquet-writer) and once
+ * as CSV (six decimals). A child process per format, as Monitor does, opens both datasets and judges drift and
+ * quality one feature at a time (Parquet columns by ranged GETs, CSV streamed once with its columns spilled to
+ * disk beyond a budget), and reports its timings and peak resident memory (`process.resourceUsage().maxRSS`)
+ * against the 600 MB goal. The child keeps S3 out of its memory: s3rver runs in this process.
  *
- * Run: `npx tsx bench/dataset.ts` (about a minute; needs ~2 GB of free disk in the temp folder).
+ * Run: `npx tsx bench/dataset.ts` (a few minutes; needs ~4 GB of free disk in the temp folder;
+ * `KAIZEN_BENCH_FORMATS=parquet` for Parquet and the worst sweep page only).
  */
 import { spawn } from 'node:child_process';
-import { createReadStream, mkdtempSync, statSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { once } from 'node:events';
+import { createReadStream, createWriteStream, mkdtempSync, statSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { fileWriter, ParquetWriter, type SchemaElement } from 'hyparquet-writer';
-import { computeMonitoring } from '#domain/monitoring.ts';
-import { MonitoringSchema } from '#domain/policy.ts';
-import { checkQuality } from '#domain/quality.ts';
+import { FUNCTIONS } from '#contracts/steps.ts';
+import { computeMonitoringByFeature } from '#domain/monitoring.ts';
+import { MonitoringSchema, parsePolicy } from '#domain/policy.ts';
 import { mulberry32 as random } from '#domain/random.ts';
 import { type LocalStack, localContext, startLocalStack } from '#local/stack.ts';
 import type { KaizenContext } from '#runtime/context.ts';
-import { type ReadStats, readDatasetFromS3 } from '#stores/datasets.ts';
+import { moveChampion } from '#stores/champion.ts';
+import { openDatasetFromS3, type ReadStats } from '#stores/datasets.ts';
+import { queryObservations } from '#stores/observations.ts';
+import { putPolicy } from '#stores/policies.ts';
+import { sweepPage } from '../functions/sweep/sweep.ts';
 
 const ROWS = 1_000_000;
 const FEATURES = 50;
@@ -32,9 +38,10 @@ const SEED = 20_260_301;
 const SHIFTED = 10;
 /** Features with 1% nulls (OPTIONAL columns with definition levels). */
 const WITH_NULLS = 2;
-const LAMBDA_MB = 3072;
-const REFERENCE_KEY = 'bench/reference.parquet';
-const CURRENT_KEY = 'bench/current.parquet';
+/** Peak resident memory of Monitor on these datasets. */
+export const MONITOR_PEAK_GOAL_MB = 600;
+type Format = 'parquet' | 'csv';
+const key = (format: Format, current: boolean) => `bench/${current ? 'current' : 'reference'}.${format}`;
 
 const names = Array.from({ length: FEATURES }, (_, i) => `f${String(i).padStart(2, '0')}`);
 
@@ -90,22 +97,47 @@ async function writeDataset(path: string, current: boolean): Promise<number> {
     ),
   ];
   const writer = new ParquetWriter({ writer: fileWriter(path), schema, codec: 'UNCOMPRESSED' });
+  for (const group of rowGroups(current)) {
+    const columnData = group.map((values, i) => ({
+      name: names[i] as string,
+      // Missing values as real nulls (definition levels), as pyarrow writes them, not as NaN doubles.
+      data: nullable(i) ? Array.from(values, (v) => (Number.isNaN(v) ? null : v)) : values,
+    }));
+    await writer.write({ columnData, rowGroupSize: ROW_GROUP });
+  }
+  await writer.finish();
+  return statSync(path).size;
+}
+
+/** The dataset's values, one group of rows at a time (a Float64Array per feature). */
+function* rowGroups(current: boolean): Generator<Float64Array[]> {
   const next = random(SEED + (current ? 1 : 0));
   for (let start = 0; start < ROWS; start += ROW_GROUP) {
-    const columnData = names.map((name, i) => {
+    yield names.map((_, i) => {
       const values = new Float64Array(Math.min(ROW_GROUP, ROWS - start));
       // Spread of each shape, so shifts are in reference standard deviations.
       const spread = [2, 0.6, 29, 3, 2][i % 5] as number;
       fill(values, i, current && i < SHIFTED ? spread * 0.05 * (i + 1) : 0, next);
-      // Missing values as real nulls (definition levels), as pyarrow writes them, not as NaN doubles.
-      return {
-        name,
-        data: nullable(i) ? Array.from(values, (v) => (Number.isNaN(v) ? null : v)) : values,
-      };
+      return values;
     });
-    await writer.write({ columnData, rowGroupSize: ROW_GROUP });
   }
-  await writer.finish();
+}
+
+/** The same values as CSV with six decimals (missing cells empty), written a row group at a time. */
+async function writeCsv(path: string, current: boolean): Promise<number> {
+  const out = createWriteStream(path);
+  out.write(`${names.join(',')}\n`);
+  for (const group of rowGroups(current)) {
+    const rows = group[0]?.length ?? 0;
+    const lines: string[] = [];
+    for (let r = 0; r < rows; r++)
+      lines.push(
+        group.map((values) => (Number.isNaN(values[r]) ? '' : (values[r] as number).toFixed(6))).join(','),
+      );
+    if (!out.write(`${lines.join('\n')}\n`)) await once(out, 'drain');
+  }
+  out.end();
+  await once(out, 'finish');
   return statSync(path).size;
 }
 
@@ -121,12 +153,11 @@ async function upload(ctx: KaizenContext, path: string, key: string, size: numbe
 }
 
 interface Measurement {
+  format: Format;
   baselineMb: number;
   peakMb: number;
-  readReferenceMs: number;
-  readCurrentMs: number;
+  openMs: number;
   computeMs: number;
-  qualityMs: number;
   requests: number;
   bytesRead: number;
   drifted: number;
@@ -140,29 +171,31 @@ interface Measurement {
 const NO_LOOPS = { start: () => Promise.reject(new Error('the dataset bench starts no loops')) };
 
 /** The measured part, in a fresh process with its own context on the parent's local S3 (`endpoints` as JSON). */
-async function measure(endpoints: LocalStack['endpoints']): Promise<void> {
+async function measure(endpoints: LocalStack['endpoints'], format: Format): Promise<void> {
   const ctx = localContext(endpoints, NO_LOOPS, mkdtempSync(join(tmpdir(), 'kaizen-bench-')));
   const baselineMb = process.memoryUsage().rss / 2 ** 20;
   const features = names.map((name) => ({ name, type: 'numeric' as const }));
-  const policy = MonitoringSchema.parse({ reference: REFERENCE_KEY, current: CURRENT_KEY, features });
+  const policy = MonitoringSchema.parse({
+    reference: key(format, false),
+    current: key(format, true),
+    features,
+  });
   const stats: ReadStats = { requests: 0, bytes: 0 };
   const t0 = performance.now();
-  const reference = await readDatasetFromS3(ctx, REFERENCE_KEY, features, { stats });
+  // As Monitor does (functions/monitor/datasets.ts): the window first, then the reference, then feature by feature.
+  const current = await openDatasetFromS3(ctx, key(format, true), features, { stats });
+  const reference = await openDatasetFromS3(ctx, key(format, false), features, { stats });
   const t1 = performance.now();
-  const current = await readDatasetFromS3(ctx, CURRENT_KEY, features, { stats });
+  const result = await computeMonitoringByFeature(policy, reference, current);
   const t2 = performance.now();
-  const result = computeMonitoring(policy, reference, current);
-  const t3 = performance.now();
-  // Timed again on its own to split the total (computeMonitoring runs it too).
-  checkQuality(policy, reference, current);
-  const t4 = performance.now();
+  await reference.close();
+  await current.close();
   const measurement: Measurement = {
+    format,
     baselineMb,
     peakMb: process.resourceUsage().maxRSS / 1024,
-    readReferenceMs: t1 - t0,
-    readCurrentMs: t2 - t1,
-    computeMs: t3 - t2,
-    qualityMs: t4 - t3,
+    openMs: t1 - t0,
+    computeMs: t2 - t1,
     requests: stats.requests,
     bytesRead: stats.bytes,
     drifted: result.dataset.drifted,
@@ -176,11 +209,78 @@ async function measure(endpoints: LocalStack['endpoints']): Promise<void> {
   process.stdout.write(`${JSON.stringify(measurement)}\n`);
 }
 
-function runChild(endpoints: LocalStack['endpoints']): Promise<Measurement> {
+/** A sweep page of 100 models of which {@link PAGE_DATASET_MODELS} judge the 1M x 50 Parquet pair. */
+const PAGE_MODELS = 100;
+const PAGE_DATASET_MODELS = 4;
+const PAGE_AT = '2026-11-20T00:30:00.000Z';
+/** The sweep function's memory and timeout (FUNCTIONS.sweep). */
+const SWEEP_MB = FUNCTIONS.sweep.memoryMb;
+const SWEEP_SECONDS = FUNCTIONS.sweep.timeoutSeconds;
+
+interface PageMeasurement {
+  seconds: number;
+  peakMb: number;
+  computed: number;
+  models: number;
+}
+
+/** Registers the page's models: the example policy, a few of them monitoring the Parquet pair. */
+async function seedPage(ctx: KaizenContext): Promise<void> {
+  const { monitoring: _none, ...example } = JSON.parse(
+    await readFile(resolve(import.meta.dirname, '../examples/churn-policy.json'), 'utf8'),
+  );
+  const features = names.map((name) => ({ name, type: 'numeric' as const }));
+  for (let i = 0; i < PAGE_MODELS; i++) {
+    const modelId = `page-${String(i).padStart(3, '0')}`;
+    const monitoring =
+      i % (PAGE_MODELS / PAGE_DATASET_MODELS) === 0
+        ? { monitoring: { reference: key('parquet', false), current: key('parquet', true), features } }
+        : {};
+    await putPolicy(ctx, parsePolicy({ ...example, modelId, ...monitoring }));
+    await moveChampion(ctx, {
+      modelId,
+      version: 1,
+      artifactKey: `models/${modelId}/bench/model.json`,
+      expected: null,
+      reason: 'bench seed',
+      executionName: 'bench',
+      since: '2026-10-01T00:00:00.000Z',
+    });
+  }
+}
+
+/** One sweep page in a fresh process, as the sweep function runs it: wall time, peak memory, windows computed. */
+async function measurePage(endpoints: LocalStack['endpoints']): Promise<void> {
+  const ctx = localContext(endpoints, NO_LOOPS, mkdtempSync(join(tmpdir(), 'kaizen-bench-')));
+  const started = performance.now();
+  const state = await sweepPage(ctx, {
+    input: { pageSize: PAGE_MODELS, at: PAGE_AT },
+    execution: { name: 'bench-page', startTime: PAGE_AT },
+  });
+  const seconds = (performance.now() - started) / 1000;
+  let computed = 0;
+  for (let i = 0; i < PAGE_MODELS; i += PAGE_MODELS / PAGE_DATASET_MODELS) {
+    const rows = await queryObservations(ctx, `page-${String(i).padStart(3, '0')}`, {
+      start: '2026-11-19T00:00:00.000Z',
+      end: '2026-11-20T00:00:00.000Z',
+    });
+    if (rows.some((row) => row.type === 'quality')) computed++;
+  }
+  const measurement: PageMeasurement = {
+    seconds,
+    peakMb: process.resourceUsage().maxRSS / 1024,
+    computed,
+    models: state.totals.models,
+  };
+  ctx.close();
+  process.stdout.write(`${JSON.stringify(measurement)}\n`);
+}
+
+function runChild(endpoints: LocalStack['endpoints'], format: Format | 'page'): Promise<Measurement> {
   const self = fileURLToPath(import.meta.url);
   const child = spawn(
     process.execPath,
-    ['--import', import.meta.resolve('tsx'), self, '--measure', JSON.stringify(endpoints)],
+    ['--import', import.meta.resolve('tsx'), self, '--measure', JSON.stringify(endpoints), format],
     {
       stdio: ['ignore', 'pipe', 'inherit'],
       env: process.env,
@@ -194,7 +294,7 @@ function runChild(endpoints: LocalStack['endpoints']): Promise<Measurement> {
     child.once('error', reject);
     child.once('close', (code) => {
       if (code !== 0) return reject(new Error(`measuring process exited with ${code}`));
-      resolve(JSON.parse(out.trim().split('\n').at(-1) ?? '{}') as Measurement);
+      resolve(JSON.parse(out.trim().split('\n').at(-1) ?? '{}'));
     });
   });
 }
@@ -202,56 +302,64 @@ function runChild(endpoints: LocalStack['endpoints']): Promise<Measurement> {
 const mb = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(0)} MB`;
 const seconds = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
 
-/** Writes both datasets to a temporary local S3, measures reading + drift + quality in a child process, prints it. */
-export async function runDatasetBench(): Promise<void> {
+/** Writes both datasets in both formats to a temporary local S3, measures Monitor on each in a child process. */
+export async function runDatasetBench(
+  formats: readonly Format[] = ['parquet', 'csv'],
+): Promise<Measurement[]> {
   const home = await mkdtemp(join(tmpdir(), 'kaizen-dataset-bench-'));
   const stack = await startLocalStack({ home });
   const ctx = stack.context(NO_LOOPS);
+  const results: Measurement[] = [];
   try {
-    const started = performance.now();
-    const sizes: number[] = [];
-    for (const [key, current] of [
-      [REFERENCE_KEY, false],
-      [CURRENT_KEY, true],
-    ] as const) {
-      const path = join(home, current ? 'current.parquet' : 'reference.parquet');
-      const size = await writeDataset(path, current);
-      await upload(ctx, path, key, size);
-      await rm(path);
-      sizes.push(size);
+    console.log(
+      `dataset bench: Monitor on a reference and a current window of ${ROWS.toLocaleString('en')} rows x ${FEATURES} numeric features ` +
+        `(${SHIFTED} shifted, ${WITH_NULLS} with 1% missing), one feature at a time`,
+    );
+    for (const format of formats) {
+      const started = performance.now();
+      const sizes: number[] = [];
+      for (const current of [false, true]) {
+        const path = join(home, `data.${format}`);
+        const size = format === 'parquet' ? await writeDataset(path, current) : await writeCsv(path, current);
+        await upload(ctx, path, key(format, current), size);
+        await rm(path);
+        sizes.push(size);
+      }
+      const prepared = performance.now();
+      const m = await runChild(stack.endpoints, format);
+      results.push(m);
+      const what =
+        format === 'parquet' ? 'Parquet (DOUBLE, uncompressed, 10 row groups)' : 'CSV (six decimals)';
+      console.log(
+        `  ${what}: ${sizes.map(mb).join(' + ')} in local S3 (written in ${seconds(prepared - started)})`,
+      );
+      console.log(
+        `    open ${seconds(m.openMs)}, drift + quality ${seconds(m.computeMs)} (${m.methods.join(', ')}); ` +
+          `S3 ${m.requests} GETs, ${mb(m.bytesRead)}; ${m.drifted} of ${m.judged} features drifted, ` +
+          `quality ${m.qualityPassed ? 'passed' : `failed (${m.failedChecks.join(', ')})`}`,
+      );
+      console.log(
+        `    peak memory (max RSS of the child)   ${m.peakMb.toFixed(0)} MB   goal <= ${MONITOR_PEAK_GOAL_MB} MB: ` +
+          `${m.peakMb <= MONITOR_PEAK_GOAL_MB ? 'met' : 'NOT met'} (process baseline ${m.baselineMb.toFixed(0)} MB)`,
+      );
+      if (format === 'parquet') {
+        await seedPage(ctx);
+        const page = (await runChild(stack.endpoints, 'page')) as unknown as PageMeasurement;
+        const fitsMemory = page.peakMb <= SWEEP_MB;
+        const fitsTime = page.seconds <= SWEEP_SECONDS;
+        console.log(
+          `  worst sweep page: ${page.models} models, ${PAGE_DATASET_MODELS} of them judging this pair (${page.computed} computed, ` +
+            `${PAGE_DATASET_MODELS - page.computed} left to the next sweep by the page's deadline)`,
+        );
+        console.log(
+          `    time ${seconds(page.seconds * 1000)} (limit ${SWEEP_SECONDS} s: ${fitsTime ? 'met' : 'NOT met'}), ` +
+            `peak memory ${page.peakMb.toFixed(0)} MB (limit ${SWEEP_MB} MB: ${fitsMemory ? 'met' : 'NOT met'})`,
+        );
+      }
+      for (const current of [false, true])
+        await ctx.s3.send(new DeleteObjectCommand({ Bucket: ctx.config.bucket, Key: key(format, current) }));
     }
-    const prepared = performance.now();
-    const m = await runChild(stack.endpoints);
-    const readMs = m.readReferenceMs + m.readCurrentMs;
-    console.log(
-      `dataset bench: reference and current window of ${ROWS.toLocaleString('en')} rows x ${FEATURES} numeric features,`,
-    );
-    console.log(
-      `  Parquet (DOUBLE, uncompressed, ${ROWS / ROW_GROUP} row groups, ${WITH_NULLS} columns with 1% nulls), ` +
-        `${sizes.map(mb).join(' + ')} in local S3 (written and uploaded in ${seconds(prepared - started)})`,
-    );
-    const row = (label: string, ms: number, note = '') =>
-      console.log(`  ${label.padEnd(34)}${seconds(ms).padStart(8)}${note}`);
-    row('read reference', m.readReferenceMs);
-    row('read current', m.readCurrentMs);
-    row(
-      `drift (${FEATURES} features) + quality`,
-      m.computeMs,
-      `   (quality alone ${seconds(m.qualityMs)}; methods: ${m.methods.join(', ')})`,
-    );
-    row('total', readMs + m.computeMs);
-    console.log(
-      `  S3: ${m.requests} ranged GETs, ${mb(m.bytesRead)} read (${(m.bytesRead / 2 ** 20 / (readMs / 1000)).toFixed(0)} MB/s from s3rver)`,
-    );
-    console.log(
-      `  result: ${m.drifted} of ${m.judged} features drifted (${SHIFTED} shifted on purpose), dataset drift ${m.datasetDrift}, ` +
-        `quality ${m.qualityPassed ? 'passed' : `failed (${m.failedChecks.join(', ')})`}`,
-    );
-    const fits = m.peakMb < LAMBDA_MB;
-    console.log(
-      `  peak memory (max RSS)             ${m.peakMb.toFixed(0)} MB (process baseline ${m.baselineMb.toFixed(0)} MB): ` +
-        `${fits ? 'fits' : 'does NOT fit'} a ${LAMBDA_MB} MB Lambda (${((m.peakMb / LAMBDA_MB) * 100).toFixed(0)}%)`,
-    );
+    return results;
   } finally {
     ctx.close();
     await stack.stop();
@@ -261,6 +369,9 @@ export async function runDatasetBench(): Promise<void> {
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const at = process.argv.indexOf('--measure');
-  if (at >= 0) await measure(JSON.parse(process.argv[at + 1] ?? '{}'));
-  else await runDatasetBench();
+  if (at >= 0 && process.argv[at + 2] === 'page') await measurePage(JSON.parse(process.argv[at + 1] ?? '{}'));
+  else if (at >= 0)
+    await measure(JSON.parse(process.argv[at + 1] ?? '{}'), (process.argv[at + 2] ?? 'parquet') as Format);
+  else
+    await runDatasetBench((process.env.KAIZEN_BENCH_FORMATS?.split(',') ?? ['parquet', 'csv']) as Format[]);
 }

@@ -19,11 +19,24 @@ export { monthlyCost, PRICES } from '#domain/cost.ts';
 
 const DAY = 86_400_000;
 
+/** Goals of the fleet bench. */
+export const FLEET_GOALS = { modelsPerSecond: 800, monthlyPer1000Hourly: 0.2 } as const;
+
+/**
+ * What the models monitor: KPIs only, or also a dataset per window that never arrives, kept in one folder per
+ * date shared by every model (`datasets/traffic/{date}/<model>.csv`) or in one folder per model
+ * (`datasets/<model>/traffic/{date}.csv`).
+ */
+export type FleetVariant = 'kpi' | 'datasets-shared-folder' | 'datasets-per-model-folder';
+
 export interface FleetBenchResult {
+  variant: FleetVariant;
   models: number;
   seedSeconds: number;
   sweepSeconds: number;
   modelsPerSecond: number;
+  /** Models per second of the process's CPU time (sweep and local services): steadier than wall time on a busy machine. */
+  modelsPerCpuSecond: number;
   pages: number;
   rruPerCheck: number;
   wruPerCheck: number;
@@ -33,24 +46,38 @@ export interface FleetBenchResult {
 
 export async function runFleetBench(
   models = Number(process.env.KAIZEN_BENCH_MODELS ?? 10_000),
+  variant: FleetVariant = 'kpi',
 ): Promise<FleetBenchResult> {
   const home = await mkdtemp(join(tmpdir(), 'kaizen-fleet-bench-'));
   const backend = await localBackend(home);
   const { ctx } = backend;
   try {
-    // KPI monitoring only. A policy that computes drift from datasets also reads the window's dataset: one
-    // S3 GET per check until it arrives (about $0.29 a month per 1,000 models checked hourly if it never does),
-    // then the reference and the computation once per window.
-    const { monitoring: _datasets, ...example } = JSON.parse(
+    // A policy that computes drift from datasets also looks for the window's dataset at each check until it
+    // arrives (then reads the reference and computes once per window): the dataset variants never upload it.
+    const { monitoring, ...example } = JSON.parse(
       await readFile(resolve(import.meta.dirname, '../examples/churn-policy.json'), 'utf8'),
     );
+    const policyOf = (modelId: string) =>
+      variant === 'kpi'
+        ? { ...example, modelId }
+        : {
+            ...example,
+            modelId,
+            monitoring: {
+              ...monitoring,
+              current:
+                variant === 'datasets-shared-folder'
+                  ? `datasets/traffic/{date}/${modelId}.csv`
+                  : `datasets/${modelId}/traffic/{date}.csv`,
+            },
+          };
     const at = '2026-11-20T00:30:00.000Z';
     const weekStart = Date.parse('2026-11-13T00:00:00.000Z');
     const ids = Array.from({ length: models }, (_, i) => `model-${String(i).padStart(5, '0')}`);
 
     const seedStart = performance.now();
     await mapLimit(ids, 32, async (modelId) => {
-      await putPolicy(ctx, parsePolicy({ ...example, modelId }));
+      await putPolicy(ctx, parsePolicy(policyOf(modelId)));
       await moveChampion(ctx, {
         modelId,
         version: 1,
@@ -87,12 +114,16 @@ export async function runFleetBench(
     const counting = countCapacity(ctx.ddb);
     const s3Requests = countRequests(ctx.s3);
     const sweepStart = performance.now();
+    const cpuStart = process.cpuUsage();
     const sweep = await backend.runSweep({ at, pageSize }, 'bench-sweep');
     const sweepSeconds = (performance.now() - sweepStart) / 1000;
+    const cpu = process.cpuUsage(cpuStart);
+    const cpuSeconds = (cpu.user + cpu.system) / 1e6;
     counting.stop();
     s3Requests.stop();
     const s3Calls = Object.values(s3Requests.calls).reduce((sum, n) => sum + n, 0);
     const s3Puts = s3Requests.calls.PutObjectCommand ?? 0;
+    const s3Lists = s3Requests.calls.ListObjectsV2Command ?? 0;
     if (sweep.status !== 'SUCCEEDED' || sweep.totals?.models !== models) {
       throw new Error(`sweep did not check every model: ${JSON.stringify(sweep.totals ?? sweep.error)}`);
     }
@@ -106,16 +137,19 @@ export async function runFleetBench(
       pageSize,
       rruPerCheck,
       wruPerCheck,
-      s3GetsPerCheck: (s3Calls - s3Puts) / models,
+      s3GetsPerCheck: (s3Calls - s3Puts - s3Lists) / models,
+      s3ListsPerCheck: s3Lists / models,
       s3PutsPerCheck: s3Puts / models,
       lambdaSecondsPerCheck: sweepSeconds / models,
       lambdaMemoryGb: STEPS.sweep.memoryMb / 1024,
     });
     return {
+      variant,
       models,
       seedSeconds,
       sweepSeconds,
       modelsPerSecond: models / sweepSeconds,
+      modelsPerCpuSecond: models / cpuSeconds,
       pages: sweep.pages ?? 0,
       rruPerCheck,
       wruPerCheck,
@@ -131,13 +165,20 @@ export async function runFleetBench(
   }
 }
 
+const met = (ok: boolean) => (ok ? 'met' : 'NOT met');
+
 export function printFleetBench(result: FleetBenchResult): void {
-  console.log(`\nFleet sweep on the embedded stack (dynalite + in-process Step Functions)`);
+  console.log(
+    `\nFleet sweep on the embedded stack (dynalite + in-process Step Functions): ${result.variant}`,
+  );
   console.log(
     `  models ${result.models}, a week of daily KPIs each (seeded in ${result.seedSeconds.toFixed(1)} s)`,
   );
+  const speed = `  sweep: ${result.sweepSeconds.toFixed(2)} s in ${result.pages} pages = ${result.modelsPerSecond.toFixed(0)} models/s (${result.modelsPerCpuSecond.toFixed(0)} per CPU-second)`;
   console.log(
-    `  sweep: ${result.sweepSeconds.toFixed(2)} s in ${result.pages} pages = ${result.modelsPerSecond.toFixed(0)} models/s`,
+    result.variant === 'kpi'
+      ? `${speed}   goal >= ${FLEET_GOALS.modelsPerSecond}: ${met(result.modelsPerSecond >= FLEET_GOALS.modelsPerSecond)}`
+      : speed,
   );
   console.log(
     `  per model check: ${result.rruPerCheck.toFixed(3)} RRU, ${result.wruPerCheck.toFixed(3)} WRU`,
@@ -147,11 +188,32 @@ export function printFleetBench(result: FleetBenchResult): void {
     `\nMonthly cost of checking 1,000 healthy models hourly (${result.monthly.checks} checks, us-east-1):`,
   );
   for (const [item, amount, cost] of result.monthly.lines) {
-    console.log(`  ${item.padEnd(34)} ${amount.padEnd(34)} $${cost.toFixed(4)}`);
+    console.log(`  ${item.padEnd(34)} ${amount.padEnd(40)} $${cost.toFixed(4)}`);
   }
-  console.log(`  ${'total'.padEnd(69)} $${result.monthly.total.toFixed(4)}  (goal < $0.50)`);
+  console.log(
+    `  ${'total'.padEnd(75)} $${result.monthly.total.toFixed(4)}  (goal <= $${FLEET_GOALS.monthlyPer1000Hourly.toFixed(2)}: ${met(result.monthly.total <= FLEET_GOALS.monthlyPer1000Hourly)})`,
+  );
+}
+
+/** The fleet bench's three variants; the dataset ones on `datasetModels` models (their cost is per check). */
+export async function runFleetBenches(
+  datasetModels = Number(process.env.KAIZEN_BENCH_DATASET_MODELS ?? 1000),
+) {
+  const results = [await runFleetBench()];
+  for (const variant of ['datasets-shared-folder', 'datasets-per-model-folder'] as const)
+    results.push(await runFleetBench(datasetModels, variant));
+  for (const result of results) printFleetBench(result);
+  console.log('\nFleet goals, side by side:');
+  for (const result of results) {
+    console.log(
+      `  ${result.variant.padEnd(26)} ${result.modelsPerSecond.toFixed(0).padStart(5)} models/s (${result.modelsPerCpuSecond.toFixed(0)}/CPU-s)  ` +
+        `${result.rruPerCheck.toFixed(2)} RRU/check  $${result.monthly.total.toFixed(3)}/month per 1,000 hourly models ` +
+        `(goal <= $${FLEET_GOALS.monthlyPer1000Hourly.toFixed(2)}: ${met(result.monthly.total <= FLEET_GOALS.monthlyPer1000Hourly)})`,
+    );
+  }
+  return results;
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  printFleetBench(await runFleetBench());
+  await runFleetBenches();
 }

@@ -2,15 +2,19 @@
 // `npm run bench -- drift`, `-- dataset`, `-- fleet`, `-- trainer`, `-- kpi`, `-- startup` (default: all). KAIZEN_BENCH_MODELS sizes the fleet.
 import { runDatasetBench } from './dataset.ts';
 import { runDriftBench } from './drift.ts';
-import { printFleetBench, runFleetBench } from './fleet.ts';
+import { runFleetBenches } from './fleet.ts';
 import { runKpiBench } from './kpi.ts';
 import { runStartupBench } from './startup.ts';
 import { runTrainerBench } from './trainer.ts';
 
 const benches: Record<string, () => Promise<void>> = {
   drift: runDriftBench,
-  dataset: runDatasetBench,
-  fleet: async () => printFleetBench(await runFleetBench()),
+  dataset: async () => {
+    await runDatasetBench();
+  },
+  fleet: async () => {
+    await runFleetBenches();
+  },
   trainer: runTrainerBench,
   kpi: runKpiBench,
   startup: runStartupBench,

@@ -1,10 +1,10 @@
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Size, Validations } from 'aws-cdk-lib';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Function as LambdaFunction, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { BASE_ENVIRONMENT } from '#contracts/env.ts';
-import { FUNCTIONS, type FunctionName } from '#contracts/steps.ts';
+import { FUNCTIONS, type FunctionName, type StepSpec } from '#contracts/steps.ts';
 import { bundledCode } from './bundle.ts';
 import { projectPath } from './project.ts';
 
@@ -53,7 +53,7 @@ export class StepFunction extends Construct {
 
   constructor(scope: Construct, id: string, props: StepFunctionProps) {
     super(scope, id);
-    const step = FUNCTIONS[props.step];
+    const step: StepSpec = FUNCTIONS[props.step];
     const { description } = step;
 
     this.logGroup = new LogGroup(this, 'LogGroup', {
@@ -75,6 +75,7 @@ export class StepFunction extends Construct {
       architecture: Architecture.ARM_64,
       memorySize: props.memoryMb ?? step.memoryMb,
       timeout: props.timeout ?? Duration.seconds(step.timeoutSeconds),
+      ...(step.tmpMb === undefined ? {} : { ephemeralStorageSize: Size.mebibytes(step.tmpMb) }),
       tracing: Tracing.ACTIVE,
       role: this.role,
       logGroup: this.logGroup,

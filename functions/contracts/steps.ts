@@ -42,6 +42,8 @@ export interface StepSpec {
   readonly memoryMb: number;
   /** Default timeout (s); CDK context `kaizen:timeout:<step>` overrides it. */
   readonly timeoutSeconds: number;
+  /** `/tmp` size (MB) when more than Lambda's 512: CSV and JSON Lines datasets wait there, column by column. */
+  readonly tmpMb?: number;
   readonly access: StepAccess;
   /** The workflow whose Task states call it. */
   readonly workflow: Workflow | null;
@@ -50,7 +52,7 @@ export interface StepSpec {
 
 /**
  * Every function. Memory: 1,769 MB is one full vCPU; Monitor and the sweep may compute drift over datasets
- * (1M x 50 peaks at ~1.2 GB). Timeouts: training and evaluation fit and score models, a sweep page checks up
+ * (read one feature at a time, 1M x 50 peaks at ~0.5 GB; a sweep page admits such reads by memory). Timeouts: training and evaluation fit and score models, a sweep page checks up
  * to a thousand models, a stream batch up to a hundred; the rest are a few reads and writes.
  */
 export const FUNCTIONS = {
@@ -59,6 +61,7 @@ export const FUNCTIONS = {
     description: 'Kaizen Loop monitor step',
     memoryMb: 1769,
     timeoutSeconds: 30,
+    tmpMb: 4096,
     // Monitor takes the per-model lock (a registry item) that Record releases, reads the window's dataset and
     // the reference from the bucket and writes the drift and quality rows it computes to the metrics table.
     access: { metrics: 'readWrite', registry: 'readWrite', bucket: 'read' },
@@ -166,6 +169,7 @@ export const FUNCTIONS = {
     description: 'Kaizen Loop sweep step',
     memoryMb: 1769,
     timeoutSeconds: 300,
+    tmpMb: 4096,
     // Sweep and trigger check models as Monitor does (datasets read, drift rows written) and record their
     // checks and start markers in the runs table.
     access: { metrics: 'readWrite', registry: 'read', runs: 'readWrite', bucket: 'read', loop: 'start' },

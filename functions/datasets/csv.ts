@@ -44,16 +44,28 @@ export async function readCsvRecords(input: DatasetInput, onRecord: CsvRecordHan
   });
 }
 
+/** The columns of a text dataset read in one pass: row count, the specs (inferred when none were asked) and builders. */
+export interface ReadColumns {
+  rows: number;
+  specs: readonly ColumnSpec[];
+  builders: Map<string, ColumnBuilder>;
+}
+
+/** Makes the builder of one requested column. */
+export type BuilderFactory = (spec: ColumnSpec) => ColumnBuilder;
+
+const inMemory: BuilderFactory = (spec) => builderFor(spec.type, 1024);
+
 /**
- * Reads CSV with a header row; only the requested columns are kept (all of them, as labels, when
- * `columns` is omitted). Cells are trimmed; empty cells and NA/N/A/NaN/null are missing.
- * @throws DatasetError naming the source and line of a malformed file (unclosed quote, wrong field count).
+ * Reads CSV with a header row into builders made by `make`; only the requested columns are kept (all of them,
+ * as labels, when `columns` is omitted). @throws DatasetError as {@link parseCsv}.
  */
-export async function parseCsv(
+export async function readCsvColumns(
   input: DatasetInput,
-  columns?: readonly ColumnSpec[],
-  source = 'dataset',
-): Promise<Dataset> {
+  columns: readonly ColumnSpec[] | undefined,
+  source: string,
+  make: BuilderFactory = inMemory,
+): Promise<ReadColumns> {
   if (columns) assertUniqueSpecs(columns);
   let specs = columns;
   const bound: [number, ColumnBuilder][] = [];
@@ -68,7 +80,7 @@ export async function parseCsv(
         for (const spec of specs) {
           const index = record.indexOf(spec.name);
           if (index < 0) continue;
-          const builder = builderFor(spec.type, 1024);
+          const builder = make(spec);
           builders.set(spec.name, builder);
           bound.push([index, builder]);
         }
@@ -85,7 +97,21 @@ export async function parseCsv(
     if (duplicate !== undefined)
       throw new DatasetError(`${source}: column "${duplicate}" appears twice in the header`);
   }
-  return finishDataset(source, rows, specs ?? [], builders);
+  return { rows, specs: specs ?? [], builders };
+}
+
+/**
+ * Reads CSV with a header row; only the requested columns are kept (all of them, as labels, when
+ * `columns` is omitted). Cells are trimmed; empty cells and NA/N/A/NaN/null are missing.
+ * @throws DatasetError naming the source and line of a malformed file (unclosed quote, wrong field count).
+ */
+export async function parseCsv(
+  input: DatasetInput,
+  columns?: readonly ColumnSpec[],
+  source = 'dataset',
+): Promise<Dataset> {
+  const { rows, specs, builders } = await readCsvColumns(input, columns, source);
+  return finishDataset(source, rows, specs, builders);
 }
 
 /**

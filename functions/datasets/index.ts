@@ -7,6 +7,7 @@ export { DatasetError } from '#contracts/errors.ts';
  * trainer's dense numeric tables, read with the same CSV reader. Reading from S3: `#stores/datasets.ts`.
  */
 export type { ColumnType, Dataset, DatasetColumn } from '#domain/quality.ts';
+export { type ColumnReader, openTextColumns, type TextColumnsOptions } from './column-reader.ts';
 export type { ColumnSpec } from './columns.ts';
 export { type CsvRecordHandler, concatenateCsv, parseCsv, readCsvRecords } from './csv.ts';
 
@@ -23,8 +24,11 @@ export {
   type AsyncBuffer,
   bytesBuffer,
   DEFAULT_PARQUET_BATCH_BYTES,
+  DEFAULT_PARQUET_READ_AHEAD_BYTES,
+  openParquet,
   type ParquetReadOptions,
   parseParquet,
 } from './parquet.ts';
 
+export { DEFAULT_SPILL_MEMORY_BYTES } from './spill.ts';
 export { parseFiniteNumber, parseNumber } from './values.ts';

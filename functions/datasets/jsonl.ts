@@ -8,6 +8,7 @@ import {
   type ColumnSpec,
   finishDataset,
 } from './columns.ts';
+import type { BuilderFactory, ReadColumns } from './csv.ts';
 import { type DatasetInput, textLines } from './input.ts';
 
 /**
@@ -21,6 +22,17 @@ export async function parseJsonLines(
   columns?: readonly ColumnSpec[],
   source = 'dataset',
 ): Promise<Dataset> {
+  const { rows, specs, builders } = await readJsonLinesColumns(input, columns, source);
+  return finishDataset(source, rows, specs, builders);
+}
+
+/** Reads JSON Lines into builders made by `make` (see {@link parseJsonLines}). */
+export async function readJsonLinesColumns(
+  input: DatasetInput,
+  columns: readonly ColumnSpec[] | undefined,
+  source: string,
+  make: BuilderFactory = (spec) => builderFor(spec.type, 1024),
+): Promise<ReadColumns> {
   if (columns) assertUniqueSpecs(columns);
   const discovered: ColumnSpec[] = [];
   const builders = new Map<string, ColumnBuilder>();
@@ -45,7 +57,7 @@ export async function parseJsonLines(
         if (!(name in record)) continue;
         let builder = builders.get(name);
         if (!builder) {
-          builder = builderFor(type, 1024);
+          builder = make({ name, type });
           builders.set(name, builder);
         }
         builder.put(rows, record[name], line);
@@ -54,7 +66,7 @@ export async function parseJsonLines(
       for (const name of Object.keys(record)) {
         let builder = builders.get(name);
         if (!builder) {
-          builder = builderFor('categorical', 1024);
+          builder = make({ name, type: 'categorical' });
           builders.set(name, builder);
           discovered.push({ name, type: 'categorical' });
         }
@@ -64,5 +76,5 @@ export async function parseJsonLines(
     rows++;
   };
   for await (const { line, text } of textLines(input)) handle(line, text);
-  return finishDataset(source, rows, columns ?? discovered, builders);
+  return { rows, specs: columns ?? discovered, builders };
 }

@@ -15,6 +15,7 @@ export const PRICES = {
   dynamoWru: 0.625 / 1e6,
   schedulerInvocation: 1.0 / 1e6,
   s3Get: 0.0004 / 1000,
+  s3List: 0.005 / 1000,
   s3Put: 0.005 / 1000,
   logsIngestGb: 0.5,
 } as const;
@@ -26,8 +27,9 @@ export function monthlyCost(input: {
   pageSize: number;
   rruPerCheck: number;
   wruPerCheck: number;
-  /** S3 GET and PUT requests per check. */
+  /** S3 GET (and HEAD), LIST and PUT requests per check. */
   s3GetsPerCheck?: number;
+  s3ListsPerCheck?: number;
   s3PutsPerCheck?: number;
   /** Seconds of one full core per check (measured locally). */
   lambdaSecondsPerCheck: number;
@@ -65,8 +67,11 @@ export function monthlyCost(input: {
     ],
     [
       'S3 requests',
-      `${(checks * (input.s3GetsPerCheck ?? 0)).toFixed(0)} GET, ${(checks * (input.s3PutsPerCheck ?? 0)).toFixed(0)} PUT`,
-      checks * ((input.s3GetsPerCheck ?? 0) * PRICES.s3Get + (input.s3PutsPerCheck ?? 0) * PRICES.s3Put),
+      `${(checks * (input.s3GetsPerCheck ?? 0)).toFixed(0)} GET/HEAD, ${(checks * (input.s3ListsPerCheck ?? 0)).toFixed(0)} LIST, ${(checks * (input.s3PutsPerCheck ?? 0)).toFixed(0)} PUT`,
+      checks *
+        ((input.s3GetsPerCheck ?? 0) * PRICES.s3Get +
+          (input.s3ListsPerCheck ?? 0) * PRICES.s3List +
+          (input.s3PutsPerCheck ?? 0) * PRICES.s3Put),
     ],
     ['EventBridge Scheduler', `${sweeps} invocations`, sweeps * PRICES.schedulerInvocation],
     // START/END/REPORT lines (~350 bytes) per Lambda call; steps log only errors at INFO level.
@@ -81,12 +86,12 @@ export function monthlyCost(input: {
 
 /**
  * What one healthy check costs, measured by the fleet bench (`npm run bench -- fleet`: 10,000 models on the
- * embedded stack, read and write units counted on every call): 1.6 read units, a tenth of a write unit (a page's
+ * embedded stack, read and write units counted on every call): 1.12 read units, a tenth of a write unit (a page's
  * checks share one item), 4.4 ms of one vCPU in the 1,769 MB sweep function, pages of 100.
  */
 export const MEASURED_CHECK = {
   pageSize: 100,
-  rruPerCheck: 1.6,
+  rruPerCheck: 1.12,
   wruPerCheck: 0.1,
   lambdaSecondsPerCheck: 0.0044,
   lambdaMemoryGb: 1769 / 1024,

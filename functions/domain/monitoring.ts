@@ -19,11 +19,15 @@ import {
 import type { MonitoringPolicy } from './policy.ts';
 import {
   type ColumnType,
-  checkQuality,
   type Dataset,
+  type DatasetColumn,
+  featureFindings,
   labelColumn,
   numericColumn,
+  type QualityFinding,
   type QualityReport,
+  qualityReport,
+  rowCountFinding,
 } from './quality.ts';
 
 /** Drift of one monitored feature. */
@@ -168,6 +172,88 @@ function toResult(feature: MonitoredFeature, drift: NumericDrift | CategoricalDr
   };
 }
 
+/** One feature's drift result and quality findings; `drift` when it was judged. */
+interface FeatureOutcome {
+  result: FeatureResult;
+  drift?: FeatureDrift;
+  findings: QualityFinding[];
+}
+
+/** Drift and quality of one feature; the datasets need to hold only that feature's column. */
+function monitorFeature(
+  policy: MonitoringInput,
+  feature: MonitoredFeature,
+  reference: Dataset,
+  current: Dataset,
+): FeatureOutcome {
+  const findings = featureFindings(policy, feature, reference, current);
+  const referenceSize = reference.rows;
+  if (current.rows < policy.minRows) {
+    const reason = `current window has ${current.rows} rows, fewer than minRows ${policy.minRows}`;
+    return { result: unjudged(feature, referenceSize, 'insufficient-data', reason), findings };
+  }
+  const missingFrom = [reference, current].find((dataset) => dataset.columns[feature.name] === undefined);
+  if (missingFrom) {
+    const reason = `column "${feature.name}" is missing from ${missingFrom === reference ? 'the reference ' : ''}${missingFrom.source}`;
+    return { result: unjudged(feature, referenceSize, 'error', reason), findings };
+  }
+  let drift: FeatureDrift;
+  try {
+    drift = compare(policy, feature, reference, current);
+  } catch (error) {
+    if (!(error instanceof DriftInputError || error instanceof EmptySampleError)) throw error;
+    const reason =
+      error instanceof EmptySampleError
+        ? `the reference has no usable value of "${feature.name}"`
+        : error.message;
+    return { result: unjudged(feature, referenceSize, 'error', reason), findings };
+  }
+  return { result: toResult(feature, drift), drift, findings };
+}
+
+function assertNotEmpty(
+  reference: Pick<Dataset, 'rows' | 'source'>,
+  current: Pick<Dataset, 'rows' | 'source'>,
+) {
+  if (reference.rows === 0) throw new EmptyDatasetError(`the reference ${reference.source} has no rows`);
+  if (current.rows === 0) throw new EmptyDatasetError(`the current window ${current.source} has no rows`);
+}
+
+/** The window's result from its features' outcomes, in the policy's order. */
+function assemble(
+  policy: MonitoringInput,
+  referenceRows: number,
+  current: Pick<Dataset, 'rows'>,
+  outcomes: readonly FeatureOutcome[],
+): MonitoringResult {
+  const insufficient = current.rows < policy.minRows;
+  const judged = new Map<string, FeatureDrift>();
+  const findings = [rowCountFinding(policy, current)];
+  for (const outcome of outcomes) {
+    if (outcome.drift) judged.set(outcome.result.feature, outcome.drift);
+    findings.push(...outcome.findings);
+  }
+  const summary = datasetDrift(judged, policy.driftShare);
+  return {
+    status:
+      insufficient || (summary.judged === 0 && summary.insufficientFeatures.length > 0)
+        ? 'insufficient-data'
+        : 'ok',
+    rows: current.rows,
+    referenceRows,
+    features: outcomes.map((outcome) => outcome.result),
+    dataset: {
+      share: summary.share,
+      drifted: summary.driftedFeatures.length,
+      total: summary.judged,
+      drift: summary.drifted,
+      threshold: policy.driftShare,
+      driftedFeatures: summary.driftedFeatures,
+    },
+    quality: qualityReport(policy, current, findings),
+  };
+}
+
 /**
  * Compares the current window with the reference, feature by feature, and checks data quality.
  *
@@ -187,59 +273,74 @@ export function computeMonitoring(
   reference: Dataset,
   current: Dataset,
 ): MonitoringResult {
-  if (reference.rows === 0) throw new EmptyDatasetError(`the reference ${reference.source} has no rows`);
-  if (current.rows === 0) throw new EmptyDatasetError(`the current window ${current.source} has no rows`);
-  const quality = checkQuality(policy, reference, current);
-  const insufficient = current.rows < policy.minRows;
-  const features: FeatureResult[] = [];
-  const judged = new Map<string, FeatureDrift>();
-  for (const feature of policy.features) {
-    const referenceSize = reference.rows;
-    if (insufficient) {
-      const reason = `current window has ${current.rows} rows, fewer than minRows ${policy.minRows}`;
-      features.push(unjudged(feature, referenceSize, 'insufficient-data', reason));
-      continue;
-    }
-    const missingFrom = [reference, current].find((dataset) => dataset.columns[feature.name] === undefined);
-    if (missingFrom) {
-      const reason = `column "${feature.name}" is missing from ${missingFrom === reference ? 'the reference ' : ''}${missingFrom.source}`;
-      features.push(unjudged(feature, referenceSize, 'error', reason));
-      continue;
-    }
-    let drift: FeatureDrift;
-    try {
-      drift = compare(policy, feature, reference, current);
-    } catch (error) {
-      if (!(error instanceof DriftInputError || error instanceof EmptySampleError)) throw error;
-      const reason =
-        error instanceof EmptySampleError
-          ? `the reference has no usable value of "${feature.name}"`
-          : error.message;
-      features.push(unjudged(feature, referenceSize, 'error', reason));
-      continue;
-    }
-    judged.set(feature.name, drift);
-    features.push(toResult(feature, drift));
-  }
-  const summary = datasetDrift(judged, policy.driftShare);
-  return {
-    status:
-      insufficient || (summary.judged === 0 && summary.insufficientFeatures.length > 0)
-        ? 'insufficient-data'
-        : 'ok',
-    rows: current.rows,
-    referenceRows: reference.rows,
-    features,
-    dataset: {
-      share: summary.share,
-      drifted: summary.driftedFeatures.length,
-      total: summary.judged,
-      drift: summary.drifted,
-      threshold: policy.driftShare,
-      driftedFeatures: summary.driftedFeatures,
-    },
-    quality,
+  assertNotEmpty(reference, current);
+  const outcomes = policy.features.map((feature) => monitorFeature(policy, feature, reference, current));
+  return assemble(policy, reference.rows, current, outcomes);
+}
+
+/** One column of a {@link FeatureSource} and its values that were not numbers (numeric columns). */
+export interface SourceColumn {
+  values: DatasetColumn;
+  typeViolations: number;
+}
+
+/**
+ * A dataset read one column at a time: what its header (or footer) says, and a reader of one column. The
+ * caller holds a column only while it judges that feature, so memory stays at a few columns whatever the width.
+ */
+export interface FeatureSource {
+  readonly source: string;
+  readonly rows: number;
+  /** Whether the dataset has the column. */
+  has(name: string): boolean;
+  /** Reads one column the dataset has, as `type`. */
+  column(spec: { name: string; type: ColumnType }): Promise<SourceColumn>;
+}
+
+/** A dataset holding one column (or none), for the per-feature checks. */
+async function oneColumn(source: FeatureSource, feature: MonitoredFeature, load: boolean): Promise<Dataset> {
+  const dataset: Dataset = {
+    source: source.source,
+    rows: source.rows,
+    columns: {},
+    absentColumns: [],
+    typeViolations: {},
+    problems: [],
   };
+  if (!source.has(feature.name)) return dataset;
+  // Below minRows nothing reads the values: a placeholder says the column is there.
+  if (!load) {
+    dataset.columns[feature.name] = feature.type === 'numeric' ? new Float64Array(0) : [];
+    return dataset;
+  }
+  const { values, typeViolations } = await source.column(feature);
+  dataset.columns[feature.name] = values;
+  dataset.typeViolations[feature.name] = typeViolations;
+  return dataset;
+}
+
+/**
+ * {@link computeMonitoring} over datasets read one feature at a time: each feature's two columns are read,
+ * judged and dropped before the next, so peak memory is a few columns, not two whole datasets. The result is
+ * the same as {@link computeMonitoring} on the whole datasets.
+ * @throws EmptyDatasetError when the current window (or the reference) has no row at all.
+ */
+export async function computeMonitoringByFeature(
+  policy: MonitoringInput,
+  reference: FeatureSource,
+  current: FeatureSource,
+): Promise<MonitoringResult> {
+  assertNotEmpty(reference, current);
+  const load = current.rows >= policy.minRows;
+  const outcomes: FeatureOutcome[] = [];
+  for (const feature of policy.features) {
+    // Only a feature both datasets have is read: the other side of an absent column is never looked at.
+    const both = load && reference.has(feature.name) && current.has(feature.name);
+    const ref = await oneColumn(reference, feature, both);
+    const cur = await oneColumn(current, feature, both);
+    outcomes.push(monitorFeature(policy, feature, ref, cur));
+  }
+  return assemble(policy, reference.rows, current, outcomes);
 }
 
 /** The key of the current window's dataset: `{date}` in the policy's template becomes the window's start date (YYYY-MM-DD), the day its data belongs to. */

@@ -240,49 +240,72 @@ function labelFindings(
  * on a handful of rows are noise), and the report does not pass.
  */
 export function checkQuality(policy: QualityPolicy, reference: Dataset, current: Dataset): QualityReport {
-  const insufficient = current.rows < policy.minRows;
-  const findings: QualityFinding[] = [
-    {
-      check: 'row-count',
-      observed: current.rows,
-      threshold: policy.minRows,
-      passed: !insufficient,
-      message: `${current.rows} rows in the window (at least ${policy.minRows} needed)`,
-    },
-  ];
-  for (const feature of policy.features) {
-    const { name } = feature;
-    if (reference.columns[name] === undefined) {
-      findings.push({
+  const findings = [rowCountFinding(policy, current)];
+  for (const feature of policy.features)
+    findings.push(...featureFindings(policy, feature, reference, current));
+  return qualityReport(policy, current, findings);
+}
+
+/** The window's `row-count` finding, the first of every report. */
+export function rowCountFinding(policy: QualityPolicy, current: Pick<Dataset, 'rows'>): QualityFinding {
+  return {
+    check: 'row-count',
+    observed: current.rows,
+    threshold: policy.minRows,
+    passed: current.rows >= policy.minRows,
+    message: `${current.rows} rows in the window (at least ${policy.minRows} needed)`,
+  };
+}
+
+/**
+ * The findings of one feature (see {@link checkQuality}); the datasets need to hold only that feature's column,
+ * so a large dataset can be checked one column at a time.
+ */
+export function featureFindings(
+  policy: QualityPolicy,
+  feature: QualityPolicy['features'][number],
+  reference: Dataset,
+  current: Dataset,
+): QualityFinding[] {
+  const { name } = feature;
+  if (reference.columns[name] === undefined) {
+    return [
+      {
         feature: name,
         check: 'reference-column',
         observed: 0,
         threshold: 1,
         passed: false,
         message: `column "${name}" is missing from the reference ${reference.source}`,
-      });
-      continue;
-    }
-    if (current.columns[name] === undefined) {
-      findings.push({
+      },
+    ];
+  }
+  if (current.columns[name] === undefined) {
+    return [
+      {
         feature: name,
         check: 'column-present',
         observed: 0,
         threshold: 1,
         passed: false,
         message: `column "${name}" is missing from ${current.source}`,
-      });
-      continue;
-    }
-    if (insufficient) continue;
-    findings.push(
-      ...(feature.type === 'numeric'
-        ? numericFindings(policy, name, reference, current)
-        : labelFindings(policy, name, reference, current)),
-    );
+      },
+    ];
   }
+  if (current.rows < policy.minRows) return [];
+  return feature.type === 'numeric'
+    ? numericFindings(policy, name, reference, current)
+    : labelFindings(policy, name, reference, current);
+}
+
+/** The report of a window from its findings (the row count first). */
+export function qualityReport(
+  policy: QualityPolicy,
+  current: Pick<Dataset, 'rows'>,
+  findings: QualityFinding[],
+): QualityReport {
   return {
-    status: insufficient ? 'insufficient-data' : 'ok',
+    status: current.rows < policy.minRows ? 'insufficient-data' : 'ok',
     passed: findings.every((finding) => finding.passed),
     rows: current.rows,
     findings,

@@ -1,11 +1,13 @@
 import { KaizenError } from '#contracts/errors.ts';
 import { analyze } from '#domain/analyze.ts';
 import { durationSeconds, windowBoundary } from '#domain/duration.ts';
+import { currentDatasetKey } from '#domain/monitoring.ts';
 import type { ModelPolicy } from '#domain/policy.ts';
 import type { Champion, Decision, ModelCheck } from '#domain/run.ts';
 import type { KaizenContext } from '#runtime/context.ts';
 import { automatedExecutionName, startLoopOnce } from '#stores/starts.ts';
 import { retrainsBetween } from '#stores/versions.ts';
+import type { DatasetGate } from '../monitor/datasets.ts';
 import { readEvidence } from '../monitor/monitor.ts';
 
 /**
@@ -18,6 +20,8 @@ export async function checkModel(
   champion: Champion | null,
   asOf: string,
   source: string,
+  /** A sweep page's dataset gate: LISTed windows and memory-bounded reads. */
+  gate?: DatasetGate,
 ): Promise<ModelCheck> {
   const { modelId, policy } = model;
   if (!champion && source === 'event') {
@@ -25,7 +29,7 @@ export async function checkModel(
     const summary = 'no champion yet: the first version is trained by the scheduled sweep or `kaizen run`';
     return { modelId, asOf, action: 'none', summary };
   }
-  const { observed, history } = await readEvidence(ctx, modelId, policy, champion, asOf);
+  const { observed, history } = await readEvidence(ctx, modelId, policy, champion, asOf, gate);
   const base = { policy, asOf, observed, history, champion, force: false };
   let decision: Decision = analyze(base);
   if (decision.action === 'retrain') {
@@ -67,4 +71,11 @@ export async function checkModelSafely(...args: Parameters<typeof checkModel>): 
 /** `asOf` of automated checks: the end of the last complete window (`floor`) or of the one containing `at`. */
 export function automatedAsOf(policy: ModelPolicy, at: string | Date, mode: 'floor' | 'ceil'): string {
   return windowBoundary(at, durationSeconds(policy.window), mode);
+}
+
+/** The key of the window dataset a check of `policy` at `asOf` reads, if its policy monitors datasets. */
+export function windowDatasetKey(policy: ModelPolicy, asOf: string): string | undefined {
+  if (!policy.monitoring) return undefined;
+  const start = new Date(Date.parse(asOf) - durationSeconds(policy.window) * 1000);
+  return currentDatasetKey(policy.monitoring.current, start);
 }

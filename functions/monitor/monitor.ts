@@ -6,17 +6,18 @@ import {
   policyEvidence,
   referencePeriod,
 } from '#domain/kpi-evidence.ts';
+import type { Observation } from '#domain/observations.ts';
 import type { ModelPolicy } from '#domain/policy.ts';
 import { type Champion, type LockState, type Observed, parseRunInput, type RunContext } from '#domain/run.ts';
 import { recentWindowCount } from '#domain/state-size.ts';
-import { bucketWindows, summarize } from '#domain/windows.ts';
+import { bucketWindows, type QualityRecord, summarize } from '#domain/windows.ts';
 import type { KaizenContext } from '#runtime/context.ts';
 import { getChampion } from '#stores/champion.ts';
 import { acquireLock } from '#stores/lock.ts';
 import { queryObservations } from '#stores/observations.ts';
 import { getPolicy } from '#stores/policies.ts';
 import { retrainsBetween } from '#stores/versions.ts';
-import { monitorDatasets } from './datasets.ts';
+import { type DatasetGate, monitorDatasets } from './datasets.ts';
 
 export interface MonitorEvent {
   input: unknown;
@@ -80,6 +81,7 @@ export async function withDatasetMonitoring(
   policy: ModelPolicy,
   champion: Champion | null,
   observed: Observed,
+  gate?: DatasetGate,
 ): Promise<Observed> {
   if (!policy.monitoring || observed.quality) return observed;
   const records = await monitorDatasets(
@@ -89,6 +91,7 @@ export async function withDatasetMonitoring(
     champion,
     observed.window,
     policy.retention === undefined ? undefined : durationSeconds(policy.retention),
+    gate,
   );
   if (records.length === 0) return observed;
   return summarize(observed.window, await queryObservations(ctx, modelId, observed.window));
@@ -106,6 +109,8 @@ export async function readKpiEvidence(
   champion: Champion | null,
   windows: readonly Observed[],
   history: number,
+  /** Rows already read from `start` (ms) to the end of `windows`: periods inside them need no query. */
+  read?: { start: number; rows: (Observation | QualityRecord)[] },
 ): Promise<Record<string, KpiEvidence>> {
   const current = windows[windows.length - 1];
   if (!current || policy.kpis.length === 0) return {};
@@ -116,13 +121,41 @@ export async function readKpiEvidence(
     const period = referencePeriod(rule, seconds, champion, current.window.start);
     if (!period || periods.has(keyOf(period))) continue;
     const end = new Date(Date.parse(period.start) + period.count * seconds * 1000).toISOString();
-    const rows = await queryObservations(ctx, modelId, { start: period.start, end });
+    const rows =
+      read && Date.parse(period.start) >= read.start
+        ? read.rows
+        : await queryObservations(ctx, modelId, { start: period.start, end });
     periods.set(keyOf(period), kpisOnly(bucketWindows(period.start, seconds, period.count, rows)));
   }
   return policyEvidence(policy, seconds, champion, windows, history, (rule) => {
     const period = referencePeriod(rule, seconds, champion, current.window.start);
     return period ? (periods.get(keyOf(period)) ?? []) : [];
   });
+}
+
+/**
+ * Where one query for the lookback starting at `lookback` (ms) should start so that it also holds every KPI
+ * reference period overlapping or touching it (periods reaching further back are chained): such a period then
+ * costs no query of its own, and no row is read that the separate queries would not have read.
+ */
+export function coveringStart(
+  policy: ModelPolicy,
+  champion: Champion | null,
+  lookback: number,
+  asOf: string,
+): number {
+  const seconds = durationSeconds(policy.window);
+  const currentStart = new Date(Date.parse(asOf) - seconds * 1000).toISOString();
+  const periods = policy.kpis
+    .flatMap((rule) => referencePeriod(rule, seconds, champion, currentStart) ?? [])
+    .map((period) => ({
+      start: Date.parse(period.start),
+      end: Date.parse(period.start) + period.count * seconds * 1000,
+    }))
+    .sort((a, b) => b.end - a.end);
+  let start = lookback;
+  for (const period of periods) if (period.end >= start) start = Math.min(start, period.start);
+  return start;
 }
 
 /**
@@ -135,12 +168,30 @@ export async function readEvidence(
   policy: ModelPolicy,
   champion: Champion | null,
   asOf: string,
+  /** A sweep page's dataset gate (see {@link DatasetGate}). */
+  gate?: DatasetGate,
 ): Promise<{ observed: Observed; history: Observed[] }> {
   const recent = recentWindowCount(policy);
-  const windows = await readWindows(ctx, modelId, policy, asOf, lookbackWindowCount(policy, recent));
+  const count = lookbackWindowCount(policy, recent);
+  const seconds = durationSeconds(policy.window);
+  const lookback = Date.parse(asOf) - count * seconds * 1000;
+  // One query for the lookback and the KPI reference periods it overlaps (a second one only for a period apart).
+  const start = coveringStart(policy, champion, lookback, asOf);
+  const rows = await queryObservations(ctx, modelId, { start: new Date(start).toISOString(), end: asOf });
+  const windows = bucketWindows(new Date(lookback).toISOString(), seconds, count, rows);
   const carried = windows.slice(-recent);
-  const observed = await withDatasetMonitoring(ctx, modelId, policy, champion, carried.at(-1) as Observed);
-  const evidence = await readKpiEvidence(ctx, modelId, policy, champion, windows, recent - 1);
+  const observed = await withDatasetMonitoring(
+    ctx,
+    modelId,
+    policy,
+    champion,
+    carried.at(-1) as Observed,
+    gate,
+  );
+  const evidence = await readKpiEvidence(ctx, modelId, policy, champion, windows, recent - 1, {
+    start,
+    rows,
+  });
   if (Object.keys(evidence).length > 0) observed.evidence = evidence;
   return { observed, history: carried.slice(0, -1) };
 }

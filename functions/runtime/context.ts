@@ -37,6 +37,8 @@ export interface KaizenContext {
   readonly s3: S3Client;
   readonly loops: LoopStarter;
   readonly events: EventPublisher;
+  /** The function's memory in MB (a Lambda's own setting); bounds concurrent dataset reads. Unset outside Lambda. */
+  readonly memoryMb?: number;
   /** Destroys the clients (CLI backends; a Lambda's context lives as long as its process). */
   close(): void;
 }
@@ -50,6 +52,8 @@ export interface ContextOptions {
   loops: LoopStarter;
   /** @default a publisher that refuses (the function has no `events: 'publish'` access) */
   events?: EventPublisher;
+  /** The function's memory in MB. */
+  memoryMb?: number;
 }
 
 /** A function that may not publish events (only `access.events: 'publish'` functions get the bus name). */
@@ -104,6 +108,7 @@ export function createContext(options: ContextOptions): KaizenContext {
     s3,
     loops: options.loops,
     events: options.events ?? noEvents,
+    ...(options.memoryMb === undefined ? {} : { memoryMb: options.memoryMb }),
     close() {
       ddb.destroy();
       s3.destroy();
@@ -124,6 +129,9 @@ const noLoops: LoopStarter = {
   },
 };
 
+/** The function's memory in MB, in every Lambda's environment. */
+const LAMBDA_MEMORY = 'AWS_LAMBDA_FUNCTION_MEMORY_SIZE';
+
 /** The context of a Lambda function, from the environment the CDK app gives it (read once, at first use). */
 export function contextFromEnv(env: NodeJS.ProcessEnv = process.env): KaizenContext {
   const loopArn = env[ENV.loopArn];
@@ -137,6 +145,8 @@ export function contextFromEnv(env: NodeJS.ProcessEnv = process.env): KaizenCont
     },
     s3: { forcePathStyle: env[ENV.s3ForcePathStyle] === 'true' },
     loops: loopArn ? stepFunctionsStarter(loopArn) : noLoops,
+    // Set by Lambda itself, not by the stack.
+    ...(Number(env[LAMBDA_MEMORY]) > 0 ? { memoryMb: Number(env[LAMBDA_MEMORY]) } : {}),
     ...(busName ? { events: eventBridgePublisher(busName) } : {}),
   });
 }

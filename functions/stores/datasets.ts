@@ -7,12 +7,16 @@ import { GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { DatasetError, ObjectNotFoundError } from '#contracts/errors.ts';
 import {
   type AsyncBuffer,
+  type ColumnReader,
   type ColumnSpec,
   type Dataset,
   datasetFormat,
+  openParquet,
+  openTextColumns,
   type ParquetReadOptions,
   parseDataset,
   parseParquet,
+  type TextColumnsOptions,
 } from '#datasets/index.ts';
 
 import type { KaizenContext } from '#runtime/context.ts';
@@ -91,17 +95,44 @@ export async function readDatasetFromS3(
   const source = `s3://${bucket}/${key}`;
   if (format === 'parquet')
     return parseParquet(await s3ObjectBuffer(ctx, key, options.stats), columns, source, options);
-  let body: AsyncIterable<Uint8Array>;
-  try {
-    const output = await ctx.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-    if (!output.Body) throw new ObjectNotFoundError(`${source} has no body`);
-    body = output.Body as AsyncIterable<Uint8Array>;
-  } catch (error) {
-    if (isNotFound(error)) throw new ObjectNotFoundError(`${source} does not exist`);
-    throw error;
-  }
+  const body = await getBody(ctx, key);
   const counted = options.stats ? countBytes(body, options.stats) : body;
   return parseDataset(counted, format, columns, source);
+}
+
+/** The object's body as a stream. @throws ObjectNotFoundError when the key does not exist. */
+async function getBody(ctx: KaizenContext, key: string): Promise<AsyncIterable<Uint8Array>> {
+  const bucket = ctx.config.bucket;
+  try {
+    const output = await ctx.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    if (!output.Body) throw new ObjectNotFoundError(`s3://${bucket}/${key} has no body`);
+    return output.Body as AsyncIterable<Uint8Array>;
+  } catch (error) {
+    if (isNotFound(error)) throw new ObjectNotFoundError(`s3://${bucket}/${key} does not exist`);
+    throw error;
+  }
+}
+
+/**
+ * Opens a dataset of the artifacts bucket to read its requested columns one at a time (bounded memory whatever
+ * its size): Parquet reads its footer now and each column with ranged GETs when asked; CSV and JSON Lines are
+ * streamed from one GET now, their columns kept compactly in memory up to a budget and in temporary files beyond.
+ * Close the reader when done. @throws ObjectNotFoundError when the key does not exist.
+ * @throws DatasetError for an unknown extension or a malformed file (the message names the key and line).
+ */
+export async function openDatasetFromS3(
+  ctx: KaizenContext,
+  key: string,
+  columns: readonly ColumnSpec[],
+  options: ParquetReadOptions & TextColumnsOptions & { stats?: ReadStats } = {},
+): Promise<ColumnReader> {
+  const format = datasetFormat(key);
+  const source = `s3://${ctx.config.bucket}/${key}`;
+  if (format === 'parquet')
+    return openParquet(await s3ObjectBuffer(ctx, key, options.stats), columns, source, options);
+  const body = await getBody(ctx, key);
+  const counted = options.stats ? countBytes(body, options.stats) : body;
+  return openTextColumns(counted, format, columns, source, options);
 }
 
 async function* countBytes(body: AsyncIterable<Uint8Array>, stats: ReadStats): AsyncGenerator<Uint8Array> {

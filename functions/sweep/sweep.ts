@@ -1,11 +1,13 @@
 import { InvalidInputError } from '#contracts/errors.ts';
+import { FUNCTIONS } from '#contracts/steps.ts';
 import { formatIssues } from '#domain/policy.ts';
 import { SweepInputSchema, type SweepState } from '#domain/sweep.ts';
 import type { KaizenContext } from '#runtime/context.ts';
 import { getChampions } from '#stores/champion.ts';
 import { putChecks } from '#stores/checks.ts';
-import { pageModels } from '#stores/policies.ts';
-import { automatedAsOf, checkModelSafely } from '../fleet/check.ts';
+import { type ModelEntry, pageModels } from '#stores/policies.ts';
+import { automatedAsOf, checkModelSafely, windowDatasetKey } from '../fleet/check.ts';
+import { pageDatasetGate } from '../fleet/datasets.ts';
 import { mapLimit } from '../fleet/pool.ts';
 
 export interface SweepEvent {
@@ -13,7 +15,10 @@ export interface SweepEvent {
   execution: { name: string; startTime: string };
 }
 
+/** Checks in flight; dataset reads among them are further bounded by memory (`pageDatasetGate`). */
 const CONCURRENCY = 16;
+/** Seconds of a page's time kept for its KPI checks and writes after the last dataset read. */
+const RESERVED_SECONDS = 60;
 
 /**
  * One page of the fleet sweep: reads a page of registered models, their champions in one batch, checks
@@ -23,6 +28,8 @@ export async function sweepPage(
   ctx: KaizenContext,
   event: SweepEvent,
   now = new Date(),
+  /** The page's clock (ms), for the dataset reads' deadline. */
+  clock: () => number = Date.now,
 ): Promise<SweepState> {
   const parsed = SweepInputSchema.safeParse(event.input ?? {});
   if (!parsed.success)
@@ -44,14 +51,15 @@ export async function sweepPage(
     ctx,
     page.models.map((model) => model.modelId),
   );
+  const asOf = (model: ModelEntry) => automatedAsOf(model.policy, at, 'floor');
+  const windowKeys = page.models.flatMap((model) => windowDatasetKey(model.policy, asOf(model)) ?? []);
+  const gate = pageDatasetGate(ctx, windowKeys, {
+    memoryMb: ctx.memoryMb ?? FUNCTIONS.sweep.memoryMb,
+    deadline: clock() + (FUNCTIONS.sweep.timeoutSeconds - RESERVED_SECONDS) * 1000,
+    now: clock,
+  });
   const checks = await mapLimit(page.models, CONCURRENCY, (model) =>
-    checkModelSafely(
-      ctx,
-      model,
-      champions.get(model.modelId) ?? null,
-      automatedAsOf(model.policy, at, 'floor'),
-      'sweep',
-    ),
+    checkModelSafely(ctx, model, champions.get(model.modelId) ?? null, asOf(model), 'sweep', gate),
   );
   await putChecks(ctx, 'sweep', at, `${event.execution.name}-${input.pages}`, checks);
   for (const check of checks) {

@@ -2,6 +2,16 @@ import { describe, expect, it } from 'vitest';
 import { itemSize } from '../../bench/capacity.ts';
 import { monthlyCost, PRICES } from '../../bench/fleet.ts';
 
+const base = () => ({
+  models: 1000,
+  perDay: 24,
+  pageSize: 100,
+  rruPerCheck: 1,
+  wruPerCheck: 0.1,
+  lambdaSecondsPerCheck: 0.003,
+  lambdaMemoryGb: 0.5,
+});
+
 describe('cost model', () => {
   const base = {
     models: 1000,
@@ -44,6 +54,15 @@ describe('cost model', () => {
     const before = monthlyCost(base).lines.find(([name]) => name === item)?.[2] ?? 0;
     const after = monthlyCost({ ...base, ...change }).lines.find(([name]) => name === item)?.[2] ?? 0;
     expect(after / before).toBeCloseTo(factor, 9);
+  });
+});
+
+describe('S3 requests', () => {
+  const s3 = (change: object) =>
+    monthlyCost({ ...base(), ...change }).lines.find(([name]) => name === 'S3 requests')?.[2] ?? 0;
+  it('prices a LIST as 12.5 GETs: one LIST per page of 100 costs an eighth of a GET per model', () => {
+    expect(s3({ s3ListsPerCheck: 0.08 })).toBeCloseTo(s3({ s3GetsPerCheck: 1 }), 12);
+    expect(s3({ s3ListsPerCheck: 0.01 }) / s3({ s3GetsPerCheck: 1 })).toBeCloseTo(0.125, 12);
   });
 });
 

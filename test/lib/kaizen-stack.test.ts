@@ -15,6 +15,7 @@ import {
   LOOP_STEPS,
   STEPS,
   type StepAccess,
+  type StepSpec,
   SWEEP_STEPS,
 } from '#contracts/steps.ts';
 import { BY_KIND_INDEX } from '#contracts/tables.ts';
@@ -167,6 +168,13 @@ describe('Lambda functions', () => {
       });
     },
   );
+
+  it.each(functionNames)('%s has the /tmp its dataset reads spill to (Lambda’s 512 MB otherwise)', (name) => {
+    const tmpMb = (FUNCTIONS[name] as StepSpec).tmpMb;
+    expect(resources[fnId(name)]?.Properties.EphemeralStorage).toEqual(
+      tmpMb === undefined ? undefined : { Size: tmpMb },
+    );
+  });
 
   it.each(functionNames)('%s is described by its name', (name) => {
     const description = resources[fnId(name)]?.Properties.Description;

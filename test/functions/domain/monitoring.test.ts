@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { EmptyDatasetError } from '#contracts/errors.ts';
 
-import { computeMonitoring, currentDatasetKey, type FeatureResult } from '#domain/monitoring.ts';
+import {
+  computeMonitoring,
+  computeMonitoringByFeature,
+  currentDatasetKey,
+  type FeatureResult,
+  type FeatureSource,
+} from '#domain/monitoring.ts';
 import { MonitoringSchema } from '#domain/policy.ts';
 
 import type { Dataset, DatasetColumn } from '#domain/quality.ts';
@@ -241,5 +247,57 @@ describe('currentDatasetKey', () => {
     expect(() => currentDatasetKey('{date}.csv', 'yesterday')).toThrow(
       'window start "yesterday" is not a date',
     );
+  });
+});
+
+/** A dataset handed out one column at a time, recording which columns were read. */
+function source(dataset: Dataset, reads: string[]): FeatureSource {
+  return {
+    source: dataset.source,
+    rows: dataset.rows,
+    has: (name) => dataset.columns[name] !== undefined,
+    column: async ({ name }) => {
+      reads.push(`${dataset.source}:${name}`);
+      return {
+        values: dataset.columns[name] as DatasetColumn,
+        typeViolations: dataset.typeViolations[name] ?? 0,
+      };
+    },
+  };
+}
+
+describe('computeMonitoringByFeature', () => {
+  const withoutPlan = (d: Dataset): Dataset => {
+    const { plan: _plan, ...columns } = d.columns;
+    return { ...d, columns, absentColumns: ['plan'] };
+  };
+  const violating = { ...SHIFTED, typeViolations: { spend: 3 } };
+  it.each([
+    ['a stable window', policy(), SMALL_REFERENCE, STABLE],
+    ['a shifted window', policy(), SMALL_REFERENCE, SHIFTED],
+    ['a large reference (distances)', policy(), window(2000, 0.7), SHIFTED],
+    ['a window below minRows', policy({ minRows: 500 }), SMALL_REFERENCE, SHIFTED],
+    ['a column absent from the window', policy(), SMALL_REFERENCE, withoutPlan(SHIFTED)],
+    ['a column absent from the reference', policy(), withoutPlan(SMALL_REFERENCE), STABLE],
+    ['values that are not numbers', policy(), SMALL_REFERENCE, violating],
+  ])('gives what computeMonitoring gives on whole datasets: %s', async (_case, p, reference, current) => {
+    const reads: string[] = [];
+    const result = await computeMonitoringByFeature(p, source(reference, reads), source(current, reads));
+    expect(result).toEqual(computeMonitoring(p, reference, current));
+  });
+
+  it('reads each feature of both datasets once, in the policy’s order, and nothing below minRows', async () => {
+    const reads: string[] = [];
+    await computeMonitoringByFeature(policy(), source(SMALL_REFERENCE, reads), source(STABLE, reads));
+    expect(reads).toEqual(
+      FEATURES.flatMap(({ name }) => [`${SMALL_REFERENCE.source}:${name}`, `${STABLE.source}:${name}`]),
+    );
+    const none: string[] = [];
+    await computeMonitoringByFeature(
+      policy({ minRows: 500 }),
+      source(SMALL_REFERENCE, none),
+      source(STABLE, none),
+    );
+    expect(none).toEqual([]);
   });
 });
