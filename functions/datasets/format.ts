@@ -4,33 +4,13 @@ import type { Dataset } from '#domain/quality.ts';
 import type { ColumnSpec } from './columns.ts';
 import { parseCsv } from './csv.ts';
 
+import type { DatasetFormat } from './dataset-format.ts';
 import type { DatasetInput } from './input.ts';
 import { parseJsonLines } from './jsonl.ts';
 
 import { parseParquet } from './parquet.ts';
 
-/** File formats, chosen by the object key's extension. */
-export type DatasetFormat = 'csv' | 'jsonl' | 'parquet';
-
-const FORMATS: Readonly<Record<string, DatasetFormat>> = {
-  '.csv': 'csv',
-  '.jsonl': 'jsonl',
-  '.ndjson': 'jsonl',
-  '.parquet': 'parquet',
-};
-
-/** Picks the format by extension (`.csv`, `.jsonl`, `.ndjson`, `.parquet`). @throws DatasetError otherwise. */
-export function datasetFormat(key: string): DatasetFormat {
-  const match = /\.[^./]+$/.exec(key);
-  const extension = match ? match[0].toLowerCase() : '';
-  const format = FORMATS[extension];
-  if (!format) {
-    throw new DatasetError(
-      `${key}: unknown dataset format "${extension || '(none)'}"; use .csv, .jsonl, .ndjson or .parquet`,
-    );
-  }
-  return format;
-}
+export { type DatasetFormat, datasetFormat } from './dataset-format.ts';
 
 /** Parses a dataset held in memory (or streamed, for CSV and JSON Lines) in the given format. */
 export function parseDataset(

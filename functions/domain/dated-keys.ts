@@ -22,3 +22,11 @@ export function datedKeys(template: string, end: string, seconds: number): strin
     keys.push(template.replaceAll(DATE_PLACEHOLDER, new Date(day).toISOString().slice(0, 10)));
   return keys;
 }
+
+/** The key of the current window's dataset: `{date}` in the policy's template becomes the window's start date (YYYY-MM-DD), the day its data belongs to. */
+export function currentDatasetKey(template: string, windowStart: string | Date): string {
+  const date = new Date(windowStart);
+  if (Number.isNaN(date.getTime()))
+    throw new RangeError(`window start "${String(windowStart)}" is not a date`);
+  return template.replaceAll('{date}', date.toISOString().slice(0, 10));
+}

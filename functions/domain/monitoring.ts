@@ -343,10 +343,4 @@ export async function computeMonitoringByFeature(
   return assemble(policy, reference.rows, current, outcomes);
 }
 
-/** The key of the current window's dataset: `{date}` in the policy's template becomes the window's start date (YYYY-MM-DD), the day its data belongs to. */
-export function currentDatasetKey(template: string, windowStart: string | Date): string {
-  const date = new Date(windowStart);
-  if (Number.isNaN(date.getTime()))
-    throw new RangeError(`window start "${String(windowStart)}" is not a date`);
-  return template.replaceAll('{date}', date.toISOString().slice(0, 10));
-}
+export { currentDatasetKey } from './dated-keys.ts';

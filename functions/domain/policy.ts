@@ -1,6 +1,6 @@
 import { PolicyError } from '#contracts/errors.ts';
 import { isDated } from './dated-keys.ts';
-import { DRIFT_METHODS, METHODS_BY_KIND } from './drift/index.ts';
+import { DRIFT_METHODS, METHODS_BY_KIND } from './drift/methods/index.ts';
 import { parseDuration } from './duration.ts';
 import { DEFAULT_NOTIFICATIONS, NOTIFICATION_KINDS } from './notifications.ts';
 import { objectKeyIssue } from './object-key.ts';

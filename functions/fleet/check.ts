@@ -1,7 +1,7 @@
 import { KaizenError } from '#contracts/errors.ts';
 import { analyze } from '#domain/analyze.ts';
+import { currentDatasetKey } from '#domain/dated-keys.ts';
 import { durationSeconds, windowBoundary } from '#domain/duration.ts';
-import { currentDatasetKey } from '#domain/monitoring.ts';
 import type { ModelPolicy } from '#domain/policy.ts';
 import type { Champion, Decision, ModelCheck } from '#domain/run.ts';
 import type { KaizenContext } from '#runtime/context.ts';

@@ -1,5 +1,6 @@
 import { ObjectNotFoundError } from '#contracts/errors.ts';
-import { type ColumnReader, datasetFormat } from '#datasets/index.ts';
+import { datasetFormat } from '#datasets/dataset-format.ts';
+import type { ColumnReader } from '#datasets/index.ts';
 import { datasetReadCost, datasetReadSeconds } from '#domain/admission.ts';
 import { computeMonitoringByFeature, currentDatasetKey, type MonitoringResult } from '#domain/monitoring.ts';
 import {

@@ -17,7 +17,7 @@ import { acquireLock } from '#stores/lock.ts';
 import { queryObservations } from '#stores/observations.ts';
 import { getPolicy } from '#stores/policies.ts';
 import { retrainsBetween } from '#stores/versions.ts';
-import { type DatasetGate, monitorDatasets } from './datasets.ts';
+import type { DatasetGate } from './datasets.ts';
 
 export interface MonitorEvent {
   input: unknown;
@@ -84,6 +84,8 @@ export async function withDatasetMonitoring(
   gate?: DatasetGate,
 ): Promise<Observed> {
   if (!policy.monitoring || observed.quality) return observed;
+  // The dataset readers and the drift math load with the first model that monitors datasets.
+  const { monitorDatasets } = await import('./datasets.ts');
   const records = await monitorDatasets(
     ctx,
     modelId,

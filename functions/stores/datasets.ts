@@ -5,18 +5,14 @@
 
 import { GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { DatasetError, ObjectNotFoundError } from '#contracts/errors.ts';
-import {
-  type AsyncBuffer,
-  type ColumnReader,
-  type ColumnSpec,
-  type Dataset,
-  datasetFormat,
-  openParquet,
-  openTextColumns,
-  type ParquetReadOptions,
-  parseDataset,
-  parseParquet,
-  type TextColumnsOptions,
+import { datasetFormat } from '#datasets/dataset-format.ts';
+import type {
+  AsyncBuffer,
+  ColumnReader,
+  ColumnSpec,
+  Dataset,
+  ParquetReadOptions,
+  TextColumnsOptions,
 } from '#datasets/index.ts';
 
 import type { KaizenContext } from '#runtime/context.ts';
@@ -93,8 +89,12 @@ export async function readDatasetFromS3(
   const format = datasetFormat(key);
   const bucket = ctx.config.bucket;
   const source = `s3://${bucket}/${key}`;
-  if (format === 'parquet')
+  // Each format's parser loads with its first file (a Lambda's cold start reads none it does not use).
+  if (format === 'parquet') {
+    const { parseParquet } = await import('#datasets/parquet.ts');
     return parseParquet(await s3ObjectBuffer(ctx, key, options.stats), columns, source, options);
+  }
+  const { parseDataset } = await import('#datasets/format.ts');
   const body = await getBody(ctx, key);
   const counted = options.stats ? countBytes(body, options.stats) : body;
   return parseDataset(counted, format, columns, source);
@@ -128,8 +128,11 @@ export async function openDatasetFromS3(
 ): Promise<ColumnReader> {
   const format = datasetFormat(key);
   const source = `s3://${ctx.config.bucket}/${key}`;
-  if (format === 'parquet')
+  if (format === 'parquet') {
+    const { openParquet } = await import('#datasets/parquet.ts');
     return openParquet(await s3ObjectBuffer(ctx, key, options.stats), columns, source, options);
+  }
+  const { openTextColumns } = await import('#datasets/column-reader.ts');
   const body = await getBody(ctx, key);
   const counted = options.stats ? countBytes(body, options.stats) : body;
   return openTextColumns(counted, format, columns, source, options);
