@@ -276,6 +276,10 @@ export class KaizenMonitoring extends Construct {
         ],
       },
       {
+        title: 'Value of verified deploys per day (KPI change × count × value.perUnit, USD)',
+        metrics: [kaizenMetric('DeployValue', { currency: 'USD' }, { label: 'USD' })],
+      },
+      {
         title: 'Models that need attention (runs per model per day)',
         metrics: [modelsWith('blocked', day), modelsWith('failed', day), modelsWith('rolled-back', day)],
       },

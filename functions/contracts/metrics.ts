@@ -16,7 +16,7 @@ export const METRICS_NAMESPACE = BASE_ENVIRONMENT.POWERTOOLS_METRICS_NAMESPACE a
 export const METRICS_SERVICE = BASE_ENVIRONMENT.POWERTOOLS_SERVICE_NAME as string;
 
 /** The CloudWatch units used (the values of Powertools' `MetricUnit`). */
-export type MetricUnitName = 'Count' | 'Seconds';
+export type MetricUnitName = 'Count' | 'Seconds' | 'None';
 
 /** One metric of the catalogue. */
 export interface MetricSpec {
@@ -84,6 +84,11 @@ export const METRICS = {
     dimensions: [],
     publishedBy: ['sweep'],
   },
+  DeployValue: {
+    unit: 'None',
+    dimensions: ['currency'],
+    publishedBy: ['record'],
+  },
 } as const satisfies Record<string, MetricSpec>;
 
 export type KaizenMetric = keyof typeof METRICS;
@@ -104,6 +109,8 @@ export const METRIC_DESCRIPTIONS: Record<KaizenMetric, string> = {
   CheckErrors: 'models whose check itself failed (recorded with the error; the others were checked)',
   SweepDuration:
     'seconds from the start of a sweep execution to its last page (an Express execution may last 300)',
+  DeployValue:
+    "a verified promotion's value over its verification, in the policy's currency: Σ (KPI change × count since the deploy × value.perUnit) of the KPIs with a `value`",
 };
 
 /** Values of the `source` dimension. */

@@ -1,5 +1,6 @@
 import type { ApprovalOutcome } from './approval.ts';
 import type { NotificationKind } from './notifications.ts';
+import type { KpiRule } from './policy.ts';
 import type {
   Candidate,
   Champion,
@@ -18,8 +19,12 @@ export interface LoopState {
   run?: RunContext;
   /** The raw execution input, present when Monitor itself failed. */
   modelId?: string;
-  /** The policy Monitor read (cards take its description, Record the notifications it asks for). */
-  policy?: { description?: string; notifications?: { on?: NotificationKind[] } };
+  /** The policy Monitor read (cards take its description, Record the notifications it asks for and the KPIs' value). */
+  policy?: {
+    description?: string;
+    notifications?: { on?: NotificationKind[] };
+    kpis?: Pick<KpiRule, 'metric' | 'direction' | 'kind' | 'value'>[];
+  };
   champion?: Champion | null;
   observed?: Observed;
   history?: Observed[];

@@ -3,6 +3,7 @@
  * with a confidence interval and the counts behind it) and, where the policy values a KPI unit, its money.
  * Pure: KPI rows and run summaries in, figures out.
  */
+import type { VerifiedKpi } from './kpi-evidence.ts';
 import { studentQuantile, welchDf, wilsonInterval, zFor } from './kpi-stats.ts';
 import type { KpiRule } from './policy.ts';
 import type { Outcome, Window } from './run.ts';
@@ -297,4 +298,40 @@ export function deployRois(
       kpiUplift(rule, inside(period.before, rule.metric), inside(period.after, rule.metric), period),
     ),
   }));
+}
+
+/** What a verified deploy earned during its verification, in one currency (the dashboard's ROI figure). */
+export interface VerifiedValue {
+  currency: string;
+  /** Σ over the KPIs with a `value`: the change in the good direction × the post-deploy count × `perUnit`. */
+  value: number;
+  kpis: string[];
+}
+
+/**
+ * The money value of a verified deploy from its last verification check, per currency: each KPI with a
+ * `value` gives (after − before, in its good direction) × the events or samples counted since the deploy ×
+ * `perUnit`. A KPI of kind `value` (one figure per window) has no count to scale and is left out, as is a KPI
+ * the check could not measure. `kaizen roi` gives the fuller figure, with intervals, over the serving period.
+ */
+export function verifiedValues(
+  rules: readonly Pick<KpiRule, 'metric' | 'direction' | 'kind' | 'value'>[],
+  kpis: readonly VerifiedKpi[],
+): VerifiedValue[] {
+  const byCurrency = new Map<string, VerifiedValue>();
+  for (const rule of rules) {
+    const kpi = kpis.find((verified) => verified.metric === rule.metric);
+    if (!rule.value || rule.kind === 'value' || !kpi) continue;
+    if (kpi.before === undefined || kpi.after === undefined || kpi.count <= 0) continue;
+    const uplift = (kpi.after - kpi.before) * (rule.direction === 'lower' ? -1 : 1);
+    const entry = byCurrency.get(rule.value.currency) ?? {
+      currency: rule.value.currency,
+      value: 0,
+      kpis: [],
+    };
+    entry.value += uplift * kpi.count * rule.value.perUnit;
+    entry.kpis.push(rule.metric);
+    byCurrency.set(rule.value.currency, entry);
+  }
+  return [...byCurrency.values()];
 }

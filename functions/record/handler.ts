@@ -1,5 +1,6 @@
 import { type Notification, runNotification } from '#domain/notifications.ts';
 import type { RunRecord } from '#domain/record.ts';
+import { verifiedValues } from '#domain/roi.ts';
 import { stepHandler } from '#runtime/handler.ts';
 import { publishMetric } from '#runtime/metrics.ts';
 import { type RecordEvent, record } from './record.ts';
@@ -14,6 +15,14 @@ export const handler = stepHandler('record', async (ctx, event: RecordEvent): Pr
   const runRecord = await record(ctx, event);
   publishMetric('Runs', 1, { outcome: runRecord.outcome });
   publishMetric('ModelRuns', 1, { model: runRecord.modelId, outcome: runRecord.outcome });
+  if (runRecord.outcome === 'promoted' && event.state.verification?.verdict === 'pass') {
+    for (const { currency, value } of verifiedValues(
+      event.state.policy?.kpis ?? [],
+      event.state.verification.kpis ?? [],
+    )) {
+      publishMetric('DeployValue', value, { currency });
+    }
+  }
   const notification = runNotification(runRecord, event.state.policy?.notifications?.on);
   return notification ? { record: runRecord, notification } : { record: runRecord };
 });

@@ -8,6 +8,7 @@ import {
   kpiUplift,
   newcombeInterval,
   type RunSummary,
+  verifiedValues,
   welchInterval,
 } from '#domain/roi.ts';
 
@@ -227,5 +228,59 @@ describe("the loop's cost per model", () => {
     expect(cost.runs).toBeCloseTo((0.00015836 * 30) / 7, 8);
     expect(cost.total).toBeCloseTo(cost.checks + cost.runs, 12);
     expect(cost.byOutcome['no-action']).toBeCloseTo(30 / 7, 9);
+  });
+});
+
+describe('verifiedValues', () => {
+  const kpi = (metric: string, before: number, after: number, count: number) => ({
+    metric,
+    status: 'within' as const,
+    before,
+    after,
+    count,
+  });
+
+  it('values each KPI change in its good direction by the count since the deploy, summed per currency', () => {
+    const values = verifiedValues(
+      [
+        { metric: 'conversion', direction: 'higher', value: { perUnit: 40, currency: 'USD' } },
+        { metric: 'churn', direction: 'lower', kind: 'rate', value: { perUnit: 120, currency: 'USD' } },
+        { metric: 'basket', direction: 'higher', kind: 'mean', value: { perUnit: 0.9, currency: 'EUR' } },
+        { metric: 'latency', direction: 'lower' },
+      ],
+      [
+        // (0.052 − 0.050) × 10,000 trials × $40 = $800
+        kpi('conversion', 0.05, 0.052, 10_000),
+        // churn fell 0.100 → 0.097, good for `lower`: 0.003 × 2,000 × $120 = $720
+        kpi('churn', 0.1, 0.097, 2_000),
+        // (31.5 − 32) × 400 baskets × €0.9 = −€180: a loss is reported as one
+        kpi('basket', 32, 31.5, 400),
+        kpi('latency', 120, 90, 5_000),
+      ],
+    );
+    expect(values).toHaveLength(2);
+    expect(values[0]).toMatchObject({ currency: 'USD', kpis: ['conversion', 'churn'] });
+    expect(values[0]?.value).toBeCloseTo(1_520, 9);
+    expect(values[1]).toMatchObject({ currency: 'EUR', kpis: ['basket'] });
+    expect(values[1]?.value).toBeCloseTo(-180, 9);
+  });
+
+  it.each([
+    {
+      case: 'a value-kind KPI (no count to scale)',
+      rule: { kind: 'value' as const },
+      verified: kpi('k', 1, 2, 10),
+    },
+    {
+      case: 'a KPI the check could not measure',
+      rule: {},
+      verified: { metric: 'k', status: 'missing' as const, count: 0 },
+    },
+    { case: 'a KPI without data since the deploy', rule: {}, verified: kpi('k', 1, 2, 0) },
+  ])('leaves out $case', ({ rule, verified }) => {
+    const rules = [
+      { metric: 'k', direction: 'higher' as const, value: { perUnit: 1, currency: 'USD' }, ...rule },
+    ];
+    expect(verifiedValues(rules, [verified])).toEqual([]);
   });
 });
