@@ -10,6 +10,7 @@ import { DataStores } from './data-stores.ts';
 import type { DeployTargets } from './deployment-targets.ts';
 import { FleetSweep } from './fleet-sweep.ts';
 import { ImprovementLoop } from './improvement-loop.ts';
+import { Ingestion } from './ingestion.ts';
 import { FleetSchedule, parseScheduleExpression } from './schedule.ts';
 import { MetricsTrigger } from './trigger.ts';
 
@@ -71,6 +72,8 @@ export class KaizenStack extends Stack {
   public readonly schedule: FleetSchedule;
   /** The DynamoDB Streams trigger on new KPI and drift records. */
   public readonly trigger: MetricsTrigger;
+  /** The drop folder's S3 notifications and the `Kaizen Observation` rule, with their ingest function. */
+  public readonly ingestion: Ingestion;
   /** Where Kaizen Loop publishes its events (source `kaizen-loop`), e.g. training requests for external trainers. */
   public readonly eventBus: EventBus;
   /** Every Lambda function of the app, by name. */
@@ -115,10 +118,17 @@ export class KaizenStack extends Stack {
       functionSettings: props.functionSettings?.trigger,
       improvementLoop,
     });
+    this.ingestion = new Ingestion(this, 'Ingestion', {
+      ...stores,
+      ...common,
+      functionSettings: props.functionSettings?.ingest,
+      eventBus: this.eventBus,
+    });
     this.functions = {
       ...this.improvementLoop.functions,
       ...this.fleetSweep.functions,
       trigger: this.trigger.lambdaFunction,
+      ingest: this.ingestion.lambdaFunction,
     };
 
     const outputs: Record<StackOutput, { value: string; description: string }> = {

@@ -145,13 +145,15 @@ describe('Lambda functions', () => {
     record: 30,
     sweep: 300,
     trigger: 60,
+    ingest: 900,
   };
   const starters: FunctionName[] = ['sweep', 'trigger'];
-  const publishers: FunctionName[] = ['request', 'record'];
+  const publishers: FunctionName[] = ['request', 'record', 'ingest'];
 
-  it('builds one function per step and the trigger', () => {
-    expect(functionNames).toEqual([...Object.keys(STEPS), 'trigger']);
-    template.resourceCountIs('AWS::Lambda::Function', functionNames.length);
+  it('builds one function per step, the trigger and the ingestion functions', () => {
+    expect(functionNames).toEqual([...Object.keys(STEPS), 'trigger', 'ingest']);
+    // And CDK's custom resource that writes the bucket's notification configuration at deploy time.
+    template.resourceCountIs('AWS::Lambda::Function', functionNames.length + 1);
   });
 
   it.each(functionNames)(
@@ -1062,6 +1064,8 @@ describe('least privilege per function', () => {
     ['register', ['bucket', 'registry', 'runs'], ['registry', 'runs']],
     ['sweep', ['bucket', 'metrics', 'registry', 'runs'], ['metrics', 'runs']],
     ['trigger', ['bucket', 'metrics', 'registry', 'runs'], ['metrics', 'runs']],
+    // The ingest function's objects are the drop folder's only (asserted with the ingestion construct).
+    ['ingest', ['metrics', 'registry'], ['metrics']],
   ])('%s reads %j and writes %j', (step, read, write) => {
     const access = accessOf(step);
     expect({ read: access.read, write: access.write }).toEqual({ read, write });
@@ -1091,15 +1095,19 @@ describe('least privilege per function', () => {
   );
 
   it('covers every function in the table above', () => {
-    expect(functionNames).toHaveLength(13);
+    expect(functionNames).toHaveLength(14);
   });
 
   it.each<[FunctionName, string[]]>(
     functionNames.map((name) => [
       name,
-      { sweep: ['states'], trigger: ['sqs', 'states'], request: ['events'], record: ['events'] }[
-        name as string
-      ] ?? [],
+      {
+        sweep: ['states'],
+        trigger: ['sqs', 'states'],
+        request: ['events'],
+        record: ['events'],
+        ingest: ['events'],
+      }[name as string] ?? [],
     ]),
   )('%s can only use logs, X-Ray, DynamoDB and S3, and %j', (name, extra) => {
     const allowed = ['dynamodb', 'logs', 's3', 'xray', ...extra];
