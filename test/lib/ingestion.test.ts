@@ -26,7 +26,8 @@ interface Statement {
 
 /** Every statement of the policies attached to the role of `fn`. */
 function statementsOf(fn: IConstruct): Statement[] {
-  const role = (resources[idOf(fn)]?.Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+  const properties = resources[idOf(fn)]?.Properties as { Role: { 'Fn::GetAtt': [string, string] } };
+  const role = properties.Role['Fn::GetAtt'][0];
   return Object.values(resources)
     .filter((r) => r.Type === 'AWS::IAM::Policy')
     .filter((r) => (r.Properties.Roles as { Ref: string }[]).some((ref) => ref.Ref === role))
