@@ -10,6 +10,7 @@ import { registerHistoryCommand } from './commands/history.ts';
 import { registerIngestCommand } from './commands/ingest.ts';
 import { registerModelsCommand } from './commands/models.ts';
 import { registerRunCommand } from './commands/run.ts';
+import { registerServeCommand } from './commands/serve.ts';
 import { registerSimulateCommand } from './commands/simulate.ts';
 import { registerStatusCommand } from './commands/status.ts';
 import { registerSweepCommand } from './commands/sweep.ts';
@@ -38,6 +39,7 @@ const COMMANDS: readonly RegisterCommand[] = [
   registerModelsCommand,
   registerUploadCommand,
   registerIngestCommand,
+  registerServeCommand,
   registerRunCommand,
   registerSweepCommand,
   registerTaskCommands,

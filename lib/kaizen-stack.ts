@@ -6,6 +6,7 @@ import type { Construct } from 'constructs';
 import type { StackOutput } from '#contracts/outputs.ts';
 import type { FunctionName } from '#contracts/steps.ts';
 import type { FunctionSettingsMap } from './access.ts';
+import { KaizenApi, type KaizenApiProps } from './api.ts';
 import { DataStores } from './data-stores.ts';
 import type { DeployTargets } from './deployment-targets.ts';
 import { FleetSweep } from './fleet-sweep.ts';
@@ -55,6 +56,11 @@ export interface KaizenStackProps extends StackProps {
    * @default - none: a deploy to a function fails with AccessDenied and the run is recorded as failed
    */
   readonly deployFunctions?: DeployTargets;
+  /**
+   * The HTTPS API's authorizer and throttling (`authorizer`: e.g. a Cognito user pools authorizer instead of IAM).
+   * @default - IAM (SigV4), 50 requests per second with bursts of 100
+   */
+  readonly api?: Pick<KaizenApiProps, 'authorizer' | 'throttlingRateLimit' | 'throttlingBurstLimit'>;
 }
 
 /**
@@ -74,6 +80,8 @@ export class KaizenStack extends Stack {
   public readonly trigger: MetricsTrigger;
   /** The drop folder's S3 notifications and the `Kaizen Observation` rule, with their ingest function. */
   public readonly ingestion: Ingestion;
+  /** The HTTPS API for producers (`POST /observations`, `GET /models/{id}/status`). */
+  public readonly api: KaizenApi;
   /** Where Kaizen Loop publishes its events (source `kaizen-loop`), e.g. training requests for external trainers. */
   public readonly eventBus: EventBus;
   /** Every Lambda function of the app, by name. */
@@ -124,11 +132,18 @@ export class KaizenStack extends Stack {
       functionSettings: props.functionSettings?.ingest,
       eventBus: this.eventBus,
     });
+    this.api = new KaizenApi(this, 'Api', {
+      ...stores,
+      ...common,
+      ...props.api,
+      functionSettings: props.functionSettings?.api,
+    });
     this.functions = {
       ...this.improvementLoop.functions,
       ...this.fleetSweep.functions,
       trigger: this.trigger.lambdaFunction,
       ingest: this.ingestion.lambdaFunction,
+      api: this.api.lambdaFunction,
     };
 
     const outputs: Record<StackOutput, { value: string; description: string }> = {
@@ -150,6 +165,10 @@ export class KaizenStack extends Stack {
       NotificationTopicArn: {
         value: this.improvementLoop.topic.topicArn,
         description: 'Failure notifications',
+      },
+      ApiUrl: {
+        value: this.api.api.url,
+        description: 'HTTPS API for producers: POST observations, GET models/{id}/status (SigV4 by default)',
       },
       EventBusName: {
         value: this.eventBus.eventBusName,

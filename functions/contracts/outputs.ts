@@ -8,6 +8,7 @@ export const STACK_OUTPUTS = [
   'FleetSweepArn',
   'NotificationTopicArn',
   'EventBusName',
+  'ApiUrl',
 ] as const;
 
 export type StackOutput = (typeof STACK_OUTPUTS)[number];

@@ -200,6 +200,17 @@ export const FUNCTIONS = {
     workflow: null,
     invocation: 'event',
   },
+  api: {
+    entry: 'functions/api/handler.ts',
+    description: 'Kaizen Loop api: POST /observations and GET /models/{id}/status behind API Gateway',
+    memoryMb: 512,
+    // API Gateway waits 29 s for an integration.
+    timeoutSeconds: 29,
+    // Stores rows once (conditional puts); reads policies, champion and lock, and the last run record.
+    access: { metrics: 'readWrite', registry: 'read', runs: 'read' },
+    workflow: null,
+    invocation: 'api',
+  },
 } as const satisfies Record<string, StepSpec>;
 
 /** Every Lambda function of the app: the workflow steps, the DynamoDB Streams trigger and the ingestion paths. */

@@ -1,7 +1,12 @@
 import type { CfnElement } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { CognitoUserPoolsAuthorizer } from 'aws-cdk-lib/aws-apigateway';
+import { UserPool } from 'aws-cdk-lib/aws-cognito';
 import type { IConstruct } from 'constructs';
 import { describe, expect, it } from 'vitest';
+import { KaizenApi } from '#lib/api.ts';
+import { DataStores } from '#lib/data-stores.ts';
 import { KaizenStack } from '#lib/kaizen-stack.ts';
 import { nagFindings } from '#lib/nag.ts';
 import { testApp } from './cdk-app.ts';
@@ -118,8 +123,124 @@ describe('ingestion: the S3 drop folder and the Kaizen Observation rule', () => 
       { Effect: 'Allow', Action: 'events:PutEvents', Resource: getAtt(busId) },
     ]);
   });
+});
 
-  it('is cdk-nag clean', () => {
+describe('the HTTPS API', () => {
+  const apiId = idOf(stack.api.api);
+  const methods = Object.values(resources).filter((r) => r.Type === 'AWS::ApiGateway::Method');
+
+  it('authorizes every method with AWS_IAM (SigV4) and proxies both routes to the API function', () => {
+    expect(methods.map((m) => [m.Properties.HttpMethod, m.Properties.AuthorizationType]).sort()).toEqual([
+      ['GET', 'AWS_IAM'],
+      ['POST', 'AWS_IAM'],
+    ]);
+    for (const method of methods) {
+      expect(method.Properties.Integration).toMatchObject({
+        Type: 'AWS_PROXY',
+        IntegrationHttpMethod: 'POST',
+      });
+    }
+    const paths = Object.values(resources)
+      .filter((r) => r.Type === 'AWS::ApiGateway::Resource')
+      .map((r) => r.Properties.PathPart)
+      .sort();
+    expect(paths).toEqual(['models', 'observations', 'status', '{id}']);
+  });
+
+  it('validates the body of POST /observations against the batch envelope (1 to 500 rows) and the path of GET', () => {
+    template.hasResourceProperties('AWS::ApiGateway::Model', {
+      RestApiId: { Ref: apiId },
+      ContentType: 'application/json',
+      Schema: {
+        $schema: 'http://json-schema.org/draft-04/schema#',
+        type: 'object',
+        required: ['observations'],
+        additionalProperties: false,
+        properties: { observations: { type: 'array', minItems: 1, maxItems: 500 } },
+      },
+    });
+    const post = methods.find((m) => m.Properties.HttpMethod === 'POST');
+    const get = methods.find((m) => m.Properties.HttpMethod === 'GET');
+    const validator = (ref: unknown) => resources[(ref as { Ref: string }).Ref]?.Properties;
+    for (const method of [post, get]) {
+      expect(validator(method?.Properties.RequestValidatorId)).toMatchObject({
+        ValidateRequestBody: true,
+        ValidateRequestParameters: true,
+      });
+    }
+    expect(post?.Properties.RequestModels).toEqual({
+      'application/json': expect.objectContaining({ Ref: expect.any(String) }),
+    });
+    expect(get?.Properties.RequestParameters).toEqual({ 'method.request.path.id': true });
+  });
+
+  it('throttles the stage, writes JSON access logs to its own log group, and traces', () => {
+    template.hasResourceProperties('AWS::ApiGateway::Stage', {
+      StageName: 'v1',
+      TracingEnabled: true,
+      MethodSettings: [
+        {
+          HttpMethod: '*',
+          ResourcePath: '/*',
+          ThrottlingRateLimit: 50,
+          ThrottlingBurstLimit: 100,
+          LoggingLevel: 'OFF',
+        },
+      ],
+      AccessLogSetting: {
+        DestinationArn: getAtt(idOf(stack.api.accessLogs)),
+        Format: Match.stringLikeRegexp('"requestId":"\\$context.requestId"'),
+      },
+    });
+    template.hasResource('AWS::Logs::LogGroup', {
+      Properties: { RetentionInDays: 30 },
+      DeletionPolicy: 'Retain',
+    });
+  });
+
+  it('gives the API function conditional writes of observations and reads of the registry and runs, nothing more', () => {
+    const statements = statementsOf(stack.api.lambdaFunction);
+    const services = new Set(statements.flatMap((s) => [s.Action].flat()).map((a) => a.split(':')[0]));
+    expect([...services].sort()).toEqual(['dynamodb', 'logs', 'xray']);
+    const registry = actionsOn(statements, getAtt(idOf(stack.dataStores.registryTable)));
+    const runs = actionsOn(statements, getAtt(idOf(stack.dataStores.runsTable)));
+    expect([...registry, ...runs].filter((action) => /Put|Update|Delete|Write/.test(action))).toEqual([]);
+    expect(actionsOn(statements, getAtt(idOf(stack.dataStores.metricsTable)))).toContain('dynamodb:PutItem');
+    template.hasResourceProperties('AWS::Lambda::Permission', {
+      Principal: 'apigateway.amazonaws.com',
+      FunctionName: getAtt(idOf(stack.api.lambdaFunction)),
+    });
+  });
+
+  it('takes a Cognito user pools authorizer instead of IAM when given one', () => {
+    const other = new Stack(testApp({ bundle: false }), 'WithCognito');
+    const stores = new DataStores(other, 'Stores');
+    const pool = UserPool.fromUserPoolArn(
+      other,
+      'Pool',
+      'arn:aws:cognito-idp:eu-west-1:123456789012:userpool/eu-west-1_abc',
+    );
+    const authorizer = new CognitoUserPoolsAuthorizer(other, 'Authorizer', { cognitoUserPools: [pool] });
+    new KaizenApi(other, 'Api', {
+      metricsTable: stores.metricsTable,
+      registryTable: stores.registryTable,
+      runsTable: stores.runsTable,
+      bucket: stores.bucket,
+      authorizer,
+    });
+    const found = Template.fromStack(other).findResources('AWS::ApiGateway::Method');
+    expect(Object.values(found).map((m) => m.Properties.AuthorizationType)).toEqual([
+      'COGNITO_USER_POOLS',
+      'COGNITO_USER_POOLS',
+    ]);
+    Template.fromStack(other).hasResourceProperties('AWS::ApiGateway::Authorizer', {
+      Type: 'COGNITO_USER_POOLS',
+    });
+  });
+});
+
+describe('cdk-nag', () => {
+  it('finds nothing unacknowledged in the stack', () => {
     expect(nagFindings(stack)).toEqual([]);
   });
 });

@@ -146,12 +146,13 @@ describe('Lambda functions', () => {
     sweep: 300,
     trigger: 60,
     ingest: 900,
+    api: 29,
   };
   const starters: FunctionName[] = ['sweep', 'trigger'];
   const publishers: FunctionName[] = ['request', 'record', 'ingest'];
 
   it('builds one function per step, the trigger and the ingestion functions', () => {
-    expect(functionNames).toEqual([...Object.keys(STEPS), 'trigger', 'ingest']);
+    expect(functionNames).toEqual([...Object.keys(STEPS), 'trigger', 'ingest', 'api']);
     // And CDK's custom resource that writes the bucket's notification configuration at deploy time.
     template.resourceCountIs('AWS::Lambda::Function', functionNames.length + 1);
   });
@@ -1066,6 +1067,7 @@ describe('least privilege per function', () => {
     ['trigger', ['bucket', 'metrics', 'registry', 'runs'], ['metrics', 'runs']],
     // The ingest function's objects are the drop folder's only (asserted with the ingestion construct).
     ['ingest', ['metrics', 'registry'], ['metrics']],
+    ['api', ['metrics', 'registry', 'runs'], ['metrics']],
   ])('%s reads %j and writes %j', (step, read, write) => {
     const access = accessOf(step);
     expect({ read: access.read, write: access.write }).toEqual({ read, write });
@@ -1095,7 +1097,7 @@ describe('least privilege per function', () => {
   );
 
   it('covers every function in the table above', () => {
-    expect(functionNames).toHaveLength(14);
+    expect(functionNames).toHaveLength(15);
   });
 
   it.each<[FunctionName, string[]]>(
@@ -1278,8 +1280,8 @@ describe('stack props', () => {
 
   it('applies logRetention to every log group', () => {
     const groups = Object.values(variantTemplate.findResources('AWS::Logs::LogGroup'));
-    // One per function and one per state machine.
-    expect(groups).toHaveLength(functionNames.length + 2);
+    // One per function, one per state machine and the API's access logs.
+    expect(groups).toHaveLength(functionNames.length + 3);
     expect(groups.map((g) => (g as Resource).Properties.RetentionInDays)).toEqual(groups.map(() => 7));
   });
 
