@@ -9,6 +9,7 @@ import { registerDriftCommand } from './commands/drift.ts';
 import { registerHistoryCommand } from './commands/history.ts';
 import { registerIngestCommand } from './commands/ingest.ts';
 import { registerModelsCommand } from './commands/models.ts';
+import { registerPullCommand } from './commands/pull.ts';
 import { registerRunCommand } from './commands/run.ts';
 import { registerServeCommand } from './commands/serve.ts';
 import { registerSimulateCommand } from './commands/simulate.ts';
@@ -40,6 +41,7 @@ const COMMANDS: readonly RegisterCommand[] = [
   registerUploadCommand,
   registerIngestCommand,
   registerServeCommand,
+  registerPullCommand,
   registerRunCommand,
   registerSweepCommand,
   registerTaskCommands,

@@ -12,6 +12,7 @@ import type { DeployTargets } from './deployment-targets.ts';
 import { FleetSweep } from './fleet-sweep.ts';
 import { ImprovementLoop } from './improvement-loop.ts';
 import { Ingestion } from './ingestion.ts';
+import { MetricPull } from './metric-pull.ts';
 import { FleetSchedule, parseScheduleExpression } from './schedule.ts';
 import { MetricsTrigger } from './trigger.ts';
 
@@ -57,6 +58,11 @@ export interface KaizenStackProps extends StackProps {
    */
   readonly deployFunctions?: DeployTargets;
   /**
+   * EventBridge Scheduler expression on which KPIs kept as CloudWatch metrics are pulled.
+   * @default 'rate(1 hour)'
+   */
+  readonly pullScheduleExpression?: string;
+  /**
    * The HTTPS API's authorizer and throttling (`authorizer`: e.g. a Cognito user pools authorizer instead of IAM).
    * @default - IAM (SigV4), 50 requests per second with bursts of 100
    */
@@ -80,6 +86,8 @@ export class KaizenStack extends Stack {
   public readonly trigger: MetricsTrigger;
   /** The drop folder's S3 notifications and the `Kaizen Observation` rule, with their ingest function. */
   public readonly ingestion: Ingestion;
+  /** The scheduled pull of KPIs kept as CloudWatch metrics. */
+  public readonly metricPull: MetricPull;
   /** The HTTPS API for producers (`POST /observations`, `GET /models/{id}/status`). */
   public readonly api: KaizenApi;
   /** Where Kaizen Loop publishes its events (source `kaizen-loop`), e.g. training requests for external trainers. */
@@ -138,12 +146,21 @@ export class KaizenStack extends Stack {
       ...props.api,
       functionSettings: props.functionSettings?.api,
     });
+    this.metricPull = new MetricPull(this, 'MetricPull', {
+      ...stores,
+      ...common,
+      functionSettings: props.functionSettings?.pull,
+      ...(props.pullScheduleExpression
+        ? { schedule: parseScheduleExpression(props.pullScheduleExpression) }
+        : {}),
+    });
     this.functions = {
       ...this.improvementLoop.functions,
       ...this.fleetSweep.functions,
       trigger: this.trigger.lambdaFunction,
       ingest: this.ingestion.lambdaFunction,
       api: this.api.lambdaFunction,
+      pull: this.metricPull.lambdaFunction,
     };
 
     const outputs: Record<StackOutput, { value: string; description: string }> = {

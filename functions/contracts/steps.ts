@@ -211,6 +211,16 @@ export const FUNCTIONS = {
     workflow: null,
     invocation: 'api',
   },
+  pull: {
+    entry: 'functions/pull/handler.ts',
+    description: 'Kaizen Loop pull: KPIs kept as CloudWatch metrics, read per window and stored as observations',
+    memoryMb: 256,
+    timeoutSeconds: 300,
+    // Lists the models, reads their CloudWatch sources (GetMetricData) and stores rows once (conditional puts).
+    access: { metrics: 'readWrite', registry: 'read', cloudwatch: 'getMetricData' },
+    workflow: null,
+    invocation: 'schedule',
+  },
 } as const satisfies Record<string, StepSpec>;
 
 /** Every Lambda function of the app: the workflow steps, the DynamoDB Streams trigger and the ingestion paths. */

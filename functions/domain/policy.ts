@@ -103,10 +103,53 @@ export const CusumSchema = z
   })
   .strict();
 
+/** A CloudWatch metric as GetMetricData names it: namespace, name and dimensions (name to value). */
+const CloudWatchMetricSchema = z
+  .object({
+    namespace: z.string().min(1).max(255),
+    metricName: z.string().min(1).max(255),
+    dimensions: z.record(z.string().min(1).max(255), z.string().min(1).max(1024)).default({}),
+  })
+  .strict();
+
+/** GetMetricData statistics: the basic ones, percentiles (`p99`, `p99.9`) and trimmed/winsorized forms (`tm90`). */
+const Statistic = z
+  .string()
+  .regex(/^(SampleCount|Average|Sum|Minimum|Maximum|IQM|(p|tm|wm|tc|ts|pr)\d{1,2}(\.\d{1,4})?)$/, {
+    message:
+      'must be a CloudWatch statistic: SampleCount, Average, Sum, Minimum, Maximum, IQM, p99, tm90, ...',
+  });
+
+/**
+ * Where a KPI already lives, when not ingested: a CloudWatch metric that the scheduled pull reads per window with
+ * GetMetricData (`statistic` over the window gives the value) and stores as the KPI's observations. `count` names
+ * the metric that carries the number of samples (its `Sum` over the window, by default); without it the count is
+ * the metric's own `SampleCount`.
+ */
+export const KpiSourceSchema = z
+  .object({
+    cloudwatch: CloudWatchMetricSchema.extend({
+      statistic: Statistic.default('Average'),
+      /** The count's metric; its namespace and dimensions default to the KPI's. */
+      count: z
+        .object({
+          namespace: z.string().min(1).max(255).optional(),
+          metricName: z.string().min(1).max(255),
+          dimensions: z.record(z.string().min(1).max(255), z.string().min(1).max(1024)).optional(),
+          statistic: Statistic.default('Sum'),
+        })
+        .strict()
+        .optional(),
+    }).strict(),
+  })
+  .strict();
+
 /** One business KPI and the bounds it must stay within. */
 export const KpiRuleSchema = z
   .object({
     metric: ColumnName,
+    /** Where the KPI's observations come from when not sent: a CloudWatch metric pulled on a schedule. */
+    source: KpiSourceSchema.optional(),
     /** Which direction is good: `higher` (conversion) or `lower` (fraud loss). */
     direction: z.enum(['higher', 'lower']).default('higher'),
     /**
@@ -829,6 +872,7 @@ export type ModelPolicy = z.infer<typeof ModelPolicySchema>;
 /** A policy as written by people: defaults may be left out. */
 export type ModelPolicyInput = z.input<typeof ModelPolicySchema>;
 export type KpiRule = z.infer<typeof KpiRuleSchema>;
+export type KpiSource = z.infer<typeof KpiSourceSchema>;
 export type DriftRule = z.infer<typeof DriftRuleSchema>;
 
 /** Formats a zod issue path as `kpis[0].floor`. */

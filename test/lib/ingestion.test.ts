@@ -239,6 +239,66 @@ describe('the HTTPS API', () => {
   });
 });
 
+describe('the scheduled CloudWatch pull', () => {
+  const pull = stack.metricPull.lambdaFunction;
+
+  it('invokes the pull function hourly with {} from EventBridge Scheduler, under a role that may invoke only it', () => {
+    const schedule = resources[idOf(stack.metricPull.schedule)]?.Properties as {
+      ScheduleExpression: string;
+      FlexibleTimeWindow: unknown;
+      Target: {
+        Arn: unknown;
+        Input: string;
+        RoleArn: { 'Fn::GetAtt': [string, string] };
+        RetryPolicy: unknown;
+      };
+    };
+    expect(schedule).toMatchObject({
+      ScheduleExpression: 'rate(1 hour)',
+      FlexibleTimeWindow: { Mode: 'OFF' },
+      Target: {
+        Arn: getAtt(idOf(pull)),
+        Input: '{}',
+        RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 3600 },
+      },
+    });
+    const role = schedule.Target.RoleArn['Fn::GetAtt'][0];
+    const statements = Object.values(resources)
+      .filter((r) => r.Type === 'AWS::IAM::Policy')
+      .filter((r) => (r.Properties.Roles as { Ref: string }[]).some((ref) => ref.Ref === role))
+      .flatMap((r) => (r.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
+    expect(statements).toEqual([
+      expect.objectContaining({
+        Action: 'lambda:InvokeFunction',
+        Resource: [getAtt(idOf(pull)), expect.anything()],
+      }),
+    ]);
+  });
+
+  it('takes another schedule from the stack props', () => {
+    const other = new KaizenStack(testApp({ bundle: false }), 'Other', {
+      pullScheduleExpression: 'rate(15 minutes)',
+    });
+    const schedule = other.metricPull.schedule.node.defaultChild as CfnElement;
+    expect(other.resolve((schedule as unknown as { scheduleExpression: string }).scheduleExpression)).toBe(
+      'rate(15 minutes)',
+    );
+  });
+
+  it('lets the pull function read metric data and the registry, and write observations, nothing else', () => {
+    const statements = statementsOf(pull);
+    expect(statements.filter((s) => [s.Action].flat().some((a) => a.startsWith('cloudwatch:')))).toEqual([
+      { Effect: 'Allow', Action: 'cloudwatch:GetMetricData', Resource: '*' },
+    ]);
+    const services = new Set(statements.flatMap((s) => [s.Action].flat()).map((a) => a.split(':')[0]));
+    expect([...services].sort()).toEqual(['cloudwatch', 'dynamodb', 'logs', 'xray']);
+    const registry = actionsOn(statements, getAtt(idOf(stack.dataStores.registryTable)));
+    expect(registry).toContain('dynamodb:Query');
+    expect(registry.filter((action) => /Put|Update|Delete|Write/.test(action))).toEqual([]);
+    expect(actionsOn(statements, getAtt(idOf(stack.dataStores.runsTable)))).toEqual([]);
+  });
+});
+
 describe('cdk-nag', () => {
   it('finds nothing unacknowledged in the stack', () => {
     expect(nagFindings(stack)).toEqual([]);

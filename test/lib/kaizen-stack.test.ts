@@ -147,12 +147,13 @@ describe('Lambda functions', () => {
     trigger: 60,
     ingest: 900,
     api: 29,
+    pull: 300,
   };
   const starters: FunctionName[] = ['sweep', 'trigger'];
   const publishers: FunctionName[] = ['request', 'record', 'ingest'];
 
   it('builds one function per step, the trigger and the ingestion functions', () => {
-    expect(functionNames).toEqual([...Object.keys(STEPS), 'trigger', 'ingest', 'api']);
+    expect(functionNames).toEqual([...Object.keys(STEPS), 'trigger', 'ingest', 'api', 'pull']);
     // And CDK's custom resource that writes the bucket's notification configuration at deploy time.
     template.resourceCountIs('AWS::Lambda::Function', functionNames.length + 1);
   });
@@ -1068,6 +1069,7 @@ describe('least privilege per function', () => {
     // The ingest function's objects are the drop folder's only (asserted with the ingestion construct).
     ['ingest', ['metrics', 'registry'], ['metrics']],
     ['api', ['metrics', 'registry', 'runs'], ['metrics']],
+    ['pull', ['metrics', 'registry'], ['metrics']],
   ])('%s reads %j and writes %j', (step, read, write) => {
     const access = accessOf(step);
     expect({ read: access.read, write: access.write }).toEqual({ read, write });
@@ -1097,7 +1099,7 @@ describe('least privilege per function', () => {
   );
 
   it('covers every function in the table above', () => {
-    expect(functionNames).toHaveLength(15);
+    expect(functionNames).toHaveLength(16);
   });
 
   it.each<[FunctionName, string[]]>(
@@ -1109,6 +1111,7 @@ describe('least privilege per function', () => {
         request: ['events'],
         record: ['events'],
         ingest: ['events'],
+        pull: ['cloudwatch'],
       }[name as string] ?? [],
     ]),
   )('%s can only use logs, X-Ray, DynamoDB and S3, and %j', (name, extra) => {
@@ -1157,8 +1160,9 @@ describe('least privilege per function', () => {
 });
 
 describe('schedule', () => {
-  it('one schedule starts the fleet sweep with pages of 100 models, at fixed times', () => {
-    template.resourceCountIs('AWS::Scheduler::Schedule', 1);
+  it('a schedule starts the fleet sweep with pages of 100 models, at fixed times', () => {
+    // And the CloudWatch pull's schedule (asserted with the ingestion constructs).
+    template.resourceCountIs('AWS::Scheduler::Schedule', 2);
     template.hasResourceProperties('AWS::Scheduler::Schedule', {
       ScheduleExpression: SCHEDULE,
       FlexibleTimeWindow: { Mode: 'OFF' },
