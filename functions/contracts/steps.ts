@@ -213,7 +213,8 @@ export const FUNCTIONS = {
   },
   pull: {
     entry: 'functions/pull/handler.ts',
-    description: 'Kaizen Loop pull: KPIs kept as CloudWatch metrics, read per window and stored as observations',
+    description:
+      'Kaizen Loop pull: KPIs kept as CloudWatch metrics, read per window and stored as observations',
     memoryMb: 256,
     timeoutSeconds: 300,
     // Lists the models, reads their CloudWatch sources (GetMetricData) and stores rows once (conditional puts).
