@@ -68,9 +68,17 @@ export type IngestResponse = z.infer<typeof IngestResponseSchema>;
 export type ErrorResponse = z.infer<typeof ErrorResponseSchema>;
 export type ModelStatus = z.infer<typeof ModelStatusSchema>;
 
-/** API Gateway's request model of `POST /observations` (JSON Schema draft 4): the envelope only. */
+/**
+ * API Gateway's request model of `POST /observations` (JSON Schema draft 4): an object holding an `observations`
+ * array. The row count is left to the function, so an oversized batch is 413 with the limit named, on AWS as under
+ * `kaizen serve`.
+ */
 export function batchRequestModel(): Record<string, unknown> {
-  return z.toJSONSchema(ObservationBatchSchema, { target: 'draft-4' }) as Record<string, unknown>;
+  const schema = z.toJSONSchema(ObservationBatchSchema, { target: 'draft-4' }) as unknown as {
+    properties: { observations: Record<string, unknown> };
+  };
+  const { minItems: _min, maxItems: _max, ...observations } = schema.properties.observations;
+  return { ...schema, properties: { ...schema.properties, observations } };
 }
 
 const json = (schema: z.ZodType) => ({

@@ -147,7 +147,7 @@ describe('the HTTPS API', () => {
     expect(paths).toEqual(['models', 'observations', 'status', '{id}']);
   });
 
-  it('validates the body of POST /observations against the batch envelope (1 to 500 rows) and the path of GET', () => {
+  it('validates the body of POST /observations against the batch envelope (the function counts the rows: 413) and the path of GET', () => {
     template.hasResourceProperties('AWS::ApiGateway::Model', {
       RestApiId: { Ref: apiId },
       ContentType: 'application/json',
@@ -156,7 +156,9 @@ describe('the HTTPS API', () => {
         type: 'object',
         required: ['observations'],
         additionalProperties: false,
-        properties: { observations: { type: 'array', minItems: 1, maxItems: 500 } },
+        properties: {
+          observations: Match.objectEquals({ type: 'array', items: {}, description: Match.anyValue() }),
+        },
       },
     });
     const post = methods.find((m) => m.Properties.HttpMethod === 'POST');
