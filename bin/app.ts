@@ -31,6 +31,7 @@ try {
 
 new KaizenStack(app, context('kaizen:stackName') ?? 'KaizenLoop', {
   scheduleExpression: context('kaizen:schedule'),
+  pullScheduleExpression: context('kaizen:pullSchedule'),
   functionSettings: functionSettingsFromContext(app.node.getAllContext()),
   removalPolicy: removalPolicyFromContext(app.node.tryGetContext('kaizen:removalPolicy')),
   sagemakerRoleArn: sagemakerRoleArnFromContext(app.node.tryGetContext('kaizen:sagemakerRoleArn')),

@@ -1,20 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { extname } from 'node:path';
-import { type RawRow, readRows as readRowsOf, rowsFormat } from '#datasets/rows.ts';
+import { OBSERVATION_NUMBERS, type RawRow, readRows as readRowsOf, rowsFormat } from '#datasets/rows.ts';
 import { UsageError } from './io.ts';
-
-/** Columns of an observation CSV that hold numbers. */
-const NUMERIC = new Set([
-  'value',
-  'count',
-  'score',
-  'threshold',
-  'pValue',
-  'sd',
-  'sum',
-  'sumSquares',
-  'version',
-]);
 
 /** The rows of a local observation file (`.jsonl`, `.ndjson`, `.json` or `.csv`), streamed. */
 export function readRows(path: string): AsyncGenerator<RawRow> {
@@ -24,5 +11,5 @@ export function readRows(path: string): AsyncGenerator<RawRow> {
       `${path}: unknown file type "${extname(path).toLowerCase()}"; use .jsonl, .ndjson, .json or .csv`,
     );
   }
-  return readRowsOf(createReadStream(path), format, NUMERIC);
+  return readRowsOf(createReadStream(path), format, OBSERVATION_NUMBERS);
 }

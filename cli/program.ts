@@ -26,6 +26,8 @@ const COMMANDS: readonly CommandModule[] = [
   { names: ['models'], load: async () => (await import('./commands/models.ts')).registerModelsCommand },
   { names: ['upload'], load: async () => (await import('./commands/upload.ts')).registerUploadCommand },
   { names: ['ingest'], load: async () => (await import('./commands/ingest.ts')).registerIngestCommand },
+  { names: ['serve'], load: async () => (await import('./commands/serve.ts')).registerServeCommand },
+  { names: ['pull'], load: async () => (await import('./commands/pull.ts')).registerPullCommand },
   { names: ['run'], load: async () => (await import('./commands/run.ts')).registerRunCommand },
   { names: ['sweep'], load: async () => (await import('./commands/sweep.ts')).registerSweepCommand },
   {

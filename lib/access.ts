@@ -9,6 +9,7 @@ import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import { ENV } from '#contracts/env.ts';
 import { type Access, FUNCTIONS, type FunctionName, type StepAccess } from '#contracts/steps.ts';
+import { INGEST_PREFIX } from '#contracts/workflows.ts';
 import { StepFunction } from './step-function.ts';
 
 const BUCKET_ACTIONS: Record<Access, { objects: string[]; bucket: string[] }> = {
@@ -118,6 +119,8 @@ function grantAccess(fn: IFunction, access: StepAccess, stores: KaizenStores): v
       );
     }
   }
+  if (access.dropFolder) grantDropFolder(fn, stores.bucket);
+  if (access.cloudwatch) grantMetricData(fn);
   if (access.bucket) {
     const actions = BUCKET_ACTIONS[access.bucket];
     fn.addToRolePolicy(
@@ -139,6 +142,39 @@ function grantAccess(fn: IFunction, access: StepAccess, stores: KaizenStores): v
       );
     }
   }
+}
+
+/** Object actions of the drop folder's function, on `ingest/*` only: read, report, copy and delete. */
+const DROP_FOLDER_ACTIONS = ['s3:GetObject', 's3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload'];
+
+function grantDropFolder(fn: IFunction, bucket: IBucket): void {
+  fn.addToRolePolicy(
+    new PolicyStatement({
+      actions: DROP_FOLDER_ACTIONS,
+      resources: [bucket.arnForObjects(`${INGEST_PREFIX}*`)],
+    }),
+  );
+  // ListBucket turns a file already moved (a repeated notification) into NoSuchKey instead of AccessDenied.
+  fn.addToRolePolicy(new PolicyStatement({ actions: ['s3:ListBucket'], resources: [bucket.bucketArn] }));
+  bucket.encryptionKey?.grantEncryptDecrypt(fn);
+  const resource = bucket.node.defaultChild;
+  if (resource instanceof CfnBucket) {
+    acknowledge(
+      fn,
+      `AwsSolutions-IAM5[Resource::<${Stack.of(resource).getLogicalId(resource)}.Arn>/${INGEST_PREFIX}*]`,
+      'Producers choose the names of the files they drop; the wildcard stays within the drop folder of this bucket.',
+    );
+  }
+}
+
+/** CloudWatch GetMetricData, which supports no resource-level permissions. */
+function grantMetricData(fn: IFunction): void {
+  fn.addToRolePolicy(new PolicyStatement({ actions: ['cloudwatch:GetMetricData'], resources: ['*'] }));
+  acknowledge(
+    fn,
+    'AwsSolutions-IAM5[Resource::*]',
+    'cloudwatch:GetMetricData does not support resource-level permissions; the function only reads metric data.',
+  );
 }
 
 function acknowledge(fn: IFunction, id: string, reason: string): void {

@@ -6,10 +6,13 @@ import type { Construct } from 'constructs';
 import type { StackOutput } from '#contracts/outputs.ts';
 import type { FunctionName } from '#contracts/steps.ts';
 import type { FunctionSettingsMap } from './access.ts';
+import { KaizenApi, type KaizenApiProps } from './api.ts';
 import { DataStores } from './data-stores.ts';
 import type { DeployTargets } from './deployment-targets.ts';
 import { FleetSweep } from './fleet-sweep.ts';
 import { ImprovementLoop } from './improvement-loop.ts';
+import { Ingestion } from './ingestion.ts';
+import { MetricPull } from './metric-pull.ts';
 import { KaizenMonitoring, type KaizenMonitoringProps } from './monitoring.ts';
 import { FleetSchedule, parseScheduleExpression } from './schedule.ts';
 import { MetricsTrigger } from './trigger.ts';
@@ -73,6 +76,16 @@ export interface KaizenStackProps extends StackProps {
       | 'maxFailedBatches'
     >
   >;
+  /**
+   * EventBridge Scheduler expression on which KPIs kept as CloudWatch metrics are pulled.
+   * @default 'rate(1 hour)'
+   */
+  readonly pullScheduleExpression?: string;
+  /**
+   * The HTTPS API's authorizer and throttling (`authorizer`: e.g. a Cognito user pools authorizer instead of IAM).
+   * @default - IAM (SigV4), 50 requests per second with bursts of 100
+   */
+  readonly api?: Pick<KaizenApiProps, 'authorizer' | 'throttlingRateLimit' | 'throttlingBurstLimit'>;
 }
 
 /**
@@ -90,6 +103,12 @@ export class KaizenStack extends Stack {
   public readonly schedule: FleetSchedule;
   /** The DynamoDB Streams trigger on new KPI and drift records. */
   public readonly trigger: MetricsTrigger;
+  /** The drop folder's S3 notifications and the `Kaizen Observation` rule, with their ingest function. */
+  public readonly ingestion: Ingestion;
+  /** The scheduled pull of KPIs kept as CloudWatch metrics. */
+  public readonly metricPull: MetricPull;
+  /** The HTTPS API for producers (`POST /observations`, `GET /models/{id}/status`). */
+  public readonly api: KaizenApi;
   /** Where Kaizen Loop publishes its events (source `kaizen-loop`), e.g. training requests for external trainers. */
   public readonly eventBus: EventBus;
   /** Every Lambda function of the app, by name. */
@@ -136,10 +155,33 @@ export class KaizenStack extends Stack {
       functionSettings: props.functionSettings?.trigger,
       improvementLoop,
     });
+    this.ingestion = new Ingestion(this, 'Ingestion', {
+      ...stores,
+      ...common,
+      functionSettings: props.functionSettings?.ingest,
+      eventBus: this.eventBus,
+    });
+    this.api = new KaizenApi(this, 'Api', {
+      ...stores,
+      ...common,
+      ...props.api,
+      functionSettings: props.functionSettings?.api,
+    });
+    this.metricPull = new MetricPull(this, 'MetricPull', {
+      ...stores,
+      ...common,
+      functionSettings: props.functionSettings?.pull,
+      ...(props.pullScheduleExpression
+        ? { schedule: parseScheduleExpression(props.pullScheduleExpression) }
+        : {}),
+    });
     this.functions = {
       ...this.improvementLoop.functions,
       ...this.fleetSweep.functions,
       trigger: this.trigger.lambdaFunction,
+      ingest: this.ingestion.lambdaFunction,
+      api: this.api.lambdaFunction,
+      pull: this.metricPull.lambdaFunction,
     };
 
     const scheduleExpression = props.scheduleExpression ?? 'rate(1 hour)';
@@ -179,6 +221,10 @@ export class KaizenStack extends Stack {
           'Notifications (blocked, approvals, rollbacks, failures, as each policy asks) and alarms',
       },
       DashboardUrl: { value: dashboardUrl, description: 'CloudWatch dashboard of Kaizen Loop' },
+      ApiUrl: {
+        value: this.api.api.url,
+        description: 'HTTPS API for producers: POST observations, GET models/{id}/status (SigV4 by default)',
+      },
       EventBusName: {
         value: this.eventBus.eventBusName,
         description: 'Event bus of Kaizen Loop events (training requests for external trainers)',

@@ -1,11 +1,7 @@
 import { access } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { DatasetError } from '#contracts/errors.ts';
-import { durationSeconds } from '#domain/duration.ts';
-import { ingestRows } from '#domain/ingest.ts';
-import type { Observation } from '#domain/observations.ts';
-import { putObservations } from '#stores/observations.ts';
-import { listModels } from '#stores/policies.ts';
+import { ingestObservations } from '../../functions/ingest/ingest.ts';
 import { readRows } from '../ingest.ts';
 import { type Fail, type Io, UsageError } from '../io.ts';
 import { globalOptions, withBackend } from '../options.ts';
@@ -23,31 +19,24 @@ export function registerIngestCommand(program: Command, io: Io, fail: Fail): voi
         throw new UsageError(`${path}: ${error.message}`);
       });
       const result = await withBackend(globals, async (backend) => {
-        const models = await listModels(backend.ctx);
-        const policies = new Map(models.map(({ modelId, policy }) => [modelId, policy]));
-        const retention = new Map(
-          models.flatMap(({ modelId, policy }) =>
-            policy.retention === undefined ? [] : [[modelId, durationSeconds(policy.retention)] as const],
-          ),
-        );
-        const stored: Observation[] = [];
-        const ingest = await ingestRows(readRows(path), policies, async (batch) => {
-          await putObservations(backend.ctx, batch, (modelId) => retention.get(modelId));
-          // Only the local stack hands stored rows to the trigger itself (on AWS the table's stream does).
-          if (backend.local) stored.push(...batch);
-        }).catch((error: Error) => {
+        const ingest = await ingestObservations(backend.ctx, readRows(path)).catch((error: Error) => {
           // A file-level problem (a CSV header naming a column twice) is found before any row is stored.
           if (error instanceof DatasetError) throw new UsageError(`${path}: ${error.message}`);
           throw error;
         });
-        // Locally the stored records go to the trigger's code, as the metrics table's stream does on AWS.
-        const checks = await backend.stored(stored);
-        return { ...ingest, checks, loops: await backend.drain() };
+        // Locally the newest stored row of each model goes to the trigger's code, as the table's stream does on AWS.
+        const { newest, ...summary } = ingest;
+        const checks = backend.local ? await backend.stored(newest) : [];
+        return { ...summary, checks, loops: await backend.drain() };
       });
       if (globals.json) io.out(JSON.stringify({ file: path, ...result }));
       else {
-        const duplicates = result.duplicates > 0 ? ` (${result.duplicates} repeated rows stored once)` : '';
-        io.out(`${path}: stored ${result.stored} rows, rejected ${result.rejected.length}${duplicates}`);
+        const notes = [
+          ...(result.duplicates > 0 ? [`${result.duplicates} repeated rows stored once`] : []),
+          ...(result.unchanged > 0 ? [`${result.unchanged} rows already stored`] : []),
+        ];
+        const note = notes.length > 0 ? ` (${notes.join(', ')})` : '';
+        io.out(`${path}: stored ${result.stored} rows, rejected ${result.rejected.length}${note}`);
         for (const row of result.rejected) io.err(`${path}:${row.line}: ${row.reason}`);
         for (const { modelId, metric, rows } of result.unknownMetrics) {
           io.err(

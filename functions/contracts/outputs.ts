@@ -9,6 +9,7 @@ export const STACK_OUTPUTS = [
   'NotificationTopicArn',
   'EventBusName',
   'DashboardUrl',
+  'ApiUrl',
 ] as const;
 
 export type StackOutput = (typeof STACK_OUTPUTS)[number];

@@ -20,18 +20,26 @@ export interface StepAccess {
   readonly loop?: 'start';
   /** `publish`: may put events on the stack's event bus (and gets its name in the environment). */
   readonly events?: 'publish';
+  /**
+   * `move`: may read, write and delete objects under the drop folder `ingest/` only (ingest, report, move to
+   * `ingest/done/` or `ingest/failed/`).
+   */
+  readonly dropFolder?: 'move';
+  /** `getMetricData`: may read CloudWatch metric data (a KPI's CloudWatch source). */
+  readonly cloudwatch?: 'getMetricData';
 }
 
 /** The two workflows; `null` for a function started by an event source instead. */
 export type Workflow = 'improvement-loop' | 'fleet-sweep';
 
 /**
- * How Step Functions calls a step: `lambda` is a Task whose Resource is the function's ARN (placeholder
+ * How a function is called: `lambda` is a Task whose Resource is the function's ARN (placeholder
  * `${<Step>FunctionArn}`); `callback` is a `lambda:invoke.waitForTaskToken` Task whose `FunctionName` is
- * that placeholder (the task waits for SendTaskSuccess); `stream` is not called by a workflow but by the
- * DynamoDB Streams mapping.
+ * that placeholder (the task waits for SendTaskSuccess). The others are called by no workflow: `stream` by the
+ * DynamoDB Streams mapping, `event` by S3 notifications and EventBridge rules, `api` by API Gateway (Lambda
+ * proxy integration), `schedule` by an EventBridge Scheduler schedule.
  */
-export type Invocation = 'lambda' | 'callback' | 'stream';
+export type Invocation = 'lambda' | 'callback' | 'stream' | 'event' | 'api' | 'schedule';
 
 export interface StepSpec {
   /** Handler module (exports `handler`), relative to the project root. */
@@ -185,9 +193,42 @@ export const FUNCTIONS = {
     workflow: null,
     invocation: 'stream',
   },
+  ingest: {
+    entry: 'functions/ingest/handler.ts',
+    description: 'Kaizen Loop ingest: observation files dropped under ingest/ and Kaizen Observation events',
+    memoryMb: 512,
+    // A dropped file is streamed: its size bounds the time, not the memory.
+    timeoutSeconds: 900,
+    // Reads policies, stores rows once (conditional puts), moves the file within ingest/, publishes rejections.
+    access: { metrics: 'readWrite', registry: 'read', dropFolder: 'move', events: 'publish' },
+    workflow: null,
+    invocation: 'event',
+  },
+  api: {
+    entry: 'functions/api/handler.ts',
+    description: 'Kaizen Loop api: POST /observations and GET /models/{id}/status behind API Gateway',
+    memoryMb: 512,
+    // API Gateway waits 29 s for an integration.
+    timeoutSeconds: 29,
+    // Stores rows once (conditional puts); reads policies, champion and lock, and the last run record.
+    access: { metrics: 'readWrite', registry: 'read', runs: 'read' },
+    workflow: null,
+    invocation: 'api',
+  },
+  pull: {
+    entry: 'functions/pull/handler.ts',
+    description:
+      'Kaizen Loop pull: KPIs kept as CloudWatch metrics, read per window and stored as observations',
+    memoryMb: 256,
+    timeoutSeconds: 300,
+    // Lists the models, reads their CloudWatch sources (GetMetricData) and stores rows once (conditional puts).
+    access: { metrics: 'readWrite', registry: 'read', cloudwatch: 'getMetricData' },
+    workflow: null,
+    invocation: 'schedule',
+  },
 } as const satisfies Record<string, StepSpec>;
 
-/** Every Lambda function of the app: the workflow steps and the DynamoDB Streams trigger. */
+/** Every Lambda function of the app: the workflow steps, the DynamoDB Streams trigger and the ingestion paths. */
 export type FunctionName = keyof typeof FUNCTIONS;
 
 type StepOf<W extends Workflow> = {

@@ -45,3 +45,11 @@ export const LAMBDA_UPDATE_FUNCTION_CONFIGURATION =
 export const LAMBDA_PUBLISH_VERSION = 'arn:aws:states:::aws-sdk:lambda:publishVersion';
 export const LAMBDA_GET_ALIAS = 'arn:aws:states:::aws-sdk:lambda:getAlias';
 export const LAMBDA_UPDATE_ALIAS = 'arn:aws:states:::aws-sdk:lambda:updateAlias';
+
+/** Detail type of the events producers put on the stack's bus to send observations (one row, or `observations`). */
+export const OBSERVATION_EVENT = 'Kaizen Observation';
+/** Detail type of the event published when an ingestion path rejected rows (or a whole file). */
+export const OBSERVATIONS_REJECTED = 'Kaizen Observations Rejected';
+
+/** The drop folder of the artifacts bucket: objects put under it are ingested, then moved to `done/` or `failed/`. */
+export const INGEST_PREFIX = 'ingest/';

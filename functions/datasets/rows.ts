@@ -4,6 +4,7 @@
  */
 
 import { parse as parseCsvLine } from 'csv-parse/sync';
+import { type AsyncBuffer, parquetMetadataAsync, parquetReadObjects } from 'hyparquet';
 import { DatasetError } from '#contracts/errors.ts';
 import type { IngestRow as RawRow } from '#domain/ingest.ts';
 import { type DatasetInput, textLines } from './input.ts';
@@ -11,6 +12,19 @@ import { type DatasetInput, textLines } from './input.ts';
 export type { RawRow };
 
 export type RowsFormat = 'jsonl' | 'csv';
+
+/** Columns of an observation CSV that hold numbers. */
+export const OBSERVATION_NUMBERS: ReadonlySet<string> = new Set([
+  'value',
+  'count',
+  'score',
+  'threshold',
+  'pValue',
+  'sd',
+  'sum',
+  'sumSquares',
+  'version',
+]);
 
 /** Numbers as a person writes them in CSV: decimal, optional sign and exponent (`0x10` stays text). */
 const DECIMAL = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
@@ -23,6 +37,11 @@ export function rowsFormat(name: string): RowsFormat | undefined {
   if (extension === '.csv') return 'csv';
   if (['.jsonl', '.ndjson', '.json'].includes(extension)) return 'jsonl';
   return undefined;
+}
+
+/** The format of an observation file, Parquet included, by its extension; undefined for another extension. */
+export function rowsFormatOf(name: string): RowsFormat | 'parquet' | undefined {
+  return /\.parquet$/i.test(name) ? 'parquet' : rowsFormat(name);
 }
 
 /** The non-blank lines of a text, trimmed, with their numbers. */
@@ -88,4 +107,45 @@ export function readRows(
   numeric: ReadonlySet<string>,
 ): AsyncGenerator<RawRow> {
   return format === 'csv' ? csvRows(input, numeric) : jsonLinesRows(input);
+}
+
+/**
+ * The rows of an observation Parquet file, one row group at a time (memory bounded by the largest row group):
+ * `line` is the 1-based row number, null cells are omitted and INT64 cells become numbers.
+ * @throws DatasetError when the file is not Parquet or cannot be decoded.
+ */
+export async function* parquetRows(file: AsyncBuffer, source = 'file'): AsyncGenerator<RawRow> {
+  let metadata: Awaited<ReturnType<typeof parquetMetadataAsync>>;
+  try {
+    metadata = await parquetMetadataAsync(file);
+  } catch (error) {
+    throw new DatasetError(`${source}: not a readable Parquet file: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+  let start = 0;
+  for (const group of metadata.row_groups) {
+    const end = start + Number(group.num_rows);
+    let records: Record<string, unknown>[];
+    try {
+      records = await parquetReadObjects({ file, metadata, rowStart: start, rowEnd: end });
+    } catch (error) {
+      throw new DatasetError(
+        `${source}: cannot read Parquet rows ${start + 1}-${end}: ${(error as Error).message}`,
+        {
+          cause: error,
+        },
+      );
+    }
+    for (const [index, record] of records.entries()) {
+      const value: Record<string, unknown> = {};
+      for (const [key, cell] of Object.entries(record)) {
+        if (cell === null || cell === undefined) continue;
+        value[key] =
+          typeof cell === 'bigint' ? Number(cell) : cell instanceof Date ? cell.toISOString() : cell;
+      }
+      yield { line: start + index + 1, value };
+    }
+    start = end;
+  }
 }

@@ -109,10 +109,51 @@ export const CusumSchema = z.strictObject({
   lookback: z._default(z.int().check(z.gte(1), z.lte(100)), KPI_DEFAULTS.cusumLookback),
 });
 
+/** A CloudWatch metric as GetMetricData names it: namespace, name and dimensions (name to value). */
+const Name255 = z.string().check(z.minLength(1), z.maxLength(255));
+const Dimensions = z.record(Name255, z.string().check(z.minLength(1), z.maxLength(1024)));
+const CloudWatchMetricSchema = z.strictObject({
+  namespace: Name255,
+  metricName: Name255,
+  dimensions: z._default(Dimensions, {}),
+});
+
+/** GetMetricData statistics: the basic ones, percentiles (`p99`, `p99.9`) and trimmed/winsorized forms (`tm90`). */
+const Statistic = z.string().check(
+  z.regex(/^(SampleCount|Average|Sum|Minimum|Maximum|IQM|(p|tm|wm|tc|ts|pr)\d{1,2}(\.\d{1,4})?)$/, {
+    message:
+      'must be a CloudWatch statistic: SampleCount, Average, Sum, Minimum, Maximum, IQM, p99, tm90, ...',
+  }),
+);
+
+/**
+ * Where a KPI already lives, when not ingested: a CloudWatch metric that the scheduled pull reads per window with
+ * GetMetricData (`statistic` over the window gives the value) and stores as the KPI's observations. `count` names
+ * the metric that carries the number of samples (its `Sum` over the window, by default); without it the count is
+ * the metric's own `SampleCount`.
+ */
+export const KpiSourceSchema = z.strictObject({
+  cloudwatch: z.strictObject({
+    ...CloudWatchMetricSchema.shape,
+    statistic: z._default(Statistic, 'Average'),
+    /** The count's metric; its namespace and dimensions default to the KPI's. */
+    count: z.optional(
+      z.strictObject({
+        namespace: z.optional(Name255),
+        metricName: Name255,
+        dimensions: z.optional(Dimensions),
+        statistic: z._default(Statistic, 'Sum'),
+      }),
+    ),
+  }),
+});
+
 /** One business KPI and the bounds it must stay within. */
 export const KpiRuleSchema = z
   .strictObject({
     metric: ColumnName,
+    /** Where the KPI's observations come from when not sent: a CloudWatch metric pulled on a schedule. */
+    source: z.optional(KpiSourceSchema),
     /** Which direction is good: `higher` (conversion) or `lower` (fraud loss). */
     direction: z._default(z.enum(['higher', 'lower']), 'higher'),
     /**
@@ -894,6 +935,7 @@ export type ModelPolicy = z.infer<typeof ModelPolicySchema>;
 /** A policy as written by people: defaults may be left out. */
 export type ModelPolicyInput = z.input<typeof ModelPolicySchema>;
 export type KpiRule = z.infer<typeof KpiRuleSchema>;
+export type KpiSource = z.infer<typeof KpiSourceSchema>;
 export type DriftRule = z.infer<typeof DriftRuleSchema>;
 
 /** Formats a zod issue path as `kpis[0].floor`. */

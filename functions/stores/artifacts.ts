@@ -5,6 +5,7 @@ import {
   CompleteMultipartUploadCommand,
   CopyObjectCommand,
   CreateMultipartUploadCommand,
+  DeleteObjectCommand,
   GetObjectCommand,
   PutObjectCommand,
   UploadPartCommand,
@@ -209,4 +210,9 @@ export function createObjectWriter(ctx: KaizenContext, key: string, contentType?
         .catch(() => {});
     },
   };
+}
+
+/** Deletes an object of the artifacts bucket (in the versioned bucket: a delete marker over its versions). */
+export async function deleteObject(ctx: KaizenContext, key: string): Promise<void> {
+  await ctx.s3.send(new DeleteObjectCommand({ Bucket: ctx.config.bucket, Key: key }));
 }

@@ -22,7 +22,7 @@ import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from '#local/lambda-context.ts';
 import { LOCAL_BUCKET, LOCAL_TABLES, type LocalStack, startLocalStack } from '#local/stack.ts';
 import { streamRecords } from '#local/streams.ts';
 import type { KaizenContext } from '#runtime/context.ts';
-import { putText } from '#stores/artifacts.ts';
+import { getText, putText } from '#stores/artifacts.ts';
 import { getChampion } from '#stores/champion.ts';
 import { listChecks } from '#stores/checks.ts';
 import { queryObservations } from '#stores/observations.ts';
@@ -371,6 +371,86 @@ describe('deployed bundles under their own IAM roles', () => {
       }),
     ]);
 
+    expect(denials()).toEqual([]);
+  });
+
+  it('ways in: the drop folder, a Kaizen Observation event, the API and the pull store rows under their own roles, nothing denied', async () => {
+    await register('producer');
+    const row = (hour: number, value: number) =>
+      JSON.stringify({ ...kpi('producer', hours(T1, hour), value), type: 'kpi' });
+
+    // A file dropped under ingest/: read, stored, reported beside its key, moved within ingest/ (copy, delete).
+    await putText(ctx, 'ingest/team/batch.jsonl', `${row(1, 0.3)}\n${row(2, 'bad' as unknown as number)}\n`);
+    const s3Event = { Records: [{ s3: { object: { key: 'ingest/team/batch.jsonl' } } }] };
+    const dropped = await lambdas.invoke('ingest', s3Event).catch((e) => e);
+    expect({ dropped, denied: denials() }).toEqual({
+      dropped: { files: [{ key: 'ingest/team/batch.jsonl', status: 'failed', stored: 1, rejected: 1 }] },
+      denied: [],
+    });
+    expect(JSON.parse(await getText(ctx, 'ingest/team/batch.jsonl.report.json'))).toMatchObject({
+      movedTo: 'ingest/failed/team/batch.jsonl',
+      rejected: [{ line: 2 }],
+    });
+    expect(proxies.ingest.calls).toContainEqual({
+      action: 's3:DeleteObject',
+      resource: localBucketArn(LOCAL_BUCKET, 'ingest/team/batch.jsonl'),
+      allowed: true,
+    });
+    const [rejection] = proxies.ingest.events.splice(0);
+    expect(rejection).toMatchObject({ Source: 'kaizen-loop', DetailType: 'Kaizen Observations Rejected' });
+    // The notification of the moved file is skipped.
+    const moved = { Records: [{ s3: { object: { key: 'ingest/failed/team/batch.jsonl' } } }] };
+    expect(await lambdas.invoke('ingest', moved)).toEqual({
+      files: [
+        { key: 'ingest/failed/team/batch.jsonl', status: 'skipped: not a drop file', stored: 0, rejected: 0 },
+      ],
+    });
+
+    // An event from the stack's bus, and a signed API request as API Gateway hands it over.
+    const event = {
+      id: 'e1',
+      source: 'com.example',
+      'detail-type': 'Kaizen Observation',
+      detail: JSON.parse(row(3, 0.31)),
+    };
+    expect(await lambdas.invoke('ingest', event)).toEqual({
+      event: 'e1',
+      stored: 1,
+      unchanged: 0,
+      rejected: 0,
+    });
+    const request = {
+      httpMethod: 'POST',
+      resource: '/observations',
+      path: '/observations',
+      pathParameters: null,
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ observations: [JSON.parse(row(3, 0.31)), JSON.parse(row(4, 0.29))] }),
+      isBase64Encoded: false,
+    };
+    const answer = (await lambdas.invoke('api', request)) as { statusCode: number; body: string };
+    expect({ status: answer.statusCode, body: JSON.parse(answer.body), denied: denials() }).toMatchObject({
+      status: 201,
+      body: { stored: 1, unchanged: 1 },
+      denied: [],
+    });
+    const status = (await lambdas.invoke('api', {
+      ...request,
+      httpMethod: 'GET',
+      resource: '/models/{id}/status',
+      path: '/models/producer/status',
+      pathParameters: { id: 'producer' },
+      body: null,
+    })) as { statusCode: number; body: string };
+    expect({ status: status.statusCode, body: JSON.parse(status.body) }).toMatchObject({
+      status: 200,
+      body: { modelId: 'producer', state: 'idle' },
+    });
+    // No policy here names a CloudWatch source: the pull lists the models and calls nothing else.
+    expect(await lambdas.invoke('pull', {})).toEqual({ models: 0, stored: 0, rejected: 0 });
+    expect(
+      (await queryObservations(ctx, 'producer', { start: T1, end: hours(T1, 24) })).map((o) => o.timestamp),
+    ).toEqual([hours(T1, 1), hours(T1, 3), hours(T1, 4)]);
     expect(denials()).toEqual([]);
   });
 

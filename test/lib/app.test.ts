@@ -53,23 +53,34 @@ const schedulesOf = (template: Template) =>
   Object.values(template.Resources).filter((r) => r.Type === 'AWS::Scheduler::Schedule');
 
 describe('bin/app.ts', () => {
-  it('synthesizes stack KaizenLoop with an hourly fleet sweep by default, passing cdk-nag', () => {
+  it('synthesizes stack KaizenLoop with an hourly fleet sweep and an hourly CloudWatch pull by default, passing cdk-nag', () => {
     const schedules = schedulesOf(synthApp({}, 'KaizenLoop'));
     expect(
       schedules.map((s) => [
         s.Properties.ScheduleExpression,
         (s.Properties.Target as { Input: string }).Input,
       ]),
-    ).toEqual([['rate(1 hour)', JSON.stringify({ pageSize: 100 })]]);
+    ).toEqual([
+      ['rate(1 hour)', JSON.stringify({ pageSize: 100 })],
+      ['rate(1 hour)', '{}'],
+    ]);
   });
 
-  it('reads the stack name, the schedule and a folder of valid policies from context', () => {
+  it('reads the stack name, the schedules and a folder of valid policies from context', () => {
     const dir = policiesDir({ 'churn.json': churn, 'fraud.json': { ...churn, modelId: 'fraud' } });
     const template = synthApp(
-      { 'kaizen:stackName': 'KaizenStaging', 'kaizen:schedule': 'rate(6 hours)', 'kaizen:policiesDir': dir },
+      {
+        'kaizen:stackName': 'KaizenStaging',
+        'kaizen:schedule': 'rate(6 hours)',
+        'kaizen:pullSchedule': 'rate(15 minutes)',
+        'kaizen:policiesDir': dir,
+      },
       'KaizenStaging',
     );
-    expect(schedulesOf(template).map((s) => s.Properties.ScheduleExpression)).toEqual(['rate(6 hours)']);
+    expect(schedulesOf(template).map((s) => s.Properties.ScheduleExpression)).toEqual([
+      'rate(6 hours)',
+      'rate(15 minutes)',
+    ]);
   });
 
   it('fails the synthesis on an invalid policy, naming the file and the field', () => {

@@ -146,13 +146,17 @@ describe('Lambda functions', () => {
     record: 30,
     sweep: 300,
     trigger: 60,
+    ingest: 900,
+    api: 29,
+    pull: 300,
   };
   const starters: FunctionName[] = ['sweep', 'trigger'];
-  const publishers: FunctionName[] = ['request', 'record'];
+  const publishers: FunctionName[] = ['request', 'record', 'ingest'];
 
-  it('builds one function per step and the trigger', () => {
-    expect(functionNames).toEqual([...Object.keys(STEPS), 'trigger']);
-    template.resourceCountIs('AWS::Lambda::Function', functionNames.length);
+  it('builds one function per step, the trigger and the ingestion functions', () => {
+    expect(functionNames).toEqual([...Object.keys(STEPS), 'trigger', 'ingest', 'api', 'pull']);
+    // And CDK's custom resource that writes the bucket's notification configuration at deploy time.
+    template.resourceCountIs('AWS::Lambda::Function', functionNames.length + 1);
   });
 
   it.each(functionNames)(
@@ -1070,6 +1074,10 @@ describe('least privilege per function', () => {
     ['register', ['bucket', 'registry', 'runs'], ['registry', 'runs']],
     ['sweep', ['bucket', 'metrics', 'registry', 'runs'], ['metrics', 'runs']],
     ['trigger', ['bucket', 'metrics', 'registry', 'runs'], ['metrics', 'runs']],
+    // The ingest function's objects are the drop folder's only (asserted with the ingestion construct).
+    ['ingest', ['metrics', 'registry'], ['metrics']],
+    ['api', ['metrics', 'registry', 'runs'], ['metrics']],
+    ['pull', ['metrics', 'registry'], ['metrics']],
   ])('%s reads %j and writes %j', (step, read, write) => {
     const access = accessOf(step);
     expect({ read: access.read, write: access.write }).toEqual({ read, write });
@@ -1099,15 +1107,20 @@ describe('least privilege per function', () => {
   );
 
   it('covers every function in the table above', () => {
-    expect(functionNames).toHaveLength(13);
+    expect(functionNames).toHaveLength(16);
   });
 
   it.each<[FunctionName, string[]]>(
     functionNames.map((name) => [
       name,
-      { sweep: ['states'], trigger: ['sqs', 'states'], request: ['events'], record: ['events'] }[
-        name as string
-      ] ?? [],
+      {
+        sweep: ['states'],
+        trigger: ['sqs', 'states'],
+        request: ['events'],
+        record: ['events'],
+        ingest: ['events'],
+        pull: ['cloudwatch'],
+      }[name as string] ?? [],
     ]),
   )('%s can only use logs, X-Ray, DynamoDB and S3, and %j', (name, extra) => {
     const allowed = ['dynamodb', 'logs', 's3', 'xray', ...extra];
@@ -1155,8 +1168,9 @@ describe('least privilege per function', () => {
 });
 
 describe('schedule', () => {
-  it('one schedule starts the fleet sweep with pages of 100 models, at fixed times', () => {
-    template.resourceCountIs('AWS::Scheduler::Schedule', 1);
+  it('a schedule starts the fleet sweep with pages of 100 models, at fixed times', () => {
+    // And the CloudWatch pull's schedule (asserted with the ingestion constructs).
+    template.resourceCountIs('AWS::Scheduler::Schedule', 2);
     template.hasResourceProperties('AWS::Scheduler::Schedule', {
       ScheduleExpression: SCHEDULE,
       FlexibleTimeWindow: { Mode: 'OFF' },
@@ -1278,8 +1292,8 @@ describe('stack props', () => {
 
   it('applies logRetention to every log group', () => {
     const groups = Object.values(variantTemplate.findResources('AWS::Logs::LogGroup'));
-    // One per function and one per state machine.
-    expect(groups).toHaveLength(functionNames.length + 2);
+    // One per function, one per state machine and the API's access logs.
+    expect(groups).toHaveLength(functionNames.length + 3);
     expect(groups.map((g) => (g as Resource).Properties.RetentionInDays)).toEqual(groups.map(() => 7));
   });
 

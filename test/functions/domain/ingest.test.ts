@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { type IngestRow, ingestRows } from '#domain/ingest.ts';
-import type { Observation } from '#domain/observations.ts';
+import { canonicalJson, type IngestRow, ingestRows, type StoreOutcome } from '#domain/ingest.ts';
+import { type Observation, observationKey } from '#domain/observations.ts';
 import { parsePolicy } from '#domain/policy.ts';
 
 const policy = parsePolicy({
@@ -20,12 +20,36 @@ const kpi = (extra: Record<string, unknown> = {}) => ({
   ...extra,
 });
 
-async function ingest(values: unknown[], batchSize = 500) {
+async function ingest(
+  values: unknown[],
+  batchSize = 500,
+  stored = new Map<string, string>(),
+  maxRejected?: number,
+) {
   async function* rows(): AsyncGenerator<IngestRow> {
     for (const [index, value] of values.entries()) yield { line: index + 1, value };
   }
   const batches: Observation[][] = [];
-  const result = await ingestRows(rows(), policies, async (batch) => batches.push(batch), batchSize);
+  // A store keyed as the metrics table is: the first value under a key stays.
+  const store = async (batch: readonly { observation: Observation }[]): Promise<StoreOutcome[]> => {
+    batches.push(batch.map((row) => row.observation));
+    return batch.map(({ observation }) => {
+      const key = `${observation.modelId}|${observationKey(observation)}`;
+      const json = canonicalJson(observation);
+      const earlier = stored.get(key);
+      if (earlier === undefined) {
+        stored.set(key, json);
+        return { status: 'stored' };
+      }
+      return earlier === json
+        ? { status: 'unchanged' }
+        : { status: 'conflict', reason: 'conflicts with the stored one' };
+    });
+  };
+  const result = await ingestRows(rows(), async (id) => policies.get(id), store, {
+    batchSize,
+    ...(maxRejected === undefined ? {} : { maxRejected }),
+  });
   return { ...result, batches };
 }
 
@@ -67,5 +91,43 @@ describe('ingestRows', () => {
       [6, 'modelId'],
       [7, 'value'],
     ]);
+  });
+
+  it('leaves a row already stored with the same values unchanged and rejects one stored with other values', async () => {
+    const stored = new Map<string, string>();
+    await ingest([kpi()], 500, stored);
+    const again = await ingest([kpi(), kpi({ timestamp: '2026-11-21T00:00:00Z', value: 0.5 })], 500, stored);
+    expect(again).toMatchObject({ stored: 1, unchanged: 1, rejected: [] });
+    const changed = await ingest([kpi({ value: 0.9 })], 500, stored);
+    expect(changed).toMatchObject({
+      stored: 0,
+      unchanged: 0,
+      rejected: [{ line: 1, reason: 'conflicts with the stored one' }],
+    });
+  });
+
+  it('finds a conflict across batches through the store, and names the newest stored row of each model', async () => {
+    const result = await ingest(
+      [
+        kpi(),
+        kpi({ timestamp: '2026-11-22T00:00:00Z' }),
+        kpi({ value: 0.4 }),
+        kpi({ timestamp: '2026-11-21T00:00:00Z' }),
+      ],
+      2,
+    );
+    expect(result).toMatchObject({ stored: 3, rejectedCount: 1, rejected: [{ line: 3 }] });
+    expect(result.newest).toEqual([expect.objectContaining({ timestamp: '2026-11-22T00:00:00.000Z' })]);
+  });
+
+  it('keeps at most maxRejected rejected rows and counts them all', async () => {
+    const result = await ingest(
+      Array.from({ length: 10 }, () => kpi({ value: 'bad' })),
+      500,
+      new Map(),
+      3,
+    );
+    expect(result.rejected.map((row) => row.line)).toEqual([1, 2, 3]);
+    expect(result.rejectedCount).toBe(10);
   });
 });

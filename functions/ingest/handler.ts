@@ -1,0 +1,46 @@
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { S3Event } from 'aws-lambda';
+import { metrics, stepHandler } from '#runtime/handler.ts';
+import { ingestDropped } from './drop.ts';
+import { ingestEvent, type ObservationEvent } from './events.ts';
+
+/** What the function reports: per dropped key, or for one event. */
+export type IngestSummary =
+  | { files: { key: string; status: string; stored: number; rejected: number }[] }
+  | { event: string; stored: number; unchanged: number; rejected: number };
+
+/**
+ * The ingestion function: S3 notifications of the drop folder and `Kaizen Observation` events from the
+ * stack's bus, both through the one ingestion implementation.
+ */
+export const handler = stepHandler(
+  'ingest',
+  async (ctx, event: S3Event | ObservationEvent): Promise<IngestSummary> => {
+    if ('Records' in event) {
+      const files: { key: string; status: string; stored: number; rejected: number }[] = [];
+      for (const record of event.Records) {
+        // S3 URL-encodes keys in notifications, with + for spaces.
+        const key = decodeURIComponent(record.s3.object.key.replace(/\+/g, ' '));
+        const outcome = await ingestDropped(ctx, key);
+        if ('skipped' in outcome) {
+          files.push({ key, status: `skipped: ${outcome.skipped}`, stored: 0, rejected: 0 });
+          continue;
+        }
+        const { report } = outcome;
+        files.push({ key, status: report.status, stored: report.stored, rejected: report.rejectedCount });
+        metrics.addMetric('ObservationsStored', MetricUnit.Count, report.stored);
+        metrics.addMetric('ObservationsRejected', MetricUnit.Count, report.rejectedCount);
+      }
+      return { files };
+    }
+    const result = await ingestEvent(ctx, event);
+    metrics.addMetric('ObservationsStored', MetricUnit.Count, result.stored);
+    metrics.addMetric('ObservationsRejected', MetricUnit.Count, result.rejectedCount);
+    return {
+      event: event.id,
+      stored: result.stored,
+      unchanged: result.unchanged,
+      rejected: result.rejectedCount,
+    };
+  },
+);
