@@ -192,6 +192,7 @@ export class KaizenStack extends Stack {
       fleetSweep: this.fleetSweep.stateMachine,
       functions: this.functions,
       triggerFailures: this.trigger.failureQueue,
+      ingestFailures: this.ingestion.failedEvents,
       tables: [stores.metricsTable, stores.registryTable, stores.runsTable],
       scheduleExpression,
     });

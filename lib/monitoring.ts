@@ -37,6 +37,11 @@ export interface KaizenMonitoringProps {
   readonly functions: Readonly<Record<string, IFunction>>;
   /** The queue where the metrics-stream trigger reports the batches it gave up on. */
   readonly triggerFailures: IQueue;
+  /**
+   * The dead-letter queue of `Kaizen Observation` events the ingest function could not take.
+   * @default - no such alarm
+   */
+  readonly ingestFailures?: IQueue;
   /** The tables whose consumed capacity the dashboard shows among the cost drivers. */
   readonly tables: readonly ITable[];
   /** The schedule expression of the fleet sweep (`rate(...)` gives the interval of the no-sweep alarm). */
@@ -239,6 +244,14 @@ export class KaizenMonitoring extends Construct {
       alarmFriendlyName: 'TriggerFailedBatches',
       addQueueMaxSizeAlarm: { Critical: { maxMessageCount: props.maxFailedBatches ?? 0 } },
     });
+    if (props.ingestFailures) {
+      this.facade.monitorSqsQueue({
+        queue: props.ingestFailures,
+        humanReadableName: 'Observation events not ingested',
+        alarmFriendlyName: 'IngestFailedEvents',
+        addQueueMaxSizeAlarm: { Critical: { maxMessageCount: 0 } },
+      });
+    }
 
     for (const [name, lambdaFunction] of Object.entries(props.functions)) {
       this.facade.monitorLambdaFunction({
@@ -299,6 +312,13 @@ export class KaizenMonitoring extends Construct {
           kaizenMetric('ModelsBlocked', source, { period: hour, label: 'blocked' }),
           kaizenMetric('CheckErrors', source, { period: hour, label: 'check errors' }),
         ],
+      },
+      {
+        title: 'Observations stored and rejected per hour, by way in',
+        metrics: (['drop', 'event', 'pull'] as const).flatMap((path) => [
+          kaizenMetric('ObservationsStored', { path }, { period: hour, label: `${path} stored` }),
+          kaizenMetric('ObservationsRejected', { path }, { period: hour, label: `${path} rejected` }),
+        ]),
       },
       {
         title: 'Sweep duration (seconds, longest execution per hour)',

@@ -84,6 +84,16 @@ export const METRICS = {
     dimensions: [],
     publishedBy: ['sweep'],
   },
+  ObservationsStored: {
+    unit: 'Count',
+    dimensions: ['path'],
+    publishedBy: ['ingest', 'pull'],
+  },
+  ObservationsRejected: {
+    unit: 'Count',
+    dimensions: ['path'],
+    publishedBy: ['ingest', 'pull'],
+  },
   DeployValue: {
     unit: 'None',
     dimensions: ['currency'],
@@ -109,9 +119,15 @@ export const METRIC_DESCRIPTIONS: Record<KaizenMetric, string> = {
   CheckErrors: 'models whose check itself failed (recorded with the error; the others were checked)',
   SweepDuration:
     'seconds from the start of a sweep execution to its last page (an Express execution may last 300)',
+  ObservationsStored:
+    'KPI and drift rows stored by a way in for observations; path: drop (the S3 drop folder), event (EventBridge), pull (CloudWatch)',
+  ObservationsRejected: 'rows those paths rejected (invalid, or a conflicting value for a stored key)',
   DeployValue:
     "a verified promotion's value over its verification, in the policy's currency: Σ (KPI change × count since the deploy × value.perUnit) of the KPIs with a `value`",
 };
+
+/** Values of the `path` dimension of the observation metrics. */
+export type ObservationPath = 'drop' | 'event' | 'pull';
 
 /** Values of the `source` dimension. */
 export type CheckSource = 'sweep' | 'trigger';

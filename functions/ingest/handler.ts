@@ -1,7 +1,6 @@
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { S3Event } from 'aws-lambda';
-import { metrics, stepHandler } from '#runtime/handler.ts';
-import { ingestDropped } from './drop.ts';
+import { stepHandler } from '#runtime/handler.ts';
+import { publishMetric } from '#runtime/metrics.ts';
 import { ingestEvent, type ObservationEvent } from './events.ts';
 
 /** What the function reports: per dropped key, or for one event. */
@@ -17,6 +16,8 @@ export const handler = stepHandler(
   'ingest',
   async (ctx, event: S3Event | ObservationEvent): Promise<IngestSummary> => {
     if ('Records' in event) {
+      // The file readers (csv-parse, hyparquet) load only for files: an event's rows need none of them.
+      const { ingestDropped } = await import('./drop.ts');
       const files: { key: string; status: string; stored: number; rejected: number }[] = [];
       for (const record of event.Records) {
         // S3 URL-encodes keys in notifications, with + for spaces.
@@ -28,14 +29,14 @@ export const handler = stepHandler(
         }
         const { report } = outcome;
         files.push({ key, status: report.status, stored: report.stored, rejected: report.rejectedCount });
-        metrics.addMetric('ObservationsStored', MetricUnit.Count, report.stored);
-        metrics.addMetric('ObservationsRejected', MetricUnit.Count, report.rejectedCount);
+        publishMetric('ObservationsStored', report.stored, { path: 'drop' });
+        publishMetric('ObservationsRejected', report.rejectedCount, { path: 'drop' });
       }
       return { files };
     }
     const result = await ingestEvent(ctx, event);
-    metrics.addMetric('ObservationsStored', MetricUnit.Count, result.stored);
-    metrics.addMetric('ObservationsRejected', MetricUnit.Count, result.rejectedCount);
+    publishMetric('ObservationsStored', result.stored, { path: 'event' });
+    publishMetric('ObservationsRejected', result.rejectedCount, { path: 'event' });
     return {
       event: event.id,
       stored: result.stored,

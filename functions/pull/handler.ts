@@ -1,6 +1,6 @@
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
-import { logger, metrics, stepHandler } from '#runtime/handler.ts';
+import { logger, stepHandler } from '#runtime/handler.ts';
+import { publishMetric } from '#runtime/metrics.ts';
 import { type MetricDataReader, pullMetrics } from './pull.ts';
 
 let client: CloudWatchClient | undefined;
@@ -20,8 +20,8 @@ export const handler = stepHandler('pull', async (ctx, event: { at?: string }) =
   const rejected = models.flatMap((model) =>
     model.rejected.map((row) => ({ modelId: model.modelId, ...row })),
   );
-  metrics.addMetric('ObservationsStored', MetricUnit.Count, stored);
-  metrics.addMetric('ObservationsRejected', MetricUnit.Count, rejected.length);
+  publishMetric('ObservationsStored', stored, { path: 'pull' });
+  publishMetric('ObservationsRejected', rejected.length, { path: 'pull' });
   if (rejected.length > 0) logger.warn('pulled values conflict with stored ones', { rejected });
   return { models: models.length, stored, rejected: rejected.length };
 });

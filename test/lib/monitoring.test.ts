@@ -111,8 +111,11 @@ describe('alarms: every one goes to the notification topic', () => {
     }
   });
 
-  it('the trigger failure queue: any message', () => {
-    const queue = { 'Fn::GetAtt': [id(stack.trigger.failureQueue), 'QueueName'] };
+  it.each([
+    ['the trigger failure queue', () => stack.trigger.failureQueue],
+    ["the observation events' dead-letter queue", () => stack.ingestion.failedEvents],
+  ])('%s: any message', (_name, queueOf) => {
+    const queue = { 'Fn::GetAtt': [id(queueOf()), 'QueueName'] };
     expect(alarmOn('ApproximateNumberOfMessagesVisible', queue)).toEqual([
       expect.objectContaining({
         Namespace: 'AWS/SQS',
@@ -151,8 +154,8 @@ describe('alarms: every one goes to the notification topic', () => {
     ]);
   });
 
-  it('counts the alarms: 5 workflow, 2 per function, the queue, the sweep duration and the no-sweep one', () => {
-    expect(alarms(template)).toHaveLength(5 + 2 * Object.keys(FUNCTIONS).length + 1 + 1 + 1);
+  it('counts the alarms: 5 workflow, 2 per function, the two queues, the sweep duration and the no-sweep one', () => {
+    expect(alarms(template)).toHaveLength(5 + 2 * Object.keys(FUNCTIONS).length + 2 + 1 + 1);
     expect(stack.monitoring.alarms).toHaveLength(alarms(template).length);
   });
 
