@@ -9,41 +9,31 @@
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { createReadStream, createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { createReadStream, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { parsePolicy } from '#domain/policy.ts';
 import { localContext, startLocalStack } from '#local/stack.ts';
 import { putPolicy } from '#stores/policies.ts';
+import { writeLines } from './lines.ts';
 
 const KEY = 'ingest/bench/huge.jsonl';
 const DISTINCT = 20_000;
 
-async function writeRows(path: string, rows: number): Promise<void> {
-  const out = createWriteStream(path);
+function writeRows(path: string, rows: number): Promise<void> {
   const repeat = Math.max(1, Math.floor(rows / DISTINCT));
-  let batch: string[] = [];
-  for (let i = 0; i < rows; i++) {
+  return writeLines(path, rows, (i) => {
     const n = Math.floor(i / repeat);
-    batch.push(
-      JSON.stringify({
-        type: 'kpi',
-        modelId: 'bench',
-        metric: 'precision',
-        value: (n % 1000) / 1000,
-        count: 100 + (n % 50),
-        timestamp: new Date(Date.UTC(2026, 0, 1) + n * 60_000).toISOString(),
-      }),
-    );
-    if (batch.length === 10_000) {
-      if (!out.write(`${batch.join('\n')}\n`)) await once(out, 'drain');
-      batch = [];
-    }
-  }
-  if (batch.length > 0) out.write(`${batch.join('\n')}\n`);
-  out.end();
-  await once(out, 'finish');
+    return JSON.stringify({
+      type: 'kpi',
+      modelId: 'bench',
+      metric: 'precision',
+      value: (n % 1000) / 1000,
+      count: 100 + (n % 50),
+      timestamp: new Date(Date.UTC(2026, 0, 1) + n * 60_000).toISOString(),
+    });
+  });
 }
 
 async function child(mode: string, endpoints: string, home: string): Promise<void> {

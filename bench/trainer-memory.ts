@@ -10,40 +10,36 @@
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { createReadStream, createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { createReadStream, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { mulberry32 } from '#domain/random.ts';
 import { startLocalStack } from '#local/stack.ts';
+import { writeLines } from './lines.ts';
 
 const FEATURES = 20;
 const KEY = 'datasets/memory/train.csv';
 
-async function writeCsv(path: string, rows: number): Promise<void> {
+function writeCsv(path: string, rows: number): Promise<void> {
   const random = mulberry32(7);
-  const out = createWriteStream(path);
   const names = Array.from({ length: FEATURES }, (_, j) => `x${j}`);
-  out.write(`id,${names.join(',')},y\n`);
-  let batch: string[] = [];
-  for (let i = 0; i < rows; i++) {
-    let z = -0.2;
-    const cells: string[] = [];
-    for (let j = 0; j < FEATURES; j++) {
-      const x = (random() * 2 - 1) * (1 + j);
-      z += (j % 2 ? -0.5 : 0.5) * (x / (1 + j));
-      cells.push(x.toFixed(6));
-    }
-    batch.push(`c${i},${cells.join(',')},${random() < 1 / (1 + Math.exp(-z)) ? 1 : 0}`);
-    if (batch.length === 10_000) {
-      if (!out.write(`${batch.join('\n')}\n`)) await once(out, 'drain');
-      batch = [];
-    }
-  }
-  if (batch.length > 0) out.write(`${batch.join('\n')}\n`);
-  out.end();
-  await once(out, 'finish');
+  return writeLines(
+    path,
+    rows,
+    (i) => {
+      let z = -0.2;
+      const cells: string[] = [];
+      for (let j = 0; j < FEATURES; j++) {
+        const x = (random() * 2 - 1) * (1 + j);
+        z += (j % 2 ? -0.5 : 0.5) * (x / (1 + j));
+        cells.push(x.toFixed(6));
+      }
+      return `c${i},${cells.join(',')},${random() < 1 / (1 + Math.exp(-z)) ? 1 : 0}`;
+    },
+    `id,${names.join(',')},y`,
+  );
 }
 
 /** The child: trains with the `train()` of `tree` against the stack at `endpoints`, prints JSON. */
