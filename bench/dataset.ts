@@ -9,14 +9,13 @@
  * Run: `npx tsx bench/dataset.ts` (a few minutes; needs ~4 GB of free disk in the temp folder;
  * `KAIZEN_BENCH_FORMATS=parquet` for Parquet and the worst sweep page only).
  */
-import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { createReadStream, createWriteStream, mkdtempSync, statSync } from 'node:fs';
+import { createWriteStream, mkdtempSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand } from '@aws-sdk/client-s3';
 import { fileWriter, ParquetWriter, type SchemaElement } from 'hyparquet-writer';
 import { FUNCTIONS } from '#contracts/steps.ts';
 import { computeMonitoringByFeature } from '#domain/monitoring.ts';
@@ -29,6 +28,7 @@ import { openDatasetFromS3, type ReadStats } from '#stores/datasets.ts';
 import { queryObservations } from '#stores/observations.ts';
 import { putPolicy } from '#stores/policies.ts';
 import { sweepPage } from '../functions/sweep/sweep.ts';
+import { runSelf, uploadFile } from './support.ts';
 
 const ROWS = 1_000_000;
 const FEATURES = 50;
@@ -84,7 +84,7 @@ function fill(out: Float64Array, feature: number, shift: number, next: () => num
  * Writes one dataset file with hyparquet-writer, one row group per `write` call, through its file writer
  * (flushed every MB): only one group's values are in memory at a time.
  */
-async function writeDataset(path: string, current: boolean): Promise<number> {
+async function writeDataset(path: string, current: boolean): Promise<void> {
   const nullable = (feature: number) => feature >= FEATURES - WITH_NULLS;
   const schema: SchemaElement[] = [
     { name: 'root', num_children: FEATURES },
@@ -106,7 +106,6 @@ async function writeDataset(path: string, current: boolean): Promise<number> {
     await writer.write({ columnData, rowGroupSize: ROW_GROUP });
   }
   await writer.finish();
-  return statSync(path).size;
 }
 
 /** The dataset's values, one group of rows at a time (a Float64Array per feature). */
@@ -124,7 +123,7 @@ function* rowGroups(current: boolean): Generator<Float64Array[]> {
 }
 
 /** The same values as CSV with six decimals (missing cells empty), written a row group at a time. */
-async function writeCsv(path: string, current: boolean): Promise<number> {
+async function writeCsv(path: string, current: boolean): Promise<void> {
   const out = createWriteStream(path);
   out.write(`${names.join(',')}\n`);
   for (const group of rowGroups(current)) {
@@ -138,18 +137,6 @@ async function writeCsv(path: string, current: boolean): Promise<number> {
   }
   out.end();
   await once(out, 'finish');
-  return statSync(path).size;
-}
-
-async function upload(ctx: KaizenContext, path: string, key: string, size: number): Promise<void> {
-  await ctx.s3.send(
-    new PutObjectCommand({
-      Bucket: ctx.config.bucket,
-      Key: key,
-      Body: createReadStream(path),
-      ContentLength: size,
-    }),
-  );
 }
 
 interface Measurement {
@@ -277,26 +264,13 @@ async function measurePage(endpoints: LocalStack['endpoints']): Promise<void> {
 }
 
 function runChild(endpoints: LocalStack['endpoints'], format: Format | 'page'): Promise<Measurement> {
-  const self = fileURLToPath(import.meta.url);
-  const child = spawn(
-    process.execPath,
-    ['--import', import.meta.resolve('tsx'), self, '--measure', JSON.stringify(endpoints), format],
+  return runSelf<Measurement>(
+    fileURLToPath(import.meta.url),
+    ['--measure', JSON.stringify(endpoints), format],
     {
-      stdio: ['ignore', 'pipe', 'inherit'],
-      env: process.env,
+      stderr: 'inherit',
     },
   );
-  let out = '';
-  child.stdout.on('data', (chunk: Buffer) => {
-    out += chunk.toString('utf8');
-  });
-  return new Promise((resolve, reject) => {
-    child.once('error', reject);
-    child.once('close', (code) => {
-      if (code !== 0) return reject(new Error(`measuring process exited with ${code}`));
-      resolve(JSON.parse(out.trim().split('\n').at(-1) ?? '{}'));
-    });
-  });
 }
 
 const mb = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(0)} MB`;
@@ -320,10 +294,9 @@ export async function runDatasetBench(
       const sizes: number[] = [];
       for (const current of [false, true]) {
         const path = join(home, `data.${format}`);
-        const size = format === 'parquet' ? await writeDataset(path, current) : await writeCsv(path, current);
-        await upload(ctx, path, key(format, current), size);
+        await (format === 'parquet' ? writeDataset(path, current) : writeCsv(path, current));
+        sizes.push(await uploadFile(ctx, path, key(format, current)));
         await rm(path);
-        sizes.push(size);
       }
       const prepared = performance.now();
       const m = await runChild(stack.endpoints, format);

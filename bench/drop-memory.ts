@@ -7,16 +7,13 @@
  *
  * Run: `npx tsx bench/drop-memory.ts [--rows n]`.
  */
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { createReadStream, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { parsePolicy } from '#domain/policy.ts';
 import { localContext, startLocalStack } from '#local/stack.ts';
 import { putPolicy } from '#stores/policies.ts';
-import { writeLines } from './lines.ts';
+import { runSelf, uploadFile, writeLines } from './support.ts';
 
 const KEY = 'ingest/bench/huge.jsonl';
 const DISTINCT = 20_000;
@@ -47,27 +44,16 @@ async function child(mode: string, endpoints: string, home: string): Promise<voi
   console.log(JSON.stringify({ maxRssMb: process.resourceUsage().maxRSS / 1024, seconds, report }));
 }
 
-async function runChild(mode: string, endpoints: string, home: string) {
-  const proc = spawn(
-    process.execPath,
-    ['--import', 'tsx', import.meta.filename, '--child', mode, endpoints, home],
-    {
-      cwd: resolve(import.meta.dirname, '..'),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  let stdout = '';
-  let stderr = '';
-  proc.stdout.on('data', (chunk) => {
-    stdout += chunk;
-  });
-  proc.stderr.on('data', (chunk) => {
-    stderr += chunk;
-  });
-  const [code] = await once(proc, 'close');
-  if (code !== 0) throw new Error(`child failed: ${stderr.trim().split('\n').slice(-5).join(' | ')}`);
-  return JSON.parse(stdout.trim().split('\n').pop() as string);
+interface ChildFigures {
+  maxRssMb: number;
+  seconds: number;
+  report: { stored: number; duplicates: number; unchanged: number; status: string };
 }
+
+const runChild = (mode: string, endpoints: string, home: string) =>
+  runSelf<ChildFigures>(import.meta.filename, ['--child', mode, endpoints, home], {
+    cwd: resolve(import.meta.dirname, '..'),
+  });
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
@@ -88,15 +74,7 @@ async function main(): Promise<void> {
     );
     const file = join(home, 'huge.jsonl');
     await writeRows(file, rows);
-    const bytes = statSync(file).size;
-    await ctx.s3.send(
-      new PutObjectCommand({
-        Bucket: stack.bucket,
-        Key: KEY,
-        Body: createReadStream(file),
-        ContentLength: bytes,
-      }),
-    );
+    const bytes = await uploadFile(ctx, file, KEY);
     const endpoints = JSON.stringify(stack.endpoints);
     const loaded = await runChild('load', endpoints, home);
     const dropped = await runChild('drop', endpoints, home);

@@ -2,7 +2,7 @@
 // its cold import time without the AWS SDK, built exactly as synthesis builds them; and the CLI's start-up
 // (`kaizen --version` against a bare `node -e 0`, `kaizen status` on a local home with 10 models).
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FUNCTIONS, type FunctionName } from '#contracts/steps.ts';
@@ -117,9 +117,7 @@ export function runCliFigures(): { bare: number; version: number; status: number
     const policy = JSON.parse(readFileSync(projectPath('examples/churn-policy.json'), 'utf8'));
     for (let i = 1; i <= 10; i += 1) {
       const file = join(home, `model-${i}.json`);
-      execFileSync('sh', ['-c', `cat > ${file}`], {
-        input: JSON.stringify({ ...policy, modelId: `model-${i}` }),
-      });
+      writeFileSync(file, JSON.stringify({ ...policy, modelId: `model-${i}` }));
       execFileSync(process.execPath, [kaizen, '--home', home, 'models', 'put', file], { stdio: 'ignore' });
     }
     // Warm the file cache and the prebuilt CLI once, as a second command of a session would find them.

@@ -8,16 +8,13 @@
  * this one), e.g. `git archive <commit> | tar -x -C /tmp/before && ln -s $PWD/node_modules /tmp/before/`
  * to compare with an earlier version.
  */
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { createReadStream, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { mulberry32 } from '#domain/random.ts';
 import { startLocalStack } from '#local/stack.ts';
-import { writeLines } from './lines.ts';
+import { runSelf, uploadFile, writeLines } from './support.ts';
 
 const FEATURES = 20;
 const KEY = 'datasets/memory/train.csv';
@@ -94,40 +91,22 @@ async function main(): Promise<void> {
   try {
     const file = join(home, 'train.csv');
     await writeCsv(file, rows);
-    const bytes = statSync(file).size;
-    await ctx.s3.send(
-      new PutObjectCommand({
-        Bucket: stack.bucket,
-        Key: KEY,
-        Body: createReadStream(file),
-        ContentLength: bytes,
-      }),
-    );
+    const bytes = await uploadFile(ctx, file, KEY);
     console.log(
       `trainer memory: ${rows.toLocaleString('en')} rows x ${FEATURES} features, ${(bytes / 1e6).toFixed(0)} MB CSV`,
     );
     console.log('tree  peak RSS MB  seconds  rows  sha256');
     for (const tree of trees.length > 0 ? trees : [resolve(import.meta.dirname, '..')]) {
-      // Not spawnSync: the local servers answering the child run on this process's event loop.
-      const proc = spawn(
-        process.execPath,
-        ['--import', 'tsx', import.meta.filename, '--child', tree, JSON.stringify(stack.endpoints), home],
-        { cwd: tree, stdio: ['ignore', 'pipe', 'pipe'] },
-      );
-      let stdout = '';
-      let stderr = '';
-      proc.stdout.on('data', (chunk) => {
-        stdout += chunk;
+      const args = ['--child', tree, JSON.stringify(stack.endpoints), home];
+      const result = await runSelf<{ maxRssMb: number; seconds: number; rows: number; sha256: string }>(
+        import.meta.filename,
+        args,
+        { cwd: tree },
+      ).catch((error: Error) => {
+        console.log(`${tree}: failed: ${error.message}`);
+        return undefined;
       });
-      proc.stderr.on('data', (chunk) => {
-        stderr += chunk;
-      });
-      const [code] = await once(proc, 'close');
-      if (code !== 0) {
-        console.log(`${tree}: failed: ${stderr.trim().split('\n').slice(-5).join(' | ')}`);
-        continue;
-      }
-      const result = JSON.parse(stdout.trim().split('\n').pop() as string);
+      if (!result) continue;
       console.log(
         `${tree}  ${result.maxRssMb.toFixed(0)}  ${result.seconds.toFixed(1)}  ${result.rows}  ${result.sha256.slice(0, 12)}`,
       );
