@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, type Option } from 'commander';
 import { isUserFault, KaizenError } from '#contracts/errors.ts';
 import { PROJECT_ROOT } from '#local/root.ts';
 import { type Fail, type Io, UsageError } from './io.ts';
@@ -52,18 +52,40 @@ const COMMANDS: readonly CommandModule[] = [
   { names: ['demo'], load: async () => (await import('./commands/demo.ts')).registerDemoCommand },
 ];
 
-/** Global options that take a value, so the word after them is not a command's name. */
-const VALUED_GLOBALS = new Set(['--stack', '--home']);
+const VERSION_FLAGS = '-V, --version';
+
+/** The root command with the global options, before any command is added. */
+function rootCommand(io: Io): Command {
+  return new Command('kaizen')
+    .description('Kaizen Loop: monitor, analyze, retrain, gate, deploy, verify and roll back ML models.')
+    .version(VERSION, VERSION_FLAGS)
+    .option('--json', 'print JSON for scripts')
+    .option('--stack <name>', 'act on a deployed stack (default: the local stack; env KAIZEN_STACK)')
+    .option('--home <dir>', 'local state folder (default: KAIZEN_HOME or .kaizen)')
+    .option('--verbose', 'show the steps’ structured logs')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => io.out(text.trimEnd()),
+      writeErr: (text) => io.err(text.trimEnd()),
+    });
+}
 
 /**
  * The modules `argv` needs: none for `--version` alone, the named command's module, or every module (for
- * help, no command or an unknown one, so commander can list them and suggest the closest).
+ * help, no command or an unknown one, so commander can list them and suggest the closest). The word after a
+ * global option that takes a value (`--home <dir>`) is that value, not a command's name.
  */
-export function commandsFor(argv: readonly string[]): readonly CommandModule[] {
+export function commandsFor(
+  argv: readonly string[],
+  root: Command = rootCommand({ out: () => {}, err: () => {} }),
+): readonly CommandModule[] {
+  const flags = (option: Option) => [option.short, option.long].filter((flag) => flag !== undefined);
+  const version = new Set(VERSION_FLAGS.split(', '));
+  const valued = new Set(root.options.filter((option) => option.required || option.optional).flatMap(flags));
   for (let i = 0; i < argv.length; i += 1) {
     const word = argv[i] as string;
-    if (word === '-V' || word === '--version') return [];
-    if (VALUED_GLOBALS.has(word)) i += 1;
+    if (version.has(word)) return [];
+    if (valued.has(word)) i += 1;
     else if (!word.startsWith('-')) {
       const named = COMMANDS.filter((command) => command.names.includes(word));
       return named.length > 0 ? named : COMMANDS;
@@ -78,22 +100,11 @@ export async function buildProgram(
   argv: readonly string[],
 ): Promise<{ program: Command; exitCode: () => number }> {
   let exitCode = 0;
-  const program = new Command('kaizen')
-    .description('Kaizen Loop: monitor, analyze, retrain, gate, deploy, verify and roll back ML models.')
-    .version(VERSION, '-V, --version')
-    .option('--json', 'print JSON for scripts')
-    .option('--stack <name>', 'act on a deployed stack (default: the local stack; env KAIZEN_STACK)')
-    .option('--home <dir>', 'local state folder (default: KAIZEN_HOME or .kaizen)')
-    .option('--verbose', 'show the steps’ structured logs')
-    .exitOverride()
-    .configureOutput({
-      writeOut: (text) => io.out(text.trimEnd()),
-      writeErr: (text) => io.err(text.trimEnd()),
-    });
+  const program = rootCommand(io);
   const fail: Fail = (code = 1) => {
     exitCode = Math.max(exitCode, code);
   };
-  const registers = await Promise.all(commandsFor(argv).map((command) => command.load()));
+  const registers = await Promise.all(commandsFor(argv, program).map((command) => command.load()));
   for (const register of registers) register(program, io, fail);
   return { program, exitCode: () => exitCode };
 }
