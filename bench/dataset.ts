@@ -278,7 +278,10 @@ const seconds = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
 
 /** Writes both datasets in both formats to a temporary local S3, measures Monitor on each in a child process. */
 export async function runDatasetBench(
-  formats: readonly Format[] = ['parquet', 'csv'],
+  formats: readonly Format[] = (process.env.KAIZEN_BENCH_FORMATS?.split(',') ?? [
+    'parquet',
+    'csv',
+  ]) as Format[],
 ): Promise<Measurement[]> {
   const home = await mkdtemp(join(tmpdir(), 'kaizen-dataset-bench-'));
   const stack = await startLocalStack({ home });
@@ -345,6 +348,5 @@ if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.a
   if (at >= 0 && process.argv[at + 2] === 'page') await measurePage(JSON.parse(process.argv[at + 1] ?? '{}'));
   else if (at >= 0)
     await measure(JSON.parse(process.argv[at + 1] ?? '{}'), (process.argv[at + 2] ?? 'parquet') as Format);
-  else
-    await runDatasetBench((process.env.KAIZEN_BENCH_FORMATS?.split(',') ?? ['parquet', 'csv']) as Format[]);
+  else await runDatasetBench();
 }
