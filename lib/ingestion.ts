@@ -7,7 +7,7 @@ import { EventType } from 'aws-cdk-lib/aws-s3';
 import { LambdaDestination } from 'aws-cdk-lib/aws-s3-notifications';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { EVENT_SOURCE, INGEST_PREFIX, OBSERVATION_EVENT } from '#contracts/workflows.ts';
+import { DATASETS_PREFIX, EVENT_SOURCE, INGEST_PREFIX, OBSERVATION_EVENT } from '#contracts/workflows.ts';
 import { DROP_EXTENSIONS } from '#domain/drop.ts';
 import { type FunctionSettings, type KaizenStores, kaizenFunction } from './access.ts';
 
@@ -34,7 +34,8 @@ export interface IngestionProps extends KaizenStores {
 /**
  * Two ways in for observations, one function: files created under `ingest/` in the artifacts bucket (S3
  * notifications, one per accepted extension) and `Kaizen Observation` events on the stack's bus from any
- * source but Kaizen Loop itself. Events that still fail after EventBridge's retries go to an encrypted,
+ * source but Kaizen Loop itself. The same function records the arrival of window datasets created under
+ * `datasets/` (one more notification). Events that still fail after EventBridge's retries go to an encrypted,
  * TLS-only queue.
  */
 export class Ingestion extends Construct {
@@ -65,6 +66,12 @@ export class Ingestion extends Construct {
         suffix,
       });
     }
+
+    // Window datasets: each new object is recorded as an arrival for the models awaiting it, so sweeps need no
+    // S3 request to learn it has come.
+    props.bucket.addEventNotification(EventType.OBJECT_CREATED, new LambdaDestination(lambdaFunction), {
+      prefix: DATASETS_PREFIX,
+    });
 
     // CDK's singleton custom resource that writes the bucket's notification configuration.
     const notifier = Stack.of(this)

@@ -1,7 +1,8 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { createServer, type RequestListener, type Server } from 'node:http';
+import { createServer, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
@@ -15,9 +16,11 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { LocalHomeError } from '#contracts/errors.ts';
 import { TABLE_KEYS, type TableName } from '#contracts/tables.ts';
+import { DATASETS_PREFIX } from '#contracts/workflows.ts';
 import { createContext, type KaizenContext, type LoopStarter } from '#runtime/context.ts';
 import { CallbackTasks, serveStatesApi } from './callbacks.ts';
 import { fileEventPublisher } from './events.ts';
+import { type LocalS3Record, s3NotificationTarget } from './integrations/s3-notifications.ts';
 import { LOCAL_REGION } from './lambda-context.ts';
 
 /** Names of the local resources; the deployed stack names its own. */
@@ -54,6 +57,11 @@ export interface LocalStack {
   readonly callbacks?: CallbackTasks;
 }
 
+/** The bucket's notifications start no loops. */
+const NO_LOOPS: LoopStarter = {
+  start: () => Promise.reject(new Error('an S3 notification starts no loop')),
+};
+
 /** Where a running stack publishes its endpoints, so read-only commands can use it while it works. */
 const STACK_FILE = 'stack.json';
 
@@ -63,6 +71,7 @@ interface LevelDb {
 }
 interface S3rverInstance {
   configureBuckets(): Promise<void>;
+  on(event: 'event', listener: (event: S3rverEvent) => void): void;
   callback(): RequestListener;
   logger: { exceptions: { unhandle(): void }; close(): void };
 }
@@ -83,22 +92,53 @@ function servers() {
   };
 }
 
+/** s3rver's notification of one request: S3's event structure. */
+interface S3rverEvent {
+  Records: LocalS3Record[];
+}
+
 /**
  * S3 on a loopback port whose server (s3rver, ~100 ms to import) loads with the first request, so commands that
  * never touch S3 (`status`, `models`) do not pay for it. Requests wait, unread, until it is ready.
+ *
+ * Objects created under `prefix` are delivered to `deliver` as the bucket's notification does on AWS. Locally
+ * the request is answered once the notification is handled (on AWS it follows within seconds), so a command that
+ * uploads a dataset and then sweeps sees its arrival.
  */
-function lazyS3(options: Record<string, unknown>): { server: Server; close(): void } {
+function lazyS3(
+  options: Record<string, unknown>,
+  notification: { prefix: string; deliver(record: LocalS3Record): Promise<unknown> },
+): { server: Server; close(): void } {
   let s3: S3rverInstance | undefined;
   let listener: Promise<RequestListener> | undefined;
+  const notifying = new AsyncLocalStorage<Promise<unknown>[]>();
   const server = createServer((request, response) => {
     listener ??= (async () => {
       makeObjectWritesAtomic();
       s3 = new (require('s3rver') as S3rverClass)(options);
+      s3.on('event', (event: S3rverEvent) => {
+        for (const record of event.Records) {
+          const created = record.eventName.startsWith('ObjectCreated:');
+          if (created && record.s3.object.key.startsWith(notification.prefix))
+            notifying.getStore()?.push(notification.deliver(record));
+        }
+      });
       await s3.configureBuckets();
       return s3.callback();
     })();
+    const pending: Promise<unknown>[] = [];
+    const end = response.end.bind(response) as (...args: unknown[]) => ServerResponse;
+    // The answer waits for the notifications its request made.
+    response.end = ((...args: unknown[]) => {
+      if (pending.length === 0) return end(...args);
+      // As on AWS, a failed notification does not fail the upload; locally it is not retried, so it is reported.
+      Promise.all(pending)
+        .catch((error: Error) => process.stderr.write(`local S3 notification failed: ${error.message}\n`))
+        .finally(() => end(...args));
+      return response;
+    }) as ServerResponse['end'];
     listener.then(
-      (handle) => handle(request, response),
+      (handle) => notifying.run(pending, () => handle(request, response)),
       (error: Error) => response.writeHead(500).end(`local S3 failed to start: ${error.message}`),
     );
   });
@@ -313,6 +353,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   let s3: ReturnType<typeof lazyS3> | undefined;
   let states: Server | undefined;
   const callbacks = new CallbackTasks();
+  // Endpoints of the servers, once they listen; the context of the bucket's notifications, from the first one.
+  let endpoints: LocalStack['endpoints'] = { dynamodb: '', s3: '', states: '' };
+  let notifier: KaizenContext | undefined;
+  let deliver: ((record: LocalS3Record) => Promise<unknown>) | undefined;
   const shutdown = async () => {
     await rm(join(home, STACK_FILE), { force: true });
     // Servers first, then the database lock, then the handlers' Powertools settings.
@@ -324,6 +368,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       dynamo ? closeServer(dynamo) : undefined,
       states ? closeServer(states) : undefined,
     ]);
+    notifier?.close();
     await lock.close();
     restoreEnv?.();
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
@@ -332,14 +377,24 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
   try {
     dynamo = dynalite({ path: join(home, 'dynamodb'), createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-    s3 = lazyS3({ silent: true, directory: join(home, 's3'), configureBuckets: [{ name: LOCAL_BUCKET }] });
+    s3 = lazyS3(
+      { silent: true, directory: join(home, 's3'), configureBuckets: [{ name: LOCAL_BUCKET }] },
+      {
+        prefix: DATASETS_PREFIX,
+        deliver: (record) => {
+          notifier ??= localContext(endpoints, NO_LOOPS, home);
+          deliver ??= s3NotificationTarget(notifier);
+          return deliver(record);
+        },
+      },
+    );
     const [dynamoPort, s3Port, statesApi] = await Promise.all([
       listen(dynamo),
       listen(s3.server),
       serveStatesApi(callbacks),
     ]);
     states = statesApi.server;
-    const endpoints = {
+    endpoints = {
       dynamodb: `http://127.0.0.1:${dynamoPort}`,
       s3: `http://127.0.0.1:${s3Port}`,
       states: statesApi.endpoint,

@@ -195,11 +195,13 @@ export const FUNCTIONS = {
   },
   ingest: {
     entry: 'functions/ingest/handler.ts',
-    description: 'Kaizen Loop ingest: observation files dropped under ingest/ and Kaizen Observation events',
+    description:
+      'Kaizen Loop ingest: observation files dropped under ingest/, Kaizen Observation events, dataset arrivals',
     memoryMb: 512,
     // A dropped file is streamed: its size bounds the time, not the memory.
     timeoutSeconds: 900,
-    // Reads policies, stores rows once (conditional puts), moves the file within ingest/, publishes rejections.
+    // Reads policies, stores rows once (conditional puts), moves the file within ingest/, publishes rejections;
+    // reads the subscriptions to a new window dataset and writes its arrival rows.
     access: { metrics: 'readWrite', registry: 'read', dropFolder: 'move', events: 'publish' },
     workflow: null,
     invocation: 'event',

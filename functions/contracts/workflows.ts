@@ -53,3 +53,10 @@ export const OBSERVATIONS_REJECTED = 'Kaizen Observations Rejected';
 
 /** The drop folder of the artifacts bucket: objects put under it are ingested, then moved to `done/` or `failed/`. */
 export const INGEST_PREFIX = 'ingest/';
+
+/**
+ * The folder of window datasets whose arrival S3 announces (a bucket notification to the ingest function): a
+ * policy whose `monitoring.current` is a dated key under it is told of each new window dataset, and its checks
+ * make no S3 request until one arrives.
+ */
+export const DATASETS_PREFIX = 'datasets/';

@@ -147,13 +147,20 @@ export function parseObservation(row: unknown): RowResult {
  * Sort key of a stored observation (or data-quality record) in the metrics table: timestamp first so a window
  * is one range query; re-ingesting the same row overwrites it.
  */
-export function observationKey(observation: Observation | { type: 'quality'; timestamp: string }): string {
+export function observationKey(
+  observation:
+    | Observation
+    | { type: 'quality'; timestamp: string }
+    | { type: 'arrival'; timestamp: string; key: string },
+): string {
   const name =
     observation.type === 'kpi'
       ? observation.metric
       : observation.type === 'drift'
         ? observation.feature
-        : 'dataset';
+        : observation.type === 'arrival'
+          ? observation.key
+          : 'dataset';
   const version =
     observation.type === 'kpi' && observation.version !== undefined ? `#v${observation.version}` : '';
   return `${observation.timestamp}#${observation.type}#${name}${version}`;

@@ -1,5 +1,6 @@
 import { KaizenError } from '#contracts/errors.ts';
 import { analyze } from '#domain/analyze.ts';
+import { awaitsArrivals } from '#domain/arrivals.ts';
 import { currentDatasetKey } from '#domain/dated-keys.ts';
 import { durationSeconds, windowBoundary } from '#domain/duration.ts';
 import type { ModelPolicy } from '#domain/policy.ts';
@@ -16,7 +17,8 @@ import { readEvidence } from '../monitor/monitor.ts';
  */
 export async function checkModel(
   ctx: KaizenContext,
-  model: { modelId: string; policy: ModelPolicy },
+  /** `arrivalPrefix`: the model is subscribed to its window datasets' arrivals (`ModelEntry.arrivalPrefix`). */
+  model: { modelId: string; policy: ModelPolicy; arrivalPrefix?: string },
   champion: Champion | null,
   asOf: string,
   source: string,
@@ -29,7 +31,9 @@ export async function checkModel(
     const summary = 'no champion yet: the first version is trained by the scheduled sweep or `kaizen run`';
     return { modelId, asOf, action: 'none', summary };
   }
-  const { observed, history } = await readEvidence(ctx, modelId, policy, champion, asOf, gate);
+  // With a page's gate, a subscribed model learns of its window's dataset from its arrival row.
+  const announced = gate !== undefined && awaitsArrivals(policy, model.arrivalPrefix);
+  const { observed, history } = await readEvidence(ctx, modelId, policy, champion, asOf, gate, announced);
   const base = { policy, asOf, observed, history, champion, force: false };
   let decision: Decision = analyze(base);
   if (decision.action === 'retrain') {
@@ -73,9 +77,16 @@ export function automatedAsOf(policy: ModelPolicy, at: string | Date, mode: 'flo
   return windowBoundary(at, durationSeconds(policy.window), mode);
 }
 
-/** The key of the window dataset a check of `policy` at `asOf` reads, if its policy monitors datasets. */
-export function windowDatasetKey(policy: ModelPolicy, asOf: string): string | undefined {
-  if (!policy.monitoring) return undefined;
+/**
+ * The key of the window dataset a check of `policy` at `asOf` looks for in the bucket, if its policy monitors
+ * datasets and it is not told of their arrival (`arrivalPrefix`, see {@link checkModel}).
+ */
+export function windowDatasetKey(
+  policy: ModelPolicy,
+  asOf: string,
+  arrivalPrefix?: string,
+): string | undefined {
+  if (!policy.monitoring || awaitsArrivals(policy, arrivalPrefix)) return undefined;
   const start = new Date(Date.parse(asOf) - durationSeconds(policy.window) * 1000);
   return currentDatasetKey(policy.monitoring.current, start);
 }

@@ -61,12 +61,14 @@ export async function monitorDatasets(
   retentionSeconds?: number,
   /** A sweep page's gate; without one (Monitor) the window's GET says whether it exists. */
   gate?: DatasetGate,
+  /** The window dataset's size when its arrival row already says it exists (the gate need not look). */
+  arrivedBytes?: number,
 ): Promise<(Observation | QualityRecord)[]> {
   const currentKey = currentDatasetKey(monitoring.current, window.start);
   const compute = (reference: () => Promise<string | undefined>) =>
     computeDatasets(ctx, modelId, monitoring, window, currentKey, reference, retentionSeconds);
   if (!gate) return compute(() => referenceKey(ctx, modelId, monitoring, champion));
-  const currentBytes = await gate.find(currentKey);
+  const currentBytes = arrivedBytes ?? (await gate.find(currentKey));
   if (currentBytes === undefined) return [];
   const reference = await referenceKey(ctx, modelId, monitoring, champion);
   const objects = [{ bytes: currentBytes, format: datasetFormat(currentKey) }];

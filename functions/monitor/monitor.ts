@@ -1,3 +1,5 @@
+import { arrivalTimestamp } from '#domain/arrivals.ts';
+import { currentDatasetKey } from '#domain/dated-keys.ts';
 import { durationSeconds } from '#domain/duration.ts';
 import {
   type KpiEvidence,
@@ -14,7 +16,7 @@ import { bucketWindows, type QualityRecord, summarize } from '#domain/windows.ts
 import type { KaizenContext } from '#runtime/context.ts';
 import { getChampion } from '#stores/champion.ts';
 import { acquireLock } from '#stores/lock.ts';
-import { queryObservations } from '#stores/observations.ts';
+import { queryMetricRows, queryObservations } from '#stores/observations.ts';
 import { getPolicy } from '#stores/policies.ts';
 import { retrainsBetween } from '#stores/versions.ts';
 import type { DatasetGate } from './datasets.ts';
@@ -82,8 +84,13 @@ export async function withDatasetMonitoring(
   champion: Champion | null,
   observed: Observed,
   gate?: DatasetGate,
+  /** The window datasets' sizes by key, when the model learns of them from arrival rows (see `#domain/arrivals.ts`). */
+  arrived?: ReadonlyMap<string, number>,
 ): Promise<Observed> {
   if (!policy.monitoring || observed.quality) return observed;
+  const currentKey = currentDatasetKey(policy.monitoring.current, observed.window.start);
+  // Not arrived yet: nothing to read, and no request to learn it.
+  if (arrived && !arrived.has(currentKey)) return observed;
   // The dataset readers and the drift math load with the first model that monitors datasets.
   const { monitorDatasets } = await import('./datasets.ts');
   const records = await monitorDatasets(
@@ -94,6 +101,7 @@ export async function withDatasetMonitoring(
     observed.window,
     policy.retention === undefined ? undefined : durationSeconds(policy.retention),
     gate,
+    arrived?.get(currentKey),
   );
   if (records.length === 0) return observed;
   return summarize(observed.window, await queryObservations(ctx, modelId, observed.window));
@@ -172,14 +180,22 @@ export async function readEvidence(
   asOf: string,
   /** A sweep page's dataset gate (see {@link DatasetGate}). */
   gate?: DatasetGate,
+  /** The model learns of its window datasets from arrival rows (see `#domain/arrivals.ts`): no S3 request until one arrives. */
+  announced = false,
 ): Promise<{ observed: Observed; history: Observed[] }> {
   const recent = recentWindowCount(policy);
   const count = lookbackWindowCount(policy, recent);
   const seconds = durationSeconds(policy.window);
   const lookback = Date.parse(asOf) - count * seconds * 1000;
-  // One query for the lookback and the KPI reference periods it overlaps (a second one only for a period apart).
-  const start = coveringStart(policy, champion, lookback, asOf);
-  const rows = await queryObservations(ctx, modelId, { start: new Date(start).toISOString(), end: asOf });
+  // One query for the lookback and the KPI reference periods it overlaps (a second one only for a period apart),
+  // and back to the day's start, where the arrival of the window's dataset is recorded.
+  const currentStart = new Date(Date.parse(asOf) - seconds * 1000).toISOString();
+  const covering = coveringStart(policy, champion, lookback, asOf);
+  const start = announced ? Math.min(covering, Date.parse(arrivalTimestamp(currentStart))) : covering;
+  const { rows, arrivals } = await queryMetricRows(ctx, modelId, {
+    start: new Date(start).toISOString(),
+    end: asOf,
+  });
   const windows = bucketWindows(new Date(lookback).toISOString(), seconds, count, rows);
   const carried = windows.slice(-recent);
   const observed = await withDatasetMonitoring(
@@ -189,6 +205,7 @@ export async function readEvidence(
     champion,
     carried.at(-1) as Observed,
     gate,
+    announced ? new Map(arrivals.map((arrival) => [arrival.key, arrival.bytes])) : undefined,
   );
   const evidence = await readKpiEvidence(ctx, modelId, policy, champion, windows, recent - 1, {
     start,

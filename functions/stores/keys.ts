@@ -5,6 +5,11 @@ export const REGISTRY_KEYS = {
   champion: 'ALIAS#champion',
   versionPrefix: 'VERSION#',
   aliasLogPrefix: 'ALIASLOG#',
+  /**
+   * Partition of the models awaiting window datasets whose keys start with `prefix` (model ids are lowercase,
+   * so no model's partition starts this way).
+   */
+  arrivals: (prefix: string) => `ARRIVALS#${prefix}`,
   /** Zero-padded so versions sort numerically. */
   version: (version: number) => `VERSION#${String(version).padStart(10, '0')}`,
 } as const;

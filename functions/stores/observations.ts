@@ -7,6 +7,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { TransientError } from '#contracts/errors.ts';
 import { METRICS_TTL_ATTRIBUTE } from '#contracts/tables.ts';
+import type { DatasetArrival } from '#domain/arrivals.ts';
 import { differences, type RowToStore, type StoreOutcome } from '#domain/ingest.ts';
 import { type Observation, observationKey } from '#domain/observations.ts';
 import type { Window } from '#domain/run.ts';
@@ -24,7 +25,7 @@ const MAX_ATTEMPTS = 8;
  */
 export async function putObservations(
   ctx: KaizenContext,
-  observations: readonly (Observation | QualityRecord)[],
+  observations: readonly (Observation | QualityRecord | DatasetArrival)[],
   retention: (modelId: string) => number | undefined = () => undefined,
 ): Promise<number> {
   const table = ctx.config.metricsTable;
@@ -60,12 +61,27 @@ export async function queryObservations(
   modelId: string,
   window: Window,
 ): Promise<(Observation | QualityRecord)[]> {
-  const items = await queryItems(ctx, {
+  return (await queryMetricRows(ctx, modelId, window)).rows;
+}
+
+/** Reads a model's rows in `[start, end)`: its observations and quality records, and its datasets' arrivals apart. */
+export async function queryMetricRows(
+  ctx: KaizenContext,
+  modelId: string,
+  window: Window,
+): Promise<{ rows: (Observation | QualityRecord)[]; arrivals: DatasetArrival[] }> {
+  const items = (await queryItems(ctx, {
     TableName: ctx.config.metricsTable,
     KeyConditionExpression: 'pk = :pk AND sk BETWEEN :start AND :end',
     ExpressionAttributeValues: { ':pk': modelId, ':start': window.start, ':end': window.end },
-  });
-  return items as unknown as (Observation | QualityRecord)[];
+  })) as unknown as (Observation | QualityRecord | DatasetArrival)[];
+  const rows: (Observation | QualityRecord)[] = [];
+  const arrivals: DatasetArrival[] = [];
+  for (const item of items) {
+    if (item.type === 'arrival') arrivals.push(item);
+    else rows.push(item);
+  }
+  return { rows, arrivals };
 }
 
 /** Attributes of a stored observation item that are not the observation's own fields. */

@@ -1,8 +1,11 @@
 import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ModelNotFoundError } from '#contracts/errors.ts';
 import { BY_KIND_INDEX, MODEL_KIND } from '#contracts/tables.ts';
+import { arrivalPrefix } from '#domain/arrivals.ts';
+import { durationSeconds } from '#domain/duration.ts';
 import { type ModelPolicy, parsePolicy } from '#domain/policy.ts';
 import type { KaizenContext } from '#runtime/context.ts';
+import { deleteSubscription, putSubscription } from './arrivals.ts';
 import { REGISTRY_KEYS } from './keys.ts';
 
 export interface ModelEntry {
@@ -10,23 +13,49 @@ export interface ModelEntry {
   policy: ModelPolicy;
   registeredAt: string;
   updatedAt: string;
+  /**
+   * Set when the model is subscribed to the arrival of its window datasets (see `#domain/arrivals.ts`): the
+   * literal prefix of the template it was subscribed with. A policy stored before subscriptions existed has none.
+   */
+  arrivalPrefix?: string;
 }
 
-/** Registers a model or replaces its policy (the policy must already be validated). */
+/**
+ * Registers a model or replaces its policy (the policy must already be validated). A policy whose window datasets
+ * S3 announces is subscribed to their arrival first, so no announcement finds the policy without its subscription;
+ * a subscription the new policy no longer needs is removed after.
+ */
 export async function putPolicy(
   ctx: KaizenContext,
   policy: ModelPolicy,
   now = new Date().toISOString(),
 ): Promise<void> {
-  await ctx.ddb.send(
+  const prefix = policy.monitoring ? arrivalPrefix(policy.monitoring.current) : undefined;
+  if (prefix !== undefined && policy.monitoring) {
+    await putSubscription(ctx, prefix, {
+      modelId: policy.modelId,
+      template: policy.monitoring.current,
+      ...(policy.retention === undefined ? {} : { retentionSeconds: durationSeconds(policy.retention) }),
+    });
+  }
+  const { Attributes } = await ctx.ddb.send(
     new UpdateCommand({
       TableName: ctx.config.registryTable,
       Key: { pk: policy.modelId, sk: REGISTRY_KEYS.policy },
-      UpdateExpression:
-        'SET policy = :policy, kind = :kind, updatedAt = :now, registeredAt = if_not_exists(registeredAt, :now)',
-      ExpressionAttributeValues: { ':policy': policy, ':now': now, ':kind': MODEL_KIND },
+      UpdateExpression: `SET policy = :policy, kind = :kind, updatedAt = :now, registeredAt = if_not_exists(registeredAt, :now)${
+        prefix === undefined ? ' REMOVE arrivalPrefix' : ', arrivalPrefix = :prefix'
+      }`,
+      ExpressionAttributeValues: {
+        ':policy': policy,
+        ':now': now,
+        ':kind': MODEL_KIND,
+        ...(prefix === undefined ? {} : { ':prefix': prefix }),
+      },
+      ReturnValues: 'ALL_OLD',
     }),
   );
+  const previous = Attributes?.arrivalPrefix as string | undefined;
+  if (previous !== undefined && previous !== prefix) await deleteSubscription(ctx, previous, policy.modelId);
 }
 
 /** The model's policy; throws {@link ModelNotFoundError} for an unregistered id. */
@@ -72,6 +101,7 @@ export async function pageModels(
     policy: parsePolicy(item.policy, `stored policy of ${item.pk}`),
     registeredAt: item.registeredAt as string,
     updatedAt: item.updatedAt as string,
+    ...(typeof item.arrivalPrefix === 'string' ? { arrivalPrefix: item.arrivalPrefix } : {}),
   }));
   return { models, next: page.LastEvaluatedKey ? (page.LastEvaluatedKey.pk as string) : null };
 }

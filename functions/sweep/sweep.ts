@@ -52,7 +52,9 @@ export async function sweepPage(
     page.models.map((model) => model.modelId),
   );
   const asOf = (model: ModelEntry) => automatedAsOf(model.policy, at, 'floor');
-  const windowKeys = page.models.flatMap((model) => windowDatasetKey(model.policy, asOf(model)) ?? []);
+  const windowKeys = page.models.flatMap(
+    (model) => windowDatasetKey(model.policy, asOf(model), model.arrivalPrefix) ?? [],
+  );
   const gate = pageDatasetGate(ctx, windowKeys, {
     memoryMb: ctx.memoryMb ?? FUNCTIONS.sweep.memoryMb,
     deadline: clock() + (FUNCTIONS.sweep.timeoutSeconds - RESERVED_SECONDS) * 1000,

@@ -1,11 +1,14 @@
+import { CopyObjectCommand } from '@aws-sdk/client-s3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { COMPUTED_ORIGIN } from '#domain/observations.ts';
 import { streamRecords } from '#local/streams.ts';
 import { putText } from '#stores/artifacts.ts';
 import { getChampion } from '#stores/champion.ts';
 import { listChecks } from '#stores/checks.ts';
-import { putPolicy } from '#stores/policies.ts';
+import { queryMetricRows } from '#stores/observations.ts';
+import { listModels, putPolicy } from '#stores/policies.ts';
 import { listRuns } from '#stores/runs.ts';
+import { countRequests } from '../../bench/capacity.ts';
 import { triggerFromRecords } from '../../functions/trigger/trigger.ts';
 import { freshStack, observe, precision, type TestStack, writeDatasets } from '../support/loop.ts';
 
@@ -88,6 +91,61 @@ describe('fleet sweep', () => {
     expect(bad).toMatchObject({ action: 'error', asOf: T1 });
     expect(bad?.summary).toMatch(/^check failed: DatasetError: .*datasets\/bad\/2026-11-19\.csv/);
     expect((await listChecks(stack.ctx, 'healthy', ['2026-11-20']))[0]).toMatchObject({ action: 'none' });
+  });
+
+  it('learns of a window dataset from S3’s notification: no S3 request until it arrives, then its drift is computed', async () => {
+    await fleet('watched');
+    const monitoring = stack.policy.monitoring;
+    if (!monitoring) throw new Error('the example policy monitors datasets');
+    await putPolicy(stack.ctx, {
+      ...stack.policy,
+      modelId: 'watched',
+      monitoring: { ...monitoring, current: 'datasets/watched/{date}.csv' },
+    });
+    expect((await listModels(stack.ctx))[0]?.arrivalPrefix).toBe('datasets/watched/');
+    const window = { start: '2026-11-19T00:00:00.000Z', end: T1 };
+
+    // The window's dataset has not arrived: the check asks S3 nothing.
+    let requests = countRequests(stack.ctx.s3);
+    const before = await stack.backend.runSweep({ at: hours(T1, 1) }, 'sweep-before');
+    requests.stop();
+    expect(before.totals).toMatchObject({ models: 1, errors: 0 });
+    expect(requests.calls).toEqual({});
+    expect((await queryMetricRows(stack.ctx, 'watched', window)).rows).not.toContainEqual(
+      expect.objectContaining({ type: 'quality' }),
+    );
+
+    // A copy into the window's key is announced (ObjectCreated:Copy) and recorded in the model's partition.
+    await stack.ctx.s3.send(
+      new CopyObjectCommand({
+        Bucket: stack.ctx.config.bucket,
+        CopySource: `${stack.ctx.config.bucket}/${stack.policy.evaluation.holdout}`,
+        Key: 'datasets/watched/2026-11-19.csv',
+      }),
+    );
+    const { arrivals } = await queryMetricRows(stack.ctx, 'watched', window);
+    expect(arrivals).toEqual([
+      expect.objectContaining({
+        type: 'arrival',
+        key: 'datasets/watched/2026-11-19.csv',
+        timestamp: window.start,
+        bytes: expect.any(Number),
+      }),
+    ]);
+    expect(arrivals[0]?.bytes).toBeGreaterThan(10_000);
+
+    // The next sweep reads it (and the champion's reference) without looking for it first.
+    requests = countRequests(stack.ctx.s3);
+    const after = await stack.backend.runSweep({ at: hours(T1, 2) }, 'sweep-after');
+    requests.stop();
+    expect(after.totals).toMatchObject({ models: 1, errors: 0 });
+    expect(requests.calls.ListObjectsV2Command).toBeUndefined();
+    expect(requests.calls.HeadObjectCommand ?? 0).toBeLessThanOrEqual(1);
+    const { rows } = await queryMetricRows(stack.ctx, 'watched', window);
+    expect(rows).toContainEqual(expect.objectContaining({ type: 'quality', rows: 1000 }));
+    expect(rows.filter((row) => row.type === 'drift').map((row) => row.feature)).toEqual(
+      expect.arrayContaining(monitoring.features.map((feature) => feature.name)),
+    );
   });
 
   it('goes on in a new execution from its cursor when its time is up, and checks every model once', async () => {

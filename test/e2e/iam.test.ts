@@ -374,7 +374,7 @@ describe('deployed bundles under their own IAM roles', () => {
     expect(denials()).toEqual([]);
   });
 
-  it('ways in: the drop folder, a Kaizen Observation event, the API and the pull store rows under their own roles, nothing denied', async () => {
+  it('ways in: the drop folder, a dataset arrival, a Kaizen Observation event, the API and the pull store rows under their own roles, nothing denied', async () => {
     await register('producer');
     const row = (hour: number, value: number) =>
       JSON.stringify({ ...kpi('producer', hours(T1, hour), value), type: 'kpi' });
@@ -404,6 +404,23 @@ describe('deployed bundles under their own IAM roles', () => {
       files: [
         { key: 'ingest/failed/team/batch.jsonl', status: 'skipped: not a drop file', stored: 0, rejected: 0 },
       ],
+    });
+
+    // A window dataset created under datasets/: its arrival is recorded for the model awaiting it.
+    const arrivedKey = 'datasets/producer/traffic/2026-11-19.csv';
+    const arrival = {
+      Records: [
+        {
+          eventName: 'ObjectCreated:Put',
+          eventTime: hours(T1, 2),
+          s3: { object: { key: arrivedKey, size: 10 } },
+        },
+      ],
+    };
+    const arrived = await lambdas.invoke('ingest', arrival).catch((e) => e);
+    expect({ arrived, denied: denials() }).toEqual({
+      arrived: { files: [], arrivals: [{ key: arrivedKey, models: ['producer'] }] },
+      denied: [],
     });
 
     // An event from the stack's bus, and a signed API request as API Gateway hands it over.

@@ -48,15 +48,15 @@ const actionsOn = (statements: Statement[], resource: unknown) =>
 describe('ingestion: the S3 drop folder and the Kaizen Observation rule', () => {
   const ingest = stack.ingestion.lambdaFunction;
 
-  it('notifies the ingest function of objects created under ingest/ with each accepted extension, and nothing else', () => {
+  it('notifies the ingest function of objects created under ingest/ with each accepted extension and under datasets/, and nothing else', () => {
     const notifications = Object.values(resources).filter((r) => r.Type === 'Custom::S3BucketNotifications');
     expect(notifications).toHaveLength(1);
     const config = notifications[0]?.Properties.NotificationConfiguration as {
       LambdaFunctionConfigurations: { Events: string[]; LambdaFunctionArn: unknown; Filter: unknown }[];
     };
     expect(notifications[0]?.Properties.BucketName).toEqual({ Ref: bucketId });
-    expect(config.LambdaFunctionConfigurations).toEqual(
-      ['.csv', '.jsonl', '.ndjson', '.parquet'].map((suffix) => ({
+    expect(config.LambdaFunctionConfigurations).toEqual([
+      ...['.csv', '.jsonl', '.ndjson', '.parquet'].map((suffix) => ({
         Events: ['s3:ObjectCreated:*'],
         LambdaFunctionArn: getAtt(idOf(ingest)),
         Filter: {
@@ -68,7 +68,13 @@ describe('ingestion: the S3 drop folder and the Kaizen Observation rule', () => 
           },
         },
       })),
-    );
+      // Window datasets: their arrival is recorded for the models awaiting them.
+      {
+        Events: ['s3:ObjectCreated:*'],
+        LambdaFunctionArn: getAtt(idOf(ingest)),
+        Filter: { Key: { FilterRules: [{ Name: 'prefix', Value: 'datasets/' }] } },
+      },
+    ]);
     template.hasResourceProperties('AWS::Lambda::Permission', {
       Action: 'lambda:InvokeFunction',
       FunctionName: getAtt(idOf(ingest)),
