@@ -2,10 +2,12 @@
  * Key schemas of the three tables, shared by the CDK app and the local stack so both create the same
  * tables. All keys are strings.
  *
- * - metrics: `pk` = model id, `sk` = `<ISO timestamp>#kpi#<metric>` or `<ISO timestamp>#drift#<feature>`,
- *   so one Query with `sk BETWEEN start AND end` reads a window.
+ * - metrics: `pk` = model id, `sk` = `<ISO timestamp>#kpi#<metric>`, `<ISO timestamp>#drift#<feature>`,
+ *   `<ISO timestamp>#quality#dataset` or `<midnight>#arrival#<dataset key>`, so one Query with
+ *   `sk BETWEEN start AND end` reads a window.
  * - registry: `pk` = model id, `sk` = `POLICY` | `VERSION#<10-digit version>` | `ALIAS#<name>` |
- *   `ALIASLOG#<ISO timestamp>#<alias>`.
+ *   `ALIASLOG#<ISO timestamp>#<alias>`; and `pk` = `ARRIVALS#<key prefix>`, `sk` = model id: the models awaiting
+ *   window datasets under that prefix.
  * - runs: `pk` = model id, `sk` = `RUN#<ISO start time>#<execution name>`.
  */
 export const TABLE_KEYS = {
