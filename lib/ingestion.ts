@@ -4,6 +4,7 @@ import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { EventType } from 'aws-cdk-lib/aws-s3';
+import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { LambdaDestination } from 'aws-cdk-lib/aws-s3-notifications';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -43,7 +44,10 @@ export class Ingestion extends Construct {
   public readonly lambdaFunction: IFunction;
   /** The rule that sends `Kaizen Observation` events to it. */
   public readonly rule: Rule;
-  /** Where EventBridge puts events it could not deliver. */
+  /**
+   * Where EventBridge puts events it could not deliver, and Lambda the invocations (S3 notifications, events) the
+   * function still failed after its retries.
+   */
   public readonly failedEvents: Queue;
 
   constructor(scope: Construct, id: string, props: IngestionProps) {
@@ -95,9 +99,13 @@ export class Ingestion extends Construct {
     Validations.of(this.failedEvents).acknowledge({
       id: 'AwsSolutions-SQS3',
       reason:
-        'This queue is itself the dead-letter queue of the observation rule target; cdk-nag only recognises ' +
-        'queue redrive policies and function dead-letter configs as DLQ uses.',
+        'This queue is itself the dead-letter queue of the observation rule target and the on-failure destination ' +
+        'of the ingest function; cdk-nag only recognises queue redrive policies and function dead-letter configs ' +
+        'as DLQ uses.',
     });
+    // S3 notifications and the rule's events invoke the function asynchronously: one it still fails after
+    // Lambda's two retries (a dropped file, a dataset arrival, an event) is kept here rather than lost.
+    lambdaFunction.configureAsyncInvoke({ retryAttempts: 2, onFailure: new SqsDestination(this.failedEvents) });
     this.rule = new Rule(this, 'ObservationRule', {
       eventBus: props.eventBus,
       description:

@@ -247,7 +247,7 @@ export class KaizenMonitoring extends Construct {
     if (props.ingestFailures) {
       this.facade.monitorSqsQueue({
         queue: props.ingestFailures,
-        humanReadableName: 'Observation events not ingested',
+        humanReadableName: 'Observation events, files and dataset arrivals not ingested',
         alarmFriendlyName: 'IngestFailedEvents',
         addQueueMaxSizeAlarm: { Critical: { maxMessageCount: 0 } },
       });

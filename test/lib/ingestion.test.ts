@@ -106,6 +106,17 @@ describe('ingestion: the S3 drop folder and the Kaizen Observation rule', () => 
     });
   });
 
+  it('keeps an S3 notification or event the function still fails after two retries in the same queue', () => {
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: { Ref: idOf(ingest) },
+      MaximumRetryAttempts: 2,
+      DestinationConfig: { OnFailure: { Destination: getAtt(idOf(stack.ingestion.failedEvents)) } },
+    });
+    expect(actionsOn(statementsOf(ingest), getAtt(idOf(stack.ingestion.failedEvents)))).toEqual(
+      expect.arrayContaining(['sqs:SendMessage']),
+    );
+  });
+
   it('lets the ingest function touch only the drop folder of the bucket: read, write and delete under ingest/*', () => {
     const statements = statementsOf(ingest);
     const dropFolder = { 'Fn::Join': ['', [getAtt(bucketId), '/ingest/*']] };
