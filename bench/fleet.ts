@@ -25,9 +25,20 @@ export const FLEET_GOALS = { modelsPerSecond: 800, monthlyPer1000Hourly: 0.2 } a
 /**
  * What the models monitor: KPIs only, or also a dataset per window that never arrives, kept in one folder per
  * date shared by every model (`datasets/traffic/{date}/<model>.csv`) or in one folder per model
- * (`datasets/<model>/traffic/{date}.csv`).
+ * (`datasets/<model>/traffic/{date}.csv`), both under `datasets/` where S3 announces arrivals; or in a shared
+ * folder outside it (`traffic/{date}/<model>.csv`), which a sweep page LISTs.
  */
-export type FleetVariant = 'kpi' | 'datasets-shared-folder' | 'datasets-per-model-folder';
+export type FleetVariant =
+  | 'kpi'
+  | 'datasets-shared-folder'
+  | 'datasets-per-model-folder'
+  | 'unannounced-shared-folder';
+
+const WINDOW_TEMPLATES: Record<Exclude<FleetVariant, 'kpi'>, (modelId: string) => string> = {
+  'datasets-shared-folder': (modelId) => `datasets/traffic/{date}/${modelId}.csv`,
+  'datasets-per-model-folder': (modelId) => `datasets/${modelId}/traffic/{date}.csv`,
+  'unannounced-shared-folder': (modelId) => `traffic/{date}/${modelId}.csv`,
+};
 
 export interface FleetBenchResult {
   variant: FleetVariant;
@@ -63,13 +74,7 @@ export async function runFleetBench(
         : {
             ...example,
             modelId,
-            monitoring: {
-              ...monitoring,
-              current:
-                variant === 'datasets-shared-folder'
-                  ? `datasets/traffic/{date}/${modelId}.csv`
-                  : `datasets/${modelId}/traffic/{date}.csv`,
-            },
+            monitoring: { ...monitoring, current: WINDOW_TEMPLATES[variant](modelId) },
           };
     const at = '2026-11-20T00:30:00.000Z';
     const weekStart = Date.parse('2026-11-13T00:00:00.000Z');
@@ -200,7 +205,11 @@ export async function runFleetBenches(
   datasetModels = Number(process.env.KAIZEN_BENCH_DATASET_MODELS ?? 1000),
 ) {
   const results = [await runFleetBench()];
-  for (const variant of ['datasets-shared-folder', 'datasets-per-model-folder'] as const)
+  for (const variant of [
+    'datasets-shared-folder',
+    'datasets-per-model-folder',
+    'unannounced-shared-folder',
+  ] as const)
     results.push(await runFleetBench(datasetModels, variant));
   for (const result of results) printFleetBench(result);
   console.log('\nFleet goals, side by side:');
