@@ -1,9 +1,13 @@
 import { processIo } from '../cli/io.ts';
-import { runCli } from '../cli/program.ts';
+import { runCli, runsOnLocalStack } from '../cli/program.ts';
+import { prestartLocalDynamo } from '../local/dynamo.ts';
 
 // Output piped into `head` that closed early is not an error of the command.
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {
   if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
   throw error;
 });
-process.exitCode = await runCli(process.argv.slice(2), processIo);
+const argv = process.argv.slice(2);
+// The local DynamoDB loads on the other CPU while the command's modules load here.
+if (runsOnLocalStack(argv)) prestartLocalDynamo();
+process.exitCode = await runCli(argv, processIo);

@@ -19,6 +19,8 @@ export type RegisterCommand = (program: Command, io: Io, fail: Fail) => void;
 interface CommandModule {
   readonly names: readonly string[];
   load(): Promise<RegisterCommand>;
+  /** False for commands that work on files only, never on a stack. @default true */
+  readonly stack?: false;
 }
 
 /** Every command, in the order `kaizen --help` lists them. A command's imports load only when it runs. */
@@ -46,9 +48,21 @@ const COMMANDS: readonly CommandModule[] = [
   { names: ['report'], load: async () => (await import('./commands/report.ts')).registerReportCommand },
   { names: ['status'], load: async () => (await import('./commands/status.ts')).registerStatusCommand },
   { names: ['unlock'], load: async () => (await import('./commands/unlock.ts')).registerUnlockCommand },
-  { names: ['drift'], load: async () => (await import('./commands/drift.ts')).registerDriftCommand },
-  { names: ['simulate'], load: async () => (await import('./commands/simulate.ts')).registerSimulateCommand },
-  { names: ['train'], load: async () => (await import('./commands/train.ts')).registerTrainCommand },
+  {
+    names: ['drift'],
+    load: async () => (await import('./commands/drift.ts')).registerDriftCommand,
+    stack: false,
+  },
+  {
+    names: ['simulate'],
+    load: async () => (await import('./commands/simulate.ts')).registerSimulateCommand,
+    stack: false,
+  },
+  {
+    names: ['train'],
+    load: async () => (await import('./commands/train.ts')).registerTrainCommand,
+    stack: false,
+  },
   { names: ['demo'], load: async () => (await import('./commands/demo.ts')).registerDemoCommand },
 ];
 
@@ -92,6 +106,22 @@ export function commandsFor(
     }
   }
   return COMMANDS;
+}
+
+/**
+ * Whether `argv` runs one command on the local stack (no `--stack` or `KAIZEN_STACK`, not help): the stack's
+ * DynamoDB can then start loading while the command's modules load.
+ */
+export function runsOnLocalStack(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): boolean {
+  if (env.KAIZEN_STACK) return false;
+  if (
+    argv.some(
+      (word) => word === '--stack' || word.startsWith('--stack=') || word === '-h' || word === '--help',
+    )
+  )
+    return false;
+  const commands = commandsFor(argv);
+  return commands.length === 1 && commands[0]?.stack !== false;
 }
 
 /** Builds the `kaizen` command line with the commands `argv` needs; `exitCode` is the outcome. */

@@ -3,8 +3,8 @@ import type { RunRecord } from '#domain/record.ts';
 import type { KaizenContext } from '#runtime/context.ts';
 import { getChampions } from '#stores/champion.ts';
 import { latestChecks, type RecordedCheck, readChecksOn } from '#stores/checks.ts';
-import { getLock } from '#stores/lock.ts';
-import { listModels } from '#stores/policies.ts';
+import { getLocks } from '#stores/lock.ts';
+import { listModelIds } from '#stores/policies.ts';
 import { listRuns } from '#stores/runs.ts';
 import { listPendingTasks } from '#stores/tasks.ts';
 import type { SweepResult } from './backend.ts';
@@ -23,12 +23,12 @@ export interface ModelStatus extends Attention {
 /** Runs read per model to find the newest loop run (a lock released by hand is recorded as a run too). */
 const RUNS_READ = 3;
 
-/** Every registered model's state and next step, worst first (reads: models, champions, checks, runs, locks, tasks). */
+/** Every registered model's state and next step, worst first (reads: models, champions, locks, checks, tasks, runs). */
 export async function modelStates(ctx: KaizenContext, now = new Date()): Promise<ModelStatus[]> {
-  const entries = await listModels(ctx);
-  const ids = entries.map((entry) => entry.modelId);
-  const [champions, checks, tasks] = await Promise.all([
+  const ids = await listModelIds(ctx);
+  const [champions, locks, checks, tasks] = await Promise.all([
     getChampions(ctx, ids),
+    getLocks(ctx, ids),
     latestChecks(ctx, recentDays(2)),
     listPendingTasks(ctx),
   ]);
@@ -37,7 +37,8 @@ export async function modelStates(ctx: KaizenContext, now = new Date()): Promise
   );
   const rows = await Promise.all(
     ids.map(async (modelId): Promise<ModelStatus> => {
-      const [runs, lock] = await Promise.all([listRuns(ctx, modelId, RUNS_READ), getLock(ctx, modelId)]);
+      const runs = await listRuns(ctx, modelId, RUNS_READ);
+      const lock = locks.get(modelId) ?? null;
       const lastRun = runs.find((run) => run.outcome !== 'unlocked') ?? null;
       const champion = champions.get(modelId) ?? null;
       const check = checks.get(modelId) ?? null;

@@ -2,9 +2,9 @@ import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { type IEventBus, Match, Rule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { EventType } from 'aws-cdk-lib/aws-s3';
-import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { LambdaDestination } from 'aws-cdk-lib/aws-s3-notifications';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -105,7 +105,10 @@ export class Ingestion extends Construct {
     });
     // S3 notifications and the rule's events invoke the function asynchronously: one it still fails after
     // Lambda's two retries (a dropped file, a dataset arrival, an event) is kept here rather than lost.
-    lambdaFunction.configureAsyncInvoke({ retryAttempts: 2, onFailure: new SqsDestination(this.failedEvents) });
+    lambdaFunction.configureAsyncInvoke({
+      retryAttempts: 2,
+      onFailure: new SqsDestination(this.failedEvents),
+    });
     this.rule = new Rule(this, 'ObservationRule', {
       eventBus: props.eventBus,
       description:

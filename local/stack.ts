@@ -19,6 +19,7 @@ import { TABLE_KEYS, type TableName } from '#contracts/tables.ts';
 import { DATASETS_PREFIX } from '#contracts/workflows.ts';
 import { createContext, type KaizenContext, type LoopStarter } from '#runtime/context.ts';
 import { CallbackTasks, serveStatesApi } from './callbacks.ts';
+import { startLocalDynamo } from './dynamo.ts';
 import { fileEventPublisher } from './events.ts';
 import { type LocalS3Record, s3NotificationTarget } from './integrations/s3-notifications.ts';
 import { LOCAL_REGION } from './lambda-context.ts';
@@ -65,33 +66,17 @@ const NO_LOOPS: LoopStarter = {
 /** Where a running stack publishes its endpoints, so read-only commands can use it while it works. */
 const STACK_FILE = 'stack.json';
 
-interface LevelDb {
-  open(): Promise<void>;
-  close(): Promise<void>;
-}
 interface S3rverInstance {
   configureBuckets(): Promise<void>;
   on(event: 'event', listener: (event: S3rverEvent) => void): void;
   callback(): RequestListener;
   logger: { exceptions: { unhandle(): void }; close(): void };
 }
-type DynaliteFactory = (options: Record<string, unknown>) => Server;
 type S3rverClass = new (options: Record<string, unknown>) => S3rverInstance;
 
 const require = createRequire(import.meta.url);
 
 /**
- * Loads DynamoDB's server on first start (commands that only read constants should not pay its import).
- * dynalite ships no typings; `level` is resolved as dynalite resolves it.
- */
-function servers() {
-  return {
-    dynalite: require('dynalite') as DynaliteFactory,
-    Level: (createRequire(require.resolve('dynalite'))('level') as { Level: new (path: string) => LevelDb })
-      .Level,
-  };
-}
-
 /** s3rver's notification of one request: S3's event structure. */
 interface S3rverEvent {
   Records: LocalS3Record[];
@@ -208,34 +193,6 @@ function makeObjectWritesAtomic(): void {
 /** Credentials of the local servers (s3rver accepts only these). */
 export const LOCAL_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
 
-/** Whether the error is LevelDB refusing to open a database another handle holds. */
-function isLockError(error: unknown): boolean {
-  const cause = (error as { cause?: { code?: string } } | undefined)?.cause;
-  return cause?.code === 'LEVEL_LOCKED';
-}
-
-/**
- * Holds an OS-level LevelDB lock on `<home>/lock` for the stack's lifetime: the OS drops it if the
- * process dies, and taking it before dynalite opens its own database avoids dynalite crashing the
- * process on a locked database.
- */
-async function lockHome(home: string): Promise<LevelDb> {
-  const lock = new (servers().Level)(join(home, 'lock'));
-  try {
-    await lock.open();
-  } catch (error) {
-    if (isLockError(error)) {
-      throw new LocalHomeError(
-        `another kaizen command is using ${home}; wait for it or set KAIZEN_HOME to another folder`,
-        true,
-        { cause: error },
-      );
-    }
-    throw error;
-  }
-  return lock;
-}
-
 function listen(server: Server): Promise<number> {
   return new Promise((resolvePort, reject) => {
     server.once('error', reject);
@@ -252,14 +209,16 @@ function closeServer(server: Server): Promise<void> {
   );
 }
 
-async function createMissingTables(endpoint: string): Promise<void> {
+/** Creates the tables not among `found` (listed here when the server did not name them). */
+async function createMissingTables(endpoint: string, found?: readonly string[]): Promise<void> {
+  if (found && Object.values(LOCAL_TABLES).every((name) => found.includes(name))) return;
   const client = new DynamoDBClient({
     endpoint,
     region: LOCAL_REGION,
     credentials: LOCAL_CREDENTIALS,
   });
   try {
-    const existing = new Set((await client.send(new ListTablesCommand({}))).TableNames ?? []);
+    const existing = new Set(found ?? (await client.send(new ListTablesCommand({}))).TableNames ?? []);
     const missing = (Object.keys(LOCAL_TABLES) as TableName[]).filter((t) => !existing.has(LOCAL_TABLES[t]));
     await Promise.all(
       missing.map((table) => {
@@ -298,8 +257,9 @@ async function createMissingTables(endpoint: string): Promise<void> {
       }),
     );
     // dynalite answers CreateTable with CREATING and flips to ACTIVE on a timer: a write before that (or a
-    // stop, which loses the flip and leaves the table CREATING on disk) would misbehave.
-    await Promise.all(Object.values(LOCAL_TABLES).map((name) => untilActive(client, name)));
+    // stop, which loses the flip and leaves the table CREATING on disk) would misbehave. Tables found were
+    // created by an earlier start, which waited for them.
+    await Promise.all(missing.map((table) => untilActive(client, LOCAL_TABLES[table])));
   } finally {
     client.destroy();
   }
@@ -330,15 +290,14 @@ function applyEnv(values: Record<string, string | undefined>): () => void {
 }
 
 /**
- * Starts DynamoDB (dynalite, LevelDB on disk) and S3 (s3rver, files on disk) in-process on loopback
- * ports and creates the tables and the bucket if missing. Code reaches them through `context()`, never
+ * Starts DynamoDB (dynalite, LevelDB on disk, in a worker thread) and S3 (s3rver, files on disk, in-process) on
+ * loopback ports and creates the tables and the bucket if missing. Code reaches them through `context()`, never
  * through the environment; the only variables set while the stack runs are the Powertools settings of the
  * in-process Lambda handlers (what Lambda's function configuration sets on AWS). Fails if another process
  * uses the same home.
  */
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
   const home = resolve(options.home);
-  const { dynalite } = servers();
   await mkdir(join(home, 's3'), { recursive: true }).catch((error: NodeJS.ErrnoException) => {
     throw new LocalHomeError(
       `cannot keep the local state in ${home} (--home or KAIZEN_HOME): ${error.code ?? error.message}`,
@@ -346,10 +305,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       { cause: error },
     );
   });
-  const lock = await lockHome(home);
+  // Takes the home's lock (a LocalHomeError when another stack holds it), then opens the database.
+  const dynamo = await startLocalDynamo(home);
 
   let restoreEnv: (() => void) | undefined;
-  let dynamo: Server | undefined;
   let s3: ReturnType<typeof lazyS3> | undefined;
   let states: Server | undefined;
   const callbacks = new CallbackTasks();
@@ -359,24 +318,23 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   let deliver: ((record: LocalS3Record) => Promise<unknown>) | undefined;
   const shutdown = async () => {
     await rm(join(home, STACK_FILE), { force: true });
-    // Servers first, then the database lock, then the handlers' Powertools settings.
-    // `kaizen complete` clients may keep their connection alive: close them, or the server never closes.
+    // Servers first, DynamoDB's last as it releases the home's lock after its database, then the handlers'
+    // Powertools settings. `kaizen complete` clients may keep their connection alive: close them, or the server
+    // never closes.
     states?.closeAllConnections();
     s3?.server.closeAllConnections();
     const results = await Promise.allSettled([
       s3 ? closeServer(s3.server).finally(s3.close) : undefined,
-      dynamo ? closeServer(dynamo) : undefined,
       states ? closeServer(states) : undefined,
     ]);
     notifier?.close();
-    await lock.close();
+    results.push(...(await Promise.allSettled([dynamo.stop()])));
     restoreEnv?.();
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
   };
 
   try {
-    dynamo = dynalite({ path: join(home, 'dynamodb'), createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
     s3 = lazyS3(
       { silent: true, directory: join(home, 's3'), configureBuckets: [{ name: LOCAL_BUCKET }] },
       {
@@ -388,18 +346,14 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         },
       },
     );
-    const [dynamoPort, s3Port, statesApi] = await Promise.all([
-      listen(dynamo),
-      listen(s3.server),
-      serveStatesApi(callbacks),
-    ]);
+    const [s3Port, statesApi] = await Promise.all([listen(s3.server), serveStatesApi(callbacks)]);
     states = statesApi.server;
     endpoints = {
-      dynamodb: `http://127.0.0.1:${dynamoPort}`,
+      dynamodb: `http://127.0.0.1:${dynamo.port}`,
       s3: `http://127.0.0.1:${s3Port}`,
       states: statesApi.endpoint,
     };
-    await createMissingTables(endpoints.dynamodb);
+    await createMissingTables(endpoints.dynamodb, dynamo.tables);
 
     await writeFile(join(home, STACK_FILE), JSON.stringify({ pid: process.pid, endpoints }));
     restoreEnv = applyEnv({

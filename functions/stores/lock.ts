@@ -1,6 +1,7 @@
-import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { TransientError } from '#contracts/errors.ts';
 import type { KaizenContext } from '#runtime/context.ts';
-import { isConditionFailure } from './dynamo.ts';
+import { backoff, isConditionFailure } from './dynamo.ts';
 import { REGISTRY_KEYS } from './keys.ts';
 
 /**
@@ -45,11 +46,23 @@ export async function acquireLock(
   }
 }
 
+/** A model's lock as stored (expired locks included: their owner is named). */
+export interface StoredLock {
+  owner: string;
+  expiresAt: string;
+  acquiredAt?: string;
+}
+
+function lockOf(item: Record<string, unknown>): StoredLock {
+  return {
+    owner: item.owner as string,
+    expiresAt: item.expiresAt as string,
+    ...(item.acquiredAt ? { acquiredAt: item.acquiredAt as string } : {}),
+  };
+}
+
 /** The model's lock as stored, or null when nobody holds it (expired locks included: their owner is named). */
-export async function getLock(
-  ctx: KaizenContext,
-  modelId: string,
-): Promise<{ owner: string; expiresAt: string; acquiredAt?: string } | null> {
+export async function getLock(ctx: KaizenContext, modelId: string): Promise<StoredLock | null> {
   const { Item } = await ctx.ddb.send(
     new GetCommand({
       TableName: ctx.config.registryTable,
@@ -57,12 +70,32 @@ export async function getLock(
       ConsistentRead: true,
     }),
   );
-  if (!Item) return null;
-  return {
-    owner: Item.owner as string,
-    expiresAt: Item.expiresAt as string,
-    ...(Item.acquiredAt ? { acquiredAt: Item.acquiredAt as string } : {}),
-  };
+  return Item ? lockOf(Item) : null;
+}
+
+/** The stored locks of many models (absent: nobody holds it), strongly consistent, one batched read per 100. */
+export async function getLocks(
+  ctx: KaizenContext,
+  modelIds: readonly string[],
+): Promise<Map<string, StoredLock>> {
+  const table = ctx.config.registryTable;
+  const locks = new Map<string, StoredLock>();
+  const ids = [...new Set(modelIds)];
+  for (let offset = 0; offset < ids.length; offset += 100) {
+    let keys: Record<string, unknown>[] = ids
+      .slice(offset, offset + 100)
+      .map((pk) => ({ pk, sk: REGISTRY_KEYS.lock }));
+    for (let attempt = 0; keys.length > 0; attempt += 1) {
+      if (attempt > 8) throw new TransientError(`${keys.length} lock reads left unprocessed`);
+      if (attempt > 0) await backoff(attempt);
+      const output = await ctx.ddb.send(
+        new BatchGetCommand({ RequestItems: { [table]: { Keys: keys, ConsistentRead: true } } }),
+      );
+      for (const item of output.Responses?.[table] ?? []) locks.set(item.pk as string, lockOf(item));
+      keys = (output.UnprocessedKeys?.[table]?.Keys as Record<string, unknown>[] | undefined) ?? [];
+    }
+  }
+  return locks;
 }
 
 /** Releases the model's lock if `owner` still holds it. */

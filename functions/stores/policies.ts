@@ -68,6 +68,27 @@ export async function getPolicy(ctx: KaizenContext, modelId: string): Promise<Mo
   return parsePolicy(Item.policy, `stored policy of ${modelId}`);
 }
 
+/** The ids of every registered model, in id order, without reading their policies. */
+export async function listModelIds(ctx: KaizenContext): Promise<string[]> {
+  const ids: string[] = [];
+  let ExclusiveStartKey: Record<string, unknown> | undefined;
+  do {
+    const page = await ctx.ddb.send(
+      new QueryCommand({
+        TableName: ctx.config.registryTable,
+        IndexName: BY_KIND_INDEX,
+        KeyConditionExpression: 'kind = :kind',
+        ExpressionAttributeValues: { ':kind': MODEL_KIND },
+        ProjectionExpression: 'pk',
+        ...(ExclusiveStartKey ? { ExclusiveStartKey } : {}),
+      }),
+    );
+    for (const item of page.Items ?? []) ids.push(item.pk as string);
+    ExclusiveStartKey = page.LastEvaluatedKey;
+  } while (ExclusiveStartKey);
+  return ids;
+}
+
 /** Every registered model, ordered by id (pages of the `byKind` index). */
 export async function listModels(ctx: KaizenContext): Promise<ModelEntry[]> {
   const models: ModelEntry[] = [];

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { projectPath } from '#lib/project.ts';
-import { commandsFor } from '../../cli/program.ts';
+import { commandsFor, runsOnLocalStack } from '../../cli/program.ts';
 
 const VERSION = (JSON.parse(readFileSync(projectPath('package.json'), 'utf8')) as { version: string })
   .version;
@@ -41,4 +41,20 @@ describe('commandsFor', () => {
       expect(names(argv).length).toBeGreaterThan(15);
     },
   );
+});
+
+describe('runsOnLocalStack', () => {
+  it.each([
+    { argv: ['status'], env: {}, local: true },
+    { argv: ['--home', '/tmp/h', 'models', 'list'], env: {}, local: true },
+    { argv: ['--stack', 'Prod', 'status'], env: {}, local: false },
+    { argv: ['--stack=Prod', 'status'], env: {}, local: false },
+    { argv: ['status'], env: { KAIZEN_STACK: 'Prod' }, local: false },
+    { argv: ['drift', '--reference', 'a.csv'], env: {}, local: false },
+    { argv: ['status', '--help'], env: {}, local: false },
+    { argv: ['--version'], env: {}, local: false },
+    { argv: [], env: {}, local: false },
+  ])('$argv with $env: $local', ({ argv, env, local }) => {
+    expect(runsOnLocalStack(argv, env)).toBe(local);
+  });
 });

@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -309,6 +309,21 @@ describe('one home, one stack', () => {
     }
     // Once that process is gone, there is nothing to attach to.
     await expect(attachLocalStack(home)).rejects.toThrow(/publishes no stack to read/);
+  });
+
+  it('rejects with the cause when DynamoDB cannot open in its worker, and holds nothing on the home', async () => {
+    await writeFile(join(home, 'lock'), 'a file where the lock folder goes');
+
+    const error = await startLocalStack({ home }).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(Error);
+    expect(error).not.toBeInstanceOf(LocalHomeError);
+    expect((error as Error & { code?: string }).code).toBe('LEVEL_DATABASE_NOT_OPEN');
+    expect(((error as Error).cause as { code?: string }).code).toBe('EEXIST');
+    // Nothing was published for readers, and once the folder is usable the home starts.
+    await expect(attachLocalStack(home)).rejects.toThrow(/publishes no stack to read/);
+    await rm(join(home, 'lock'));
+    expect((await start()).home).toBe(home);
   });
 
   it('names an unusable home folder as bad input', async () => {
