@@ -23,9 +23,42 @@ const LOADED_AT_RUN_TIME = [
   'node',
 ];
 
+/**
+ * `import … from 'node:http'` (or `import('node:http')`, as the AWS SDK's HTTP handler does) makes Node fill the
+ * module's namespace with every export, and the lazy ones (`WebSocket`, `MessageEvent`, …) load its fetch
+ * implementation: about 50 ms at every start. The build reads `node:http` through `require` instead, exporting only
+ * its plain (non-lazy) properties.
+ */
+const plainHttp = {
+  name: 'plain-node-http',
+  setup(build) {
+    build.onResolve({ filter: /^(node:)?http$/ }, (args) =>
+      args.kind === 'import-statement' || args.kind === 'dynamic-import'
+        ? { path: 'node:http', namespace: 'plain-node-http' }
+        : undefined,
+    );
+    build.onLoad({ filter: /.*/, namespace: 'plain-node-http' }, async () => {
+      const http = await import('node:http');
+      const names = Object.entries(Object.getOwnPropertyDescriptors(http.default))
+        .filter(([name, descriptor]) => 'value' in descriptor && /^[A-Za-z_$][\w$]*$/.test(name))
+        .map(([name]) => name);
+      return {
+        contents: [
+          "import { createRequire } from 'node:module';",
+          "const http = createRequire(import.meta.url)('node:http');",
+          'export default http;',
+          ...names.map((name) => `export const ${name} = http.${name};`),
+        ].join('\n'),
+        loader: 'js',
+      };
+    });
+  },
+};
+
 /** The sources the build read (project-relative), from esbuild's metafile. */
 function sourcesOf(metafile) {
-  return Object.keys(metafile.inputs).filter((input) => !input.includes('node_modules/'));
+  // Virtual modules (`<namespace>:<path>`) have no file to compare with.
+  return Object.keys(metafile.inputs).filter((input) => !input.includes('node_modules/') && !/^[\w-]+:/.test(input));
 }
 
 /** Builds into a fresh folder and swaps it in, so a concurrent `kaizen` never sees half a build. */
@@ -58,6 +91,7 @@ export async function buildCli() {
     minify: true,
     sourcemap: 'linked',
     define: { KAIZEN_PREBUILT: 'true' },
+    plugins: [plainHttp],
     metafile: true,
     logLevel: 'warning',
   });
