@@ -9,6 +9,8 @@ export interface QualityRecord extends QualitySummary {
 
 /** Aggregates a window: KPIs as count-weighted means, drift as the freshest score per feature. */
 export function summarize(window: Window, observations: readonly (Observation | QualityRecord)[]): Observed {
+  // Most windows of a lookback hold nothing: a fleet check summarizes dozens of them.
+  if (observations.length === 0) return { window, kpis: [], drift: [] };
   const kpis = new Map<
     string,
     { weighted: number; count: number; observations: number; plain: number; squares: number; spread: boolean }
