@@ -7,7 +7,6 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import nodeModule from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const DIST = join(ROOT, 'dist', 'cli');
@@ -35,37 +34,6 @@ async function prebuilt() {
   return join(DIST, 'bin', 'kaizen.js');
 }
 
-/** Commands that work on files only; every other command but help and --version may start the local stack. */
-const FILE_COMMANDS = new Set(['drift', 'simulate', 'train']);
-const NO_STACK = new Set(['-V', '--version', '-h', '--help', 'help', '--stack']);
-
-/** A cheap guess that the command line starts the local stack (a wrong guess costs one idle thread's start). */
-function startsLocalStack(argv) {
-  if (process.env.KAIZEN_STACK) return false;
-  if (argv.some((word) => NO_STACK.has(word) || word.startsWith('--stack=') || FILE_COMMANDS.has(word)))
-    return false;
-  return argv.some((word) => !word.startsWith('-'));
-}
-
-/**
- * Starts the local DynamoDB's worker thread now, so that it loads dynalite on the other CPU while the CLI's
- * modules load; local/dynamo.ts adopts it (same shape as its own threads) and sends it the home.
- */
-function prestartLocalDynamo() {
-  const worker = new Worker(join(ROOT, 'local', 'dynamo-worker.mjs'), {
-    workerData: { compileCache: nodeModule.getCompileCacheDir?.() },
-  });
-  const thread = { worker, failure: undefined };
-  worker.on('error', (error) => {
-    thread.failure ??= error;
-  });
-  worker.on('exit', (code) => {
-    thread.failure ??= new Error(`the local DynamoDB worker exited with code ${code}`);
-  });
-  worker.unref();
-  globalThis[Symbol.for('kaizen.local-dynamo')] = thread;
-}
-
 const major = Number(process.versions.node.split('.')[0]);
 if (major < 22) {
   const bundled = join(ROOT, 'node_modules', 'node', 'bin', 'node');
@@ -86,7 +54,6 @@ if (major < 22) {
 } else {
   // V8 keeps the compiled code of the CLI's modules on disk: later starts skip parsing and compiling it.
   nodeModule.enableCompileCache?.(join(ROOT, 'node_modules', '.cache', 'kaizen-compile'));
-  if (startsLocalStack(process.argv.slice(2))) prestartLocalDynamo();
   const entry = await prebuilt();
   if (entry) await import(entry);
   else {

@@ -50,25 +50,14 @@ function spawn(): Thread {
   return thread;
 }
 
-/** Where bin/kaizen.js leaves the thread it started before the CLI loaded. */
-const LAUNCHER_THREAD = Symbol.for('kaizen.local-dynamo');
-
 let early: Thread | undefined;
-
-/** The thread the launcher started, taken once. */
-function fromLauncher(): Thread | undefined {
-  const scope = globalThis as { [LAUNCHER_THREAD]?: Thread };
-  const thread = scope[LAUNCHER_THREAD];
-  delete scope[LAUNCHER_THREAD];
-  return thread;
-}
 
 /**
  * Starts the worker ahead of time, so that it loads dynalite and LevelDB on the other CPU while the command
  * loads its own modules; the next {@link startLocalDynamo} uses it. Does not keep the process alive.
  */
 export function prestartLocalDynamo(): void {
-  early ??= fromLauncher() ?? spawn();
+  early ??= spawn();
 }
 
 /** The next message of `type`, or the worker's death. */
@@ -116,7 +105,7 @@ function fromPlain(plain: PlainError): Error {
  * dies). Throws {@link LocalHomeError} (busy) when another stack holds the home.
  */
 export async function startLocalDynamo(home: string): Promise<LocalDynamo> {
-  const thread = early ?? fromLauncher() ?? spawn();
+  const thread = early ?? spawn();
   early = undefined;
   // A running server keeps the process alive, as one in this thread would.
   thread.worker.ref();
