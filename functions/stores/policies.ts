@@ -68,6 +68,16 @@ export async function getPolicy(ctx: KaizenContext, modelId: string): Promise<Mo
   return parsePolicy(Item.policy, `stored policy of ${modelId}`);
 }
 
+/** The query of the `byKind` index that lists registered models in id order. */
+function registeredModels(ctx: KaizenContext) {
+  return {
+    TableName: ctx.config.registryTable,
+    IndexName: BY_KIND_INDEX,
+    KeyConditionExpression: 'kind = :kind',
+    ExpressionAttributeValues: { ':kind': MODEL_KIND },
+  };
+}
+
 /** The ids of every registered model, in id order, without reading their policies. */
 export async function listModelIds(ctx: KaizenContext): Promise<string[]> {
   const ids: string[] = [];
@@ -75,10 +85,7 @@ export async function listModelIds(ctx: KaizenContext): Promise<string[]> {
   do {
     const page = await ctx.ddb.send(
       new QueryCommand({
-        TableName: ctx.config.registryTable,
-        IndexName: BY_KIND_INDEX,
-        KeyConditionExpression: 'kind = :kind',
-        ExpressionAttributeValues: { ':kind': MODEL_KIND },
+        ...registeredModels(ctx),
         ProjectionExpression: 'pk',
         ...(ExclusiveStartKey ? { ExclusiveStartKey } : {}),
       }),
@@ -109,10 +116,7 @@ export async function pageModels(
 ): Promise<{ models: ModelEntry[]; next: string | null }> {
   const page = await ctx.ddb.send(
     new QueryCommand({
-      TableName: ctx.config.registryTable,
-      IndexName: BY_KIND_INDEX,
-      KeyConditionExpression: 'kind = :kind',
-      ExpressionAttributeValues: { ':kind': MODEL_KIND },
+      ...registeredModels(ctx),
       Limit: limit,
       ...(cursor ? { ExclusiveStartKey: { kind: MODEL_KIND, pk: cursor, sk: REGISTRY_KEYS.policy } } : {}),
     }),
