@@ -86,14 +86,14 @@ export function monthlyCost(input: {
 
 /**
  * What one healthy check costs, measured by the fleet bench (`npm run bench -- fleet`: 10,000 models on the
- * embedded stack, read and write units counted on every call): 1.12 read units, a tenth of a write unit (a page's
- * checks share one item), 4.4 ms of one vCPU in the 1,769 MB sweep function, pages of 100.
+ * embedded stack, read and write units counted on every call): 1.14 read units, a tenth of a write unit (a page's
+ * checks share one item), 1.8 ms of one vCPU in the 1,769 MB sweep function (550 checks a second), pages of 100.
  */
 export const MEASURED_CHECK = {
   pageSize: 100,
-  rruPerCheck: 1.12,
+  rruPerCheck: 1.14,
   wruPerCheck: 0.1,
-  lambdaSecondsPerCheck: 0.0044,
+  lambdaSecondsPerCheck: 0.0018,
   lambdaMemoryGb: 1769 / 1024,
 } as const;
 

@@ -217,13 +217,13 @@ describe("the loop's cost per model", () => {
     expect(runCost('unlocked')).toBe(0);
   });
 
-  // A check, from the fleet bench's measurements (per 100 checks, one page): 1 request $0.0000002; 100 × 4.4 ms ×
-  // 1.769 GB = 0.77836 GB-s × $0.0000133334 = $0.0000103782; 112 RRU × $0.125/M = $0.000014; 10 WRU × $0.625/M =
-  // $0.00000625 → $0.0000308282 per 100, $3.08282e-7 a check. Hourly for 30 days: 720 × that = $0.00022196.
+  // A check, from the fleet bench's measurements (per 100 checks, one page): 1 request $0.0000002; 100 × 1.8 ms ×
+  // 1.769 GB = 0.31842 GB-s × $0.0000133334 = $0.0000042456; 114 RRU × $0.125/M = $0.00001425; 10 WRU × $0.625/M =
+  // $0.00000625 → $0.0000249456 per 100, $2.49456e-7 a check. Hourly for 30 days: 720 × that = $0.00017961.
   it('prices checks at the fleet bench measurement and scales the counted days to a month', () => {
     const cost = modelMonthlyCost({ days: 7, checks: 168, runs: [{ outcome: 'no-action', checks: 0 }] });
     expect(cost.checksPerMonth).toBeCloseTo(720, 9);
-    expect(cost.checks).toBeCloseTo(0.00022196, 8);
+    expect(cost.checks).toBeCloseTo(0.00017961, 8);
     expect(cost.runsPerMonth).toBeCloseTo(30 / 7, 9);
     expect(cost.runs).toBeCloseTo((0.00015836 * 30) / 7, 8);
     expect(cost.total).toBeCloseTo(cost.checks + cost.runs, 12);
