@@ -130,17 +130,35 @@ export async function readKpiEvidence(
   for (const rule of policy.kpis) {
     const period = referencePeriod(rule, seconds, champion, current.window.start);
     if (!period || periods.has(keyOf(period))) continue;
-    const end = new Date(Date.parse(period.start) + period.count * seconds * 1000).toISOString();
-    const rows =
-      read && Date.parse(period.start) >= read.start
-        ? read.rows
-        : await queryObservations(ctx, modelId, { start: period.start, end });
-    periods.set(keyOf(period), kpisOnly(bucketWindows(period.start, seconds, period.count, rows)));
+    periods.set(
+      keyOf(period),
+      kpisOnly(
+        // A period on the lookback's windows is a slice of them; any other is summarized from its rows.
+        windowsWithin(windows, period.start, period.count) ??
+          bucketWindows(
+            period.start,
+            seconds,
+            period.count,
+            read && Date.parse(period.start) >= read.start
+              ? read.rows
+              : await queryObservations(ctx, modelId, {
+                  start: period.start,
+                  end: new Date(Date.parse(period.start) + period.count * seconds * 1000).toISOString(),
+                }),
+          ),
+      ),
+    );
   }
   return policyEvidence(policy, seconds, champion, windows, history, (rule) => {
     const period = referencePeriod(rule, seconds, champion, current.window.start);
     return period ? (periods.get(keyOf(period)) ?? []) : [];
   });
+}
+
+/** The `count` consecutive windows of `windows` that start at `start`, if they are all there. */
+function windowsWithin(windows: readonly Observed[], start: string, count: number): Observed[] | undefined {
+  const first = windows.findIndex((observed) => observed.window.start === start);
+  return first >= 0 && first + count <= windows.length ? windows.slice(first, first + count) : undefined;
 }
 
 /**
