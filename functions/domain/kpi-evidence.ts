@@ -464,8 +464,11 @@ export function kpiEvidence(rule: KpiRule, input: EvidenceInput): KpiEvidence {
   const reference = { windows: usable.length, needed, ...(judgedFrom ? { judgedFrom } : {}) };
   let tracker: KpiTracker = EMPTY_TRACKER;
   if (baseline && judgedFrom) {
+    const minCount = Math.max(rule.minCount, 1);
     for (const observed of input.lookback) {
       const kpi = observed.kpis.find((k) => k.metric === rule.metric);
+      // Too few samples: judgeKpi would only say so and leave the tracker as it is.
+      if (!kpi || kpi.count < minCount) continue;
       tracker = judgeKpi(rule, kpi, observed.window, { baseline, reference }, tracker).tracker;
     }
   }
