@@ -214,9 +214,13 @@ export async function runFleetBenches(
   for (const result of results) printFleetBench(result);
   console.log('\nFleet goals, side by side:');
   for (const result of results) {
+    const s3 = Object.entries(result.calls)
+      .filter(([call]) => call.startsWith('S3 '))
+      .reduce((sum, [, n]) => sum + n, 0);
     console.log(
       `  ${result.variant.padEnd(26)} ${result.modelsPerSecond.toFixed(0).padStart(5)} models/s (${result.modelsPerCpuSecond.toFixed(0)}/CPU-s)  ` +
-        `${result.rruPerCheck.toFixed(2)} RRU/check  $${result.monthly.total.toFixed(3)}/month per 1,000 hourly models ` +
+        `${result.rruPerCheck.toFixed(2)} RRU/check  ${(s3 / result.models).toFixed(2)} S3 requests/check  ` +
+        `$${result.monthly.total.toFixed(3)}/month per 1,000 hourly models ` +
         `(goal <= $${FLEET_GOALS.monthlyPer1000Hourly.toFixed(2)}: ${met(result.monthly.total <= FLEET_GOALS.monthlyPer1000Hourly)})`,
     );
   }
