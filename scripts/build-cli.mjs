@@ -58,7 +58,9 @@ const plainHttp = {
 /** The sources the build read (project-relative), from esbuild's metafile. */
 function sourcesOf(metafile) {
   // Virtual modules (`<namespace>:<path>`) have no file to compare with.
-  return Object.keys(metafile.inputs).filter((input) => !input.includes('node_modules/') && !/^[\w-]+:/.test(input));
+  return Object.keys(metafile.inputs).filter(
+    (input) => !input.includes('node_modules/') && !/^[\w-]+:/.test(input),
+  );
 }
 
 /** Builds into a fresh folder and swaps it in, so a concurrent `kaizen` never sees half a build. */
