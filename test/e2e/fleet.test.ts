@@ -148,6 +148,41 @@ describe('fleet sweep', () => {
     );
   });
 
+  it('finds the arrival of a daily dataset for an hourly window late in the day, before its own lookback', async () => {
+    await fleet('hourly');
+    const monitoring = stack.policy.monitoring;
+    if (!monitoring) throw new Error('the example policy monitors datasets');
+    // Hourly windows, no KPI rules: the check reads one window back, not to midnight, unless it looks for arrivals.
+    await putPolicy(stack.ctx, {
+      ...stack.policy,
+      modelId: 'hourly',
+      window: 'PT1H',
+      kpis: [],
+      monitoring: {
+        ...monitoring,
+        reference: stack.policy.evaluation.holdout,
+        current: 'datasets/hourly/{date}.csv',
+      },
+    });
+    await stack.ctx.s3.send(
+      new CopyObjectCommand({
+        Bucket: stack.ctx.config.bucket,
+        CopySource: `${stack.ctx.config.bucket}/${stack.policy.evaluation.holdout}`,
+        Key: 'datasets/hourly/2026-11-20.csv',
+      }),
+    );
+    const requests = countRequests(stack.ctx.s3);
+    const sweep = await stack.backend.runSweep({ at: hours(T1, 15.5) }, 'sweep-hourly');
+    requests.stop();
+    // The sweep's own check computed the window: it started no loop whose Monitor could have.
+    expect(sweep.totals).toMatchObject({ models: 1, none: 1, errors: 0 });
+    expect(sweep.loops).toEqual([]);
+    expect(requests.calls.ListObjectsV2Command).toBeUndefined();
+    const window = { start: hours(T1, 14), end: hours(T1, 15) };
+    const { rows } = await queryMetricRows(stack.ctx, 'hourly', window);
+    expect(rows).toContainEqual(expect.objectContaining({ type: 'quality', timestamp: window.start }));
+  });
+
   it('goes on in a new execution from its cursor when its time is up, and checks every model once', async () => {
     await fleet('a1', 'a2', 'a3');
     // Time is "up" after every page: each page continues in a new execution, as near the Express 5-minute limit.
