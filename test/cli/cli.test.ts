@@ -8,7 +8,7 @@ import { acquireLock } from '#stores/lock.ts';
 import { queryObservations } from '#stores/observations.ts';
 import { localBackend } from '../../cli/backend.ts';
 import { cliIn } from '../support/cli.ts';
-import { ROOT } from '../support/loop.ts';
+import { precision, ROOT } from '../support/loop.ts';
 
 let home: string;
 
@@ -357,15 +357,7 @@ describe('kaizen ingest of doubtful rows', () => {
   it('stores a repeated row once, rejects a conflicting one, and warns about a metric no rule reads', async () => {
     await kaizen('models', 'put', POLICY);
     const row = (extra: Record<string, unknown>) =>
-      JSON.stringify({
-        type: 'kpi',
-        modelId: 'churn',
-        metric: 'campaign_precision',
-        value: 0.3,
-        count: 400,
-        timestamp: '2026-11-20T00:00:00Z',
-        ...extra,
-      });
+      JSON.stringify({ ...precision('2026-11-20T00:00:00Z', 0.3), ...extra });
     const path = await file(
       'doubtful.jsonl',
       [row({}), row({}), row({ value: 0.5 }), row({ metric: 'campain_precision' })].join('\n'),

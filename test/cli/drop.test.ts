@@ -8,7 +8,7 @@ import { EVENTS_FILE } from '#local/events.ts';
 import { queryObservations } from '#stores/observations.ts';
 import { localBackend } from '../../cli/backend.ts';
 import { cliIn } from '../support/cli.ts';
-import { ROOT } from '../support/loop.ts';
+import { precision, ROOT } from '../support/loop.ts';
 
 // The S3 drop folder end to end on the local stack: `kaizen upload` of a key under ingest/ puts the object into
 // s3rver and runs the ingest function on it as the bucket's notification does on AWS.
@@ -26,15 +26,7 @@ afterEach(async () => {
 });
 
 const row = (extra: Record<string, unknown> = {}) =>
-  JSON.stringify({
-    type: 'kpi',
-    modelId: 'churn',
-    metric: 'campaign_precision',
-    value: 0.3,
-    count: 400,
-    timestamp: '2026-11-20T00:00:00Z',
-    ...extra,
-  });
+  JSON.stringify({ ...precision('2026-11-20T00:00:00Z', 0.3), ...extra });
 const hour = (h: number) => new Date(Date.UTC(2026, 10, 20, h)).toISOString();
 
 /** Keys of the local artifacts bucket under ingest/, and the text of one of them. */

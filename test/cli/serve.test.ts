@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorResponseSchema, IngestResponseSchema, ModelStatusSchema } from '#domain/api.ts';
 import { cliIn } from '../support/cli.ts';
-import { ROOT } from '../support/loop.ts';
+import { precision, ROOT } from '../support/loop.ts';
 
 // The HTTPS API's handlers over HTTP, through `kaizen serve` in its own process on the local stack.
 
@@ -42,12 +42,7 @@ afterAll(async () => {
 });
 
 const row = (extra: Record<string, unknown> = {}) => ({
-  type: 'kpi',
-  modelId: 'churn',
-  metric: 'campaign_precision',
-  value: 0.3,
-  count: 400,
-  timestamp: '2026-11-20T00:00:00Z',
+  ...precision('2026-11-20T00:00:00Z', 0.3),
   ...extra,
 });
 

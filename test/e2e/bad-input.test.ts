@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cliIn } from '../support/cli.ts';
-import { ROOT } from '../support/loop.ts';
+import { precision, ROOT } from '../support/loop.ts';
 
 // Bad input of every kind, through the CLI a person uses: each is rejected with exit 2 (or, for rows of an
 // ingest file, reported with file:line: field while every valid row is stored), naming what is wrong and where.
@@ -84,14 +84,7 @@ describe('policies (kaizen models put): exit 2, the file and the field named', (
 });
 
 describe('observation rows (kaizen ingest): each bad row reported with file:line: field, every good row stored', () => {
-  const good = {
-    type: 'kpi',
-    modelId: 'churn',
-    metric: 'campaign_precision',
-    value: 0.3,
-    count: 400,
-    timestamp: '2026-11-20T00:00:00Z',
-  };
+  const good = precision('2026-11-20T00:00:00Z', 0.3);
   const bad: [string, string, string][] = [
     ['bad JSON', '{"type": "kpi",', 'invalid JSON'],
     ['a missing metric', JSON.stringify({ ...good, metric: undefined }), 'metric:'],
