@@ -13,18 +13,8 @@ const base = () => ({
 });
 
 describe('cost model', () => {
-  const base = {
-    models: 1000,
-    perDay: 24,
-    pageSize: 100,
-    rruPerCheck: 1,
-    wruPerCheck: 0.1,
-    lambdaSecondsPerCheck: 0.003,
-    lambdaMemoryGb: 0.5,
-  };
-
   it('counts 720,000 checks and 7,200 page invocations for 1,000 models hourly', () => {
-    const cost = monthlyCost(base);
+    const cost = monthlyCost(base());
     expect(cost.checks).toBe(720_000);
     expect(cost.lines.find(([item]) => item === 'Lambda requests')?.[2]).toBeCloseTo(
       7200 * PRICES.lambdaRequest,
@@ -51,8 +41,8 @@ describe('cost model', () => {
     ['3,538 MB instead of 512 MB (2 x a full vCPU)', { lambdaMemoryGb: 3.538 }, 'Lambda duration', 2],
     ['checks every two hours', { perDay: 12 }, 'DynamoDB writes', 0.5],
   ])('scales linearly: %s', (_case, change, item, factor) => {
-    const before = monthlyCost(base).lines.find(([name]) => name === item)?.[2] ?? 0;
-    const after = monthlyCost({ ...base, ...change }).lines.find(([name]) => name === item)?.[2] ?? 0;
+    const before = monthlyCost(base()).lines.find(([name]) => name === item)?.[2] ?? 0;
+    const after = monthlyCost({ ...base(), ...change }).lines.find(([name]) => name === item)?.[2] ?? 0;
     expect(after / before).toBeCloseTo(factor, 9);
   });
 });
