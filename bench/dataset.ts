@@ -23,12 +23,11 @@ import { MonitoringSchema, parsePolicy } from '#domain/policy.ts';
 import { mulberry32 as random } from '#domain/random.ts';
 import { type LocalStack, localContext, startLocalStack } from '#local/stack.ts';
 import type { KaizenContext } from '#runtime/context.ts';
-import { moveChampion } from '#stores/champion.ts';
 import { openDatasetFromS3, type ReadStats } from '#stores/datasets.ts';
 import { queryObservations } from '#stores/observations.ts';
 import { putPolicy } from '#stores/policies.ts';
 import { sweepPage } from '../functions/sweep/sweep.ts';
-import { runSelf, uploadFile } from './support.ts';
+import { runSelf, seedChampion, uploadFile } from './support.ts';
 
 const ROWS = 1_000_000;
 const FEATURES = 50;
@@ -224,15 +223,7 @@ async function seedPage(ctx: KaizenContext): Promise<void> {
         ? { monitoring: { reference: key('parquet', false), current: key('parquet', true), features } }
         : {};
     await putPolicy(ctx, parsePolicy({ ...example, modelId, ...monitoring }));
-    await moveChampion(ctx, {
-      modelId,
-      version: 1,
-      artifactKey: `models/${modelId}/bench/model.json`,
-      expected: null,
-      reason: 'bench seed',
-      executionName: 'bench',
-      since: '2026-10-01T00:00:00.000Z',
-    });
+    await seedChampion(ctx, modelId);
   }
 }
 

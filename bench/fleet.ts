@@ -8,12 +8,13 @@ import { STEPS } from '#contracts/steps.ts';
 import { monthlyCost } from '#domain/cost.ts';
 import type { Observation } from '#domain/observations.ts';
 import { parsePolicy } from '#domain/policy.ts';
-import { moveChampion, setBaseline } from '#stores/champion.ts';
+import { setBaseline } from '#stores/champion.ts';
 import { putObservations } from '#stores/observations.ts';
 import { putPolicy } from '#stores/policies.ts';
 import { localBackend } from '../cli/backend.ts';
 import { mapLimit } from '../functions/fleet/pool.ts';
 import { countCapacity, countRequests } from './capacity.ts';
+import { seedChampion } from './support.ts';
 
 export { monthlyCost, PRICES } from '#domain/cost.ts';
 
@@ -83,15 +84,7 @@ export async function runFleetBench(
     const seedStart = performance.now();
     await mapLimit(ids, 32, async (modelId) => {
       await putPolicy(ctx, parsePolicy(policyOf(modelId)));
-      await moveChampion(ctx, {
-        modelId,
-        version: 1,
-        artifactKey: `models/${modelId}/bench/model.json`,
-        expected: null,
-        reason: 'bench seed',
-        executionName: 'bench',
-        since: '2026-10-01T00:00:00.000Z',
-      });
+      await seedChampion(ctx, modelId);
       await setBaseline(ctx, modelId, 1, { campaign_precision: 0.3 });
     });
     const observations: Observation[] = ids.flatMap((modelId, m) =>

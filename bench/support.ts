@@ -1,9 +1,10 @@
-// What the memory benches share: generated files, their upload, and measuring in a child process.
+// What the benches share: generated files, their upload, measuring in a child process, a seeded champion.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createReadStream, createWriteStream, statSync } from 'node:fs';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import type { KaizenContext } from '#runtime/context.ts';
+import { moveChampion } from '#stores/champion.ts';
 
 /** Writes `count` generated lines (after an optional header) to `path`, in batches, honouring back-pressure. */
 export async function writeLines(
@@ -67,4 +68,17 @@ export async function runSelf<T>(
   if (code !== 0)
     throw new Error(`child exited with ${code}: ${stderr.trim().split('\n').slice(-5).join(' | ')}`);
   return JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as T;
+}
+
+/** Gives a benchmark model its first champion (version 1), as a verified first run would. */
+export async function seedChampion(ctx: KaizenContext, modelId: string): Promise<void> {
+  await moveChampion(ctx, {
+    modelId,
+    version: 1,
+    artifactKey: `models/${modelId}/bench/model.json`,
+    expected: null,
+    reason: 'bench seed',
+    executionName: 'bench',
+    since: '2026-10-01T00:00:00.000Z',
+  });
 }
