@@ -1,8 +1,8 @@
-import { BatchGetCommand, DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { ConflictError, TransientError } from '#contracts/errors.ts';
+import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { ConflictError } from '#contracts/errors.ts';
 import type { Champion } from '#domain/run.ts';
 import type { KaizenContext } from '#runtime/context.ts';
-import { backoff, isConditionFailure, queryItems } from './dynamo.ts';
+import { batchGetRegistry, isConditionFailure, queryItems } from './dynamo.ts';
 import { REGISTRY_KEYS } from './keys.ts';
 
 /** One move of an alias: which version served from when, and why. */
@@ -61,21 +61,8 @@ export async function getChampions(
   ctx: KaizenContext,
   modelIds: readonly string[],
 ): Promise<Map<string, Champion>> {
-  const table = ctx.config.registryTable;
-  const champions = new Map<string, Champion>();
-  for (let offset = 0; offset < modelIds.length; offset += 100) {
-    let keys: Record<string, unknown>[] = modelIds
-      .slice(offset, offset + 100)
-      .map((pk) => ({ pk, sk: CHAMPION }));
-    for (let attempt = 0; keys.length > 0; attempt += 1) {
-      if (attempt > 8) throw new TransientError(`${keys.length} champion reads left unprocessed`);
-      if (attempt > 0) await backoff(attempt);
-      const output = await ctx.ddb.send(new BatchGetCommand({ RequestItems: { [table]: { Keys: keys } } }));
-      for (const item of output.Responses?.[table] ?? []) champions.set(item.pk as string, championOf(item));
-      keys = (output.UnprocessedKeys?.[table]?.Keys as Record<string, unknown>[] | undefined) ?? [];
-    }
-  }
-  return champions;
+  const items = await batchGetRegistry(ctx, modelIds, CHAMPION, { what: 'champion' });
+  return new Map(items.map((item) => [item.pk as string, championOf(item)]));
 }
 
 function championOf(item: Record<string, unknown>): Champion {

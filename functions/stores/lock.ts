@@ -1,7 +1,6 @@
-import { BatchGetCommand, DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { TransientError } from '#contracts/errors.ts';
+import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { KaizenContext } from '#runtime/context.ts';
-import { backoff, isConditionFailure } from './dynamo.ts';
+import { batchGetRegistry, isConditionFailure } from './dynamo.ts';
 import { REGISTRY_KEYS } from './keys.ts';
 
 /**
@@ -78,24 +77,8 @@ export async function getLocks(
   ctx: KaizenContext,
   modelIds: readonly string[],
 ): Promise<Map<string, StoredLock>> {
-  const table = ctx.config.registryTable;
-  const locks = new Map<string, StoredLock>();
-  const ids = [...new Set(modelIds)];
-  for (let offset = 0; offset < ids.length; offset += 100) {
-    let keys: Record<string, unknown>[] = ids
-      .slice(offset, offset + 100)
-      .map((pk) => ({ pk, sk: REGISTRY_KEYS.lock }));
-    for (let attempt = 0; keys.length > 0; attempt += 1) {
-      if (attempt > 8) throw new TransientError(`${keys.length} lock reads left unprocessed`);
-      if (attempt > 0) await backoff(attempt);
-      const output = await ctx.ddb.send(
-        new BatchGetCommand({ RequestItems: { [table]: { Keys: keys, ConsistentRead: true } } }),
-      );
-      for (const item of output.Responses?.[table] ?? []) locks.set(item.pk as string, lockOf(item));
-      keys = (output.UnprocessedKeys?.[table]?.Keys as Record<string, unknown>[] | undefined) ?? [];
-    }
-  }
-  return locks;
+  const items = await batchGetRegistry(ctx, modelIds, REGISTRY_KEYS.lock, { what: 'lock', consistent: true });
+  return new Map(items.map((item) => [item.pk as string, lockOf(item)]));
 }
 
 /** Releases the model's lock if `owner` still holds it. */
