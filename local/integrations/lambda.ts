@@ -37,6 +37,22 @@ export interface LambdaIntegrationOptions {
 /** Wraps a step's handler, e.g. to make it fail after its real work as a lost Lambda response would. */
 export type HandlerWrapper = (step: StepName, handler: StepHandler) => StepHandler;
 
+/**
+ * A function's handler from its entry module (the prebuilt CLI's copy when it runs prebuilt), bound to `context`
+ * when given and the handler supports it (`stepHandler`'s `withContext`).
+ */
+export async function importHandler(
+  root: string,
+  entry: string,
+  context?: KaizenContext,
+): Promise<StepHandler> {
+  const module = (await import(pathToFileURL(stepModule(root, entry)).href)) as { handler?: unknown };
+  const loaded = module.handler as (StepHandler & { withContext?: unknown }) | undefined;
+  if (typeof loaded !== 'function') throw new Error(`${entry} does not export a handler function`);
+  const bind = loaded.withContext as ((ctx: KaizenContext) => StepHandler) | undefined;
+  return context && bind ? bind(context) : loaded;
+}
+
 /** The error a Lambda function's failure becomes in Step Functions: same name, runtime JSON as cause. */
 export function lambdaError(thrown: unknown): Error {
   const original: { name: string; message: string; stack?: string } =
@@ -90,15 +106,7 @@ export function lambdaIntegration(options: LambdaIntegrationOptions): LocalInteg
     if (injected) return Promise.resolve(injected);
     let loading = modules.get(step);
     if (!loading) {
-      const entry = STEPS[step].entry;
-      loading = import(pathToFileURL(stepModule(options.root, entry)).href).then(
-        (module: { handler?: unknown }) => {
-          const loaded = module.handler as (StepHandler & { withContext?: unknown }) | undefined;
-          if (typeof loaded !== 'function') throw new Error(`${entry} does not export a handler function`);
-          const bind = loaded.withContext as ((ctx: KaizenContext) => StepHandler) | undefined;
-          return options.context && bind ? bind(options.context) : loaded;
-        },
-      );
+      loading = importHandler(options.root, STEPS[step].entry, options.context);
       // A module that failed to load is retried on the next call (the file may have been fixed).
       loading.catch(() => modules.delete(step));
       modules.set(step, loading);

@@ -1,10 +1,9 @@
-import { pathToFileURL } from 'node:url';
 import type { S3Event } from 'aws-lambda';
 import { FUNCTIONS } from '#contracts/steps.ts';
 import type { KaizenContext } from '#runtime/context.ts';
 import { lambdaContext } from '../lambda-context.ts';
-import { PROJECT_ROOT, stepModule } from '../root.ts';
-import type { StepHandler } from './lambda.ts';
+import { PROJECT_ROOT } from '../root.ts';
+import { importHandler, type StepHandler } from './lambda.ts';
 
 /** One record of an S3 event notification, as the local S3 (s3rver) emits it: the key is not URL-encoded. */
 export interface LocalS3Record {
@@ -27,10 +26,7 @@ export function s3NotificationTarget(ctx: KaizenContext): (record: LocalS3Record
   const spec = FUNCTIONS.ingest;
   let handler: Promise<StepHandler> | undefined;
   return async (record) => {
-    handler ??= import(pathToFileURL(stepModule(PROJECT_ROOT, spec.entry)).href).then(
-      (module: { handler: StepHandler & { withContext(ctx: KaizenContext): StepHandler } }) =>
-        module.handler.withContext(ctx),
-    );
+    handler ??= importHandler(PROJECT_ROOT, spec.entry, ctx);
     const event = {
       Records: [
         {
