@@ -1,5 +1,5 @@
-import type { S3Client } from '@aws-sdk/client-s3';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { LazyS3Client } from '#runtime/context.ts';
 
 /** DynamoDB request units counted from item sizes with the on-demand billing rules. */
 export interface Capacity {
@@ -93,11 +93,12 @@ export function countCapacity(client: DynamoDBDocumentClient): { capacity: Capac
   return { capacity, stop: () => client.middlewareStack.remove(name) };
 }
 
-/** Counts the requests made through the S3 client until the returned stop function runs. */
-export function countRequests(client: S3Client): {
+/** Counts the requests made through a context's S3 client until the returned stop function runs. */
+export async function countRequests(s3: LazyS3Client): Promise<{
   calls: Record<string, number>;
   stop: () => void;
-} {
+}> {
+  const client = await s3.client();
   const calls: Record<string, number> = {};
   const name = `kaizen-requests-${Math.random()}`;
   client.middlewareStack.add(

@@ -110,7 +110,7 @@ export async function runFleetBench(
 
     const pageSize = 100;
     const counting = countCapacity(ctx.ddb);
-    const s3Requests = countRequests(ctx.s3);
+    const s3Requests = await countRequests(ctx.s3);
     const sweepStart = performance.now();
     const cpuStart = process.cpuUsage();
     const sweep = await backend.runSweep({ at, pageSize }, 'bench-sweep');

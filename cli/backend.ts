@@ -9,7 +9,6 @@ import type { LocalEngine, LocalEngineOptions, LocalRunOptions } from '#local/en
 import { LOCAL_REGION } from '#local/lambda-context.ts';
 import { PROJECT_ROOT } from '#local/root.ts';
 import { attachLocalStack, LOCAL_CREDENTIALS, type LocalStack, startLocalStack } from '#local/stack.ts';
-import { streamRecords } from '#local/streams.ts';
 import type { KaizenContext } from '#runtime/context.ts';
 
 /** How an improvement-loop execution ended. */
@@ -66,11 +65,15 @@ export async function localBackend(
   engineOptions: Pick<LocalEngineOptions, 'wrapHandler'> = {},
   access: { shared?: boolean } = {},
 ): Promise<Backend & { stack: LocalStack }> {
-  // A read-only command may use the stack of a command that is running on the same home.
-  const stack = await startLocalStack({ home, logLevel }).catch((error: unknown) => {
-    if (access.shared && error instanceof LocalHomeError && error.busy) return attachLocalStack(home, 3000);
-    throw error;
-  });
+  // A read-only command uses the stack of a command running on the same home (`kaizen serve`, a run): at once
+  // when one is published, or after its own start found the home taken by a command still starting.
+  const running = access.shared ? await attachLocalStack(home).catch(() => undefined) : undefined;
+  const stack =
+    running ??
+    (await startLocalStack({ home, logLevel }).catch((error: unknown) => {
+      if (access.shared && error instanceof LocalHomeError && error.busy) return attachLocalStack(home, 3000);
+      throw error;
+    }));
   // Loops started by sweeps and triggers run in the background, as StartExecution would; drain() awaits them.
   let started: Promise<LoopResult>[] = [];
   const ctx = stack.context({
@@ -158,7 +161,10 @@ export async function localBackend(
     drain,
     async stored(observations) {
       if (observations.length === 0) return [];
-      const { triggerFromRecords } = await import('../functions/trigger/trigger.ts');
+      const [{ triggerFromRecords }, { streamRecords }] = await Promise.all([
+        import('../functions/trigger/trigger.ts'),
+        import('#local/streams.ts'),
+      ]);
       return triggerFromRecords(ctx, streamRecords(observations), `ingest-${Date.now()}`);
     },
     async interrupt(reason) {

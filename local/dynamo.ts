@@ -60,6 +60,12 @@ export function prestartLocalDynamo(): void {
   early ??= spawn();
 }
 
+/** Ends the worker {@link prestartLocalDynamo} started, if no stack took it (the command attached to another's). */
+export function discardPrestartedDynamo(): void {
+  void early?.worker.terminate();
+  early = undefined;
+}
+
 /** The next message of `type`, or the worker's death. */
 function next<T extends FromWorker['type']>(
   thread: Thread,

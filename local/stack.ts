@@ -19,7 +19,7 @@ import { TABLE_KEYS, type TableName } from '#contracts/tables.ts';
 import { DATASETS_PREFIX } from '#contracts/workflows.ts';
 import { createContext, type KaizenContext, type LoopStarter } from '#runtime/context.ts';
 import { CallbackTasks, serveStatesApi } from './callbacks.ts';
-import { startLocalDynamo } from './dynamo.ts';
+import { discardPrestartedDynamo, startLocalDynamo } from './dynamo.ts';
 import { fileEventPublisher } from './events.ts';
 import { type LocalS3Record, s3NotificationTarget } from './integrations/s3-notifications.ts';
 import { LOCAL_REGION } from './lambda-context.ts';
@@ -413,6 +413,8 @@ export async function attachLocalStack(home: string, waitMs = 0): Promise<LocalS
       true,
     );
   }
+  // This process reads through that stack's DynamoDB: a worker started ahead of time has nothing to serve.
+  discardPrestartedDynamo();
   return {
     home: folder,
     endpoints,

@@ -1,6 +1,6 @@
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
-import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
+import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ENV } from '#contracts/env.ts';
 import { EVENT_SOURCE } from '#contracts/workflows.ts';
@@ -34,7 +34,8 @@ export interface KaizenContext {
   readonly config: KaizenConfig;
   /** DynamoDB document client (undefined attributes removed on write). */
   readonly ddb: DynamoDBDocumentClient;
-  readonly s3: S3Client;
+  /** S3, loaded and built at the first request: most steps and commands never touch S3. */
+  readonly s3: LazyS3Client;
   readonly loops: LoopStarter;
   readonly events: EventPublisher;
   /** The function's memory in MB (a Lambda's own setting); bounds concurrent dataset reads. Unset outside Lambda. */
@@ -56,6 +57,38 @@ export interface ContextOptions {
   memoryMb?: number;
 }
 
+/**
+ * An S3 client whose SDK package is imported, and the client built, at the first request. Importing
+ * `@aws-sdk/client-s3` costs about 150 ms of a CLI start and a Lambda's cold start, and most steps and commands
+ * never send an S3 request.
+ */
+export interface LazyS3Client {
+  send: S3Client['send'];
+  /** The client itself, built if it was not yet (for middleware: request counting in tests and benches). */
+  client(): Promise<S3Client>;
+  /** Destroys the client if it was built. */
+  destroy(): void;
+}
+
+/** A {@link LazyS3Client} with these settings. */
+export function lazyS3Client(config: S3ClientConfig = {}): LazyS3Client {
+  let built: S3Client | undefined;
+  let loading: Promise<S3Client> | undefined;
+  const client = () =>
+    (loading ??= import('@aws-sdk/client-s3').then(({ S3Client }) => {
+      built = new S3Client(config);
+      return built;
+    }));
+  return {
+    send: ((command: Parameters<S3Client['send']>[0], options?: Parameters<S3Client['send']>[1]) =>
+      client().then((s3) => s3.send(command, options))) as S3Client['send'],
+    client,
+    destroy() {
+      built?.destroy();
+    },
+  };
+}
+
 /** A function that may not publish events (only `access.events: 'publish'` functions get the bus name). */
 const noEvents: EventPublisher = {
   publish() {
@@ -63,10 +96,15 @@ const noEvents: EventPublisher = {
   },
 };
 
-/** Publishes to an EventBridge bus; a failed entry is an error naming its code. */
-export function eventBridgePublisher(busName: string, client = new EventBridgeClient({})): EventPublisher {
+/**
+ * Publishes to an EventBridge bus; a failed entry is an error naming its code. The SDK package is imported at the
+ * first event (most invocations publish none).
+ */
+export function eventBridgePublisher(busName: string, client?: EventBridgeClient): EventPublisher {
   return {
     async publish(detailType, detail) {
+      const { EventBridgeClient, PutEventsCommand } = await import('@aws-sdk/client-eventbridge');
+      client ??= new EventBridgeClient({});
       const output = await client.send(
         new PutEventsCommand({
           Entries: [
@@ -101,7 +139,7 @@ export function createContext(options: ContextOptions): KaizenContext {
     },
     unmarshallOptions: { wrapNumbers: (text: string) => Number(text) },
   });
-  const s3 = new S3Client(options.s3 ?? {});
+  const s3 = lazyS3Client(options.s3);
   return {
     config: { ...options.config },
     ddb,

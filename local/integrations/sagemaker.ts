@@ -37,15 +37,18 @@ import {
   HeadBucketCommand,
   ListObjectsV2Command,
   PutObjectCommand,
-  type S3Client,
 } from '@aws-sdk/client-s3';
 import * as tar from 'tar';
 import {
   SAGEMAKER_CREATE_PROCESSING_JOB_SYNC,
   SAGEMAKER_CREATE_TRAINING_JOB_SYNC,
 } from '#contracts/workflows.ts';
+import type { LazyS3Client } from '#runtime/context.ts';
 import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from '../lambda-context.ts';
 import type { LocalIntegration } from './types.ts';
+
+/** What the jobs need of an S3 client (a context's lazily built one, or a plain client). */
+type S3 = Pick<LazyS3Client, 'send'>;
 
 export { SAGEMAKER_CREATE_PROCESSING_JOB_SYNC, SAGEMAKER_CREATE_TRAINING_JOB_SYNC };
 
@@ -90,7 +93,7 @@ export interface SageMakerIntegrationOptions {
   /** Folder of the local stack: requests in `<home>/sagemaker/`, logs in `<home>/logs/sagemaker/`. */
   home: string;
   /** Client of the S3 that the jobs' S3 URIs name (locally s3rver); without one, every job is refused. */
-  s3?: S3Client;
+  s3?: S3;
   /** Creation, start and end times of the jobs. @default the wall clock */
   clock?: () => Date;
 }
@@ -591,7 +594,7 @@ function joinKey(prefix: string, name: string): string {
   return prefix.endsWith('/') ? `${prefix}${name}` : `${prefix}/${name}`;
 }
 
-async function listKeys(s3: S3Client, location: S3Location): Promise<string[]> {
+async function listKeys(s3: S3, location: S3Location): Promise<string[]> {
   const keys: string[] = [];
   let token: string | undefined;
   do {
@@ -605,7 +608,7 @@ async function listKeys(s3: S3Client, location: S3Location): Promise<string[]> {
   return keys.sort();
 }
 
-async function getObject(s3: S3Client, location: S3Location): Promise<GetObjectCommandOutput> {
+async function getObject(s3: S3, location: S3Location): Promise<GetObjectCommandOutput> {
   try {
     return await s3.send(new GetObjectCommand({ Bucket: location.bucket, Key: location.key }));
   } catch (error) {
@@ -616,7 +619,7 @@ async function getObject(s3: S3Client, location: S3Location): Promise<GetObjectC
   }
 }
 
-async function download(s3: S3Client, location: S3Location, path: string): Promise<number> {
+async function download(s3: S3, location: S3Location, path: string): Promise<number> {
   const output = await getObject(s3, location);
   await mkdir(dirname(path), { recursive: true });
   await pipeline(output.Body as Readable, createWriteStream(path));
@@ -628,7 +631,7 @@ async function download(s3: S3Client, location: S3Location, path: string): Promi
  * objects at their key relative to the prefix's last `/`, a manifest's at their path relative to its `prefix`.
  */
 async function downloadSource(
-  s3: S3Client,
+  s3: S3,
   dataType: 'S3Prefix' | 'ManifestFile',
   source: S3Location,
   uri: string,
@@ -738,7 +741,7 @@ export async function packFolder(folder: string, skip: readonly string[] = []): 
   return { archive: Buffer.concat(chunks), files, bytes };
 }
 
-async function putFile(s3: S3Client, target: S3Location, path: string): Promise<void> {
+async function putFile(s3: S3, target: S3Location, path: string): Promise<void> {
   await s3.send(new PutObjectCommand({ Bucket: target.bucket, Key: target.key, Body: await readFile(path) }));
 }
 
@@ -907,7 +910,7 @@ export function sagemakerIntegration(options: SageMakerIntegrationOptions): Loca
     ({
       send: () =>
         Promise.reject(new Error('the local SageMaker runs jobs only on a local stack (no S3 client given)')),
-    } as unknown as S3Client);
+    } as unknown as S3);
   const clock = options.clock ?? (() => new Date());
   const reachable = new Set<string>();
 

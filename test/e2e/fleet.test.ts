@@ -106,7 +106,7 @@ describe('fleet sweep', () => {
     const window = { start: '2026-11-19T00:00:00.000Z', end: T1 };
 
     // The window's dataset has not arrived: the check asks S3 nothing.
-    let requests = countRequests(stack.ctx.s3);
+    let requests = await countRequests(stack.ctx.s3);
     const before = await stack.backend.runSweep({ at: hours(T1, 1) }, 'sweep-before');
     requests.stop();
     expect(before.totals).toMatchObject({ models: 1, errors: 0 });
@@ -135,7 +135,7 @@ describe('fleet sweep', () => {
     expect(arrivals[0]?.bytes).toBeGreaterThan(10_000);
 
     // The next sweep reads it (and the champion's reference) without looking for it first.
-    requests = countRequests(stack.ctx.s3);
+    requests = await countRequests(stack.ctx.s3);
     const after = await stack.backend.runSweep({ at: hours(T1, 2) }, 'sweep-after');
     requests.stop();
     expect(after.totals).toMatchObject({ models: 1, errors: 0 });
@@ -171,7 +171,7 @@ describe('fleet sweep', () => {
         Key: 'datasets/hourly/2026-11-20.csv',
       }),
     );
-    const requests = countRequests(stack.ctx.s3);
+    const requests = await countRequests(stack.ctx.s3);
     const sweep = await stack.backend.runSweep({ at: hours(T1, 15.5) }, 'sweep-hourly');
     requests.stop();
     // The sweep's own check computed the window: it started no loop whose Monitor could have.

@@ -18,7 +18,7 @@ describe('pageDatasetGate (local S3)', () => {
     // Half the windows arrived; another day's objects share the folder's parent and are not listed.
     await Promise.all(keys.filter((_, i) => i % 2 === 0).map((key) => put(key, 'x,y\n1,2\n')));
     await put('traffic/2026-11-18/model-001.csv', 'x\n1\n');
-    const requests = countRequests(local.ctx.s3);
+    const requests = await countRequests(local.ctx.s3);
     const gate = pageDatasetGate(local.ctx, keys, { memoryMb: 1769 });
     const sizes = await Promise.all(keys.map((key) => gate.find(key)));
     requests.stop();
@@ -30,7 +30,7 @@ describe('pageDatasetGate (local S3)', () => {
   it('heads a key only when asked, when too few keys share its folder to make a LIST cheaper', async () => {
     const keys = ids(LIST_MIN_KEYS - 1, (id) => `datasets/${id}/2026-11-19.csv`);
     await put(keys[0] as string, 'x\n1\n');
-    const requests = countRequests(local.ctx.s3);
+    const requests = await countRequests(local.ctx.s3);
     const gate = pageDatasetGate(local.ctx, keys, { memoryMb: 1769 });
     expect(await gate.find(keys[0] as string)).toBe(4);
     expect(await gate.find(keys[1] as string)).toBeUndefined();
