@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DeleteTableCommand, DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import { GetObjectCommand, HeadBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -105,6 +105,51 @@ describe('startLocalStack', () => {
     );
 
     expect(Items?.map((item) => item.value)).toEqual([1, 2]);
+  });
+
+  it('answers for a table as it is now after it is deleted and created again (descriptions kept in memory)', async () => {
+    const stack = await start();
+    const client = contextOf(stack).ddb;
+    const create = (key: string) =>
+      client.send(
+        new CreateTableCommand({
+          TableName: 'probe',
+          BillingMode: 'PAY_PER_REQUEST',
+          AttributeDefinitions: [{ AttributeName: key, AttributeType: 'S' }],
+          KeySchema: [{ AttributeName: key, KeyType: 'HASH' }],
+        }),
+      );
+    const status = () =>
+      client.send(new DescribeTableCommand({ TableName: 'probe' })).then(
+        ({ Table }) => Table?.TableStatus,
+        (error: Error) => error.name,
+      );
+    /** Polls the table's status (dynalite moves it on with a timer) until it is `wanted`. */
+    const until = async (wanted: string) => {
+      for (let tries = 0; (await status()) !== wanted; tries += 1) {
+        if (tries === 100) throw new Error(`the table never became ${wanted}`);
+        await new Promise((done) => setTimeout(done, 10));
+      }
+    };
+    const described = async () =>
+      (await client.send(new DescribeTableCommand({ TableName: 'probe' }))).Table?.KeySchema;
+    await create('id');
+    await until('ACTIVE');
+    expect(await described()).toEqual([{ AttributeName: 'id', KeyType: 'HASH' }]);
+    await client.send(new PutCommand({ TableName: 'probe', Item: { id: 'a' } }));
+
+    await client.send(new DeleteTableCommand({ TableName: 'probe' }));
+    await until('ResourceNotFoundException');
+    await expect(client.send(new GetCommand({ TableName: 'probe', Key: { id: 'a' } }))).rejects.toThrow(
+      /not found/,
+    );
+
+    await create('name');
+    await until('ACTIVE');
+    expect(await described()).toEqual([{ AttributeName: 'name', KeyType: 'HASH' }]);
+    await expect(client.send(new PutCommand({ TableName: 'probe', Item: { id: 'a' } }))).rejects.toThrow(
+      /key/i,
+    );
   });
 
   it("stores a streamed multi-KB upload byte for byte through the context's S3 client", async () => {
