@@ -66,10 +66,15 @@ export async function checkModelSafely(...args: Parameters<typeof checkModel>): 
     return await checkModel(...args);
   } catch (error) {
     if (error instanceof KaizenError && error.retryable) throw error;
-    const { name, message } = error instanceof Error ? error : new Error(String(error));
-    const summary = `check failed: ${name}: ${message}`.slice(0, MAX_ERROR_TEXT);
-    return { modelId: args[1].modelId, asOf: args[3], action: 'error', summary };
+    return checkFailed(args[1].modelId, args[3], error);
   }
+}
+
+/** The `error` check of a model whose check failed with `error` (its name and message, bounded). */
+export function checkFailed(modelId: string, asOf: string, error: unknown): ModelCheck {
+  const { name, message } = error instanceof Error ? error : new Error(String(error));
+  const summary = `check failed: ${name}: ${message}`.slice(0, MAX_ERROR_TEXT);
+  return { modelId, asOf, action: 'error', summary };
 }
 
 /** `asOf` of automated checks: the end of the last complete window (`floor`) or of the one containing `at`. */

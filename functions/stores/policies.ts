@@ -108,12 +108,20 @@ export async function listModels(ctx: KaizenContext): Promise<ModelEntry[]> {
   return models;
 }
 
-/** One page of registered models in id order, from the `byKind` index. */
-export async function pageModels(
+/** A registered model as stored, its policy not yet parsed ({@link modelEntry} parses it). */
+export interface StoredModel extends Omit<ModelEntry, 'policy'> {
+  policy: unknown;
+}
+
+/**
+ * One page of registered models in id order, from the `byKind` index, as stored: a caller that checks each model
+ * parses each policy on its own ({@link modelEntry}), so one that no longer parses fails only its model.
+ */
+export async function pageStoredModels(
   ctx: KaizenContext,
   limit: number,
   cursor?: string,
-): Promise<{ models: ModelEntry[]; next: string | null }> {
+): Promise<{ models: StoredModel[]; next: string | null }> {
   const page = await ctx.ddb.send(
     new QueryCommand({
       ...registeredModels(ctx),
@@ -123,10 +131,25 @@ export async function pageModels(
   );
   const models = (page.Items ?? []).map((item) => ({
     modelId: item.pk as string,
-    policy: parsePolicy(item.policy, `stored policy of ${item.pk}`),
+    policy: item.policy,
     registeredAt: item.registeredAt as string,
     updatedAt: item.updatedAt as string,
     ...(typeof item.arrivalPrefix === 'string' ? { arrivalPrefix: item.arrivalPrefix } : {}),
   }));
   return { models, next: page.LastEvaluatedKey ? (page.LastEvaluatedKey.pk as string) : null };
+}
+
+/** A stored model with its policy parsed; a `PolicyError` naming the model if the policy no longer parses. */
+export function modelEntry(stored: StoredModel): ModelEntry {
+  return { ...stored, policy: parsePolicy(stored.policy, `stored policy of ${stored.modelId}`) };
+}
+
+/** One page of registered models in id order, from the `byKind` index. */
+export async function pageModels(
+  ctx: KaizenContext,
+  limit: number,
+  cursor?: string,
+): Promise<{ models: ModelEntry[]; next: string | null }> {
+  const page = await pageStoredModels(ctx, limit, cursor);
+  return { models: page.models.map(modelEntry), next: page.next };
 }

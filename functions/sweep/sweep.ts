@@ -1,3 +1,4 @@
+import { setImmediate } from 'node:timers/promises';
 import { InvalidInputError } from '#contracts/errors.ts';
 import { FUNCTIONS } from '#contracts/steps.ts';
 import { formatIssues } from '#domain/policy.ts';
@@ -5,8 +6,8 @@ import { SweepInputSchema, type SweepState } from '#domain/sweep.ts';
 import type { KaizenContext } from '#runtime/context.ts';
 import { getChampions } from '#stores/champion.ts';
 import { putChecks } from '#stores/checks.ts';
-import { type ModelEntry, pageModels } from '#stores/policies.ts';
-import { automatedAsOf, checkModelSafely, windowDatasetKey } from '../fleet/check.ts';
+import { type ModelEntry, modelEntry, pageStoredModels } from '#stores/policies.ts';
+import { automatedAsOf, checkFailed, checkModelSafely, windowDatasetKey } from '../fleet/check.ts';
 import { pageDatasetGate } from '../fleet/datasets.ts';
 import { mapLimit } from '../fleet/pool.ts';
 
@@ -46,22 +47,35 @@ export async function sweepPage(
     duplicates: 0,
     errors: 0,
   };
-  const page = await pageModels(ctx, input.pageSize, input.cursor ?? undefined);
-  const champions = await getChampions(
+  const page = await pageStoredModels(ctx, input.pageSize, input.cursor ?? undefined);
+  // The champions are read while this thread parses the policies: the request is sent before the parsing starts.
+  const championsRead = getChampions(
     ctx,
     page.models.map((model) => model.modelId),
   );
+  await setImmediate();
+  // A policy that no longer parses (stored by another version) fails its own model's check, not the page.
+  const models = page.models.map((stored) => {
+    try {
+      return modelEntry(stored);
+    } catch (unreadable) {
+      return { modelId: stored.modelId, unreadable };
+    }
+  });
+  const champions = await championsRead;
   const asOf = (model: ModelEntry) => automatedAsOf(model.policy, at, 'floor');
-  const windowKeys = page.models.flatMap(
-    (model) => windowDatasetKey(model.policy, asOf(model), model.arrivalPrefix) ?? [],
+  const windowKeys = models.flatMap((model) =>
+    'unreadable' in model ? [] : (windowDatasetKey(model.policy, asOf(model), model.arrivalPrefix) ?? []),
   );
   const gate = pageDatasetGate(ctx, windowKeys, {
     memoryMb: ctx.memoryMb ?? FUNCTIONS.sweep.memoryMb,
     deadline: clock() + (FUNCTIONS.sweep.timeoutSeconds - RESERVED_SECONDS) * 1000,
     now: clock,
   });
-  const checks = await mapLimit(page.models, CONCURRENCY, (model) =>
-    checkModelSafely(ctx, model, champions.get(model.modelId) ?? null, asOf(model), 'sweep', gate),
+  const checks = await mapLimit(models, CONCURRENCY, async (model) =>
+    'unreadable' in model
+      ? checkFailed(model.modelId, at, model.unreadable)
+      : checkModelSafely(ctx, model, champions.get(model.modelId) ?? null, asOf(model), 'sweep', gate),
   );
   await putChecks(ctx, 'sweep', at, `${event.execution.name}-${input.pages}`, checks);
   for (const check of checks) {

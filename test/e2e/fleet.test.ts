@@ -1,10 +1,12 @@
 import { CopyObjectCommand } from '@aws-sdk/client-s3';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { COMPUTED_ORIGIN } from '#domain/observations.ts';
 import { streamRecords } from '#local/streams.ts';
 import { putText } from '#stores/artifacts.ts';
 import { getChampion } from '#stores/champion.ts';
 import { listChecks } from '#stores/checks.ts';
+import { REGISTRY_KEYS } from '#stores/keys.ts';
 import { queryMetricRows } from '#stores/observations.ts';
 import { listModels, putPolicy } from '#stores/policies.ts';
 import { listRuns } from '#stores/runs.ts';
@@ -90,6 +92,33 @@ describe('fleet sweep', () => {
     const [bad] = await listChecks(stack.ctx, 'baddata', ['2026-11-20']);
     expect(bad).toMatchObject({ action: 'error', asOf: T1 });
     expect(bad?.summary).toMatch(/^check failed: DatasetError: .*datasets\/bad\/2026-11-19\.csv/);
+    expect((await listChecks(stack.ctx, 'healthy', ['2026-11-20']))[0]).toMatchObject({ action: 'none' });
+  });
+
+  it('records a model whose stored policy no longer parses as its error and checks the rest of its page', async () => {
+    await fleet('healthy');
+    await putPolicy(stack.ctx, { ...stack.policy, modelId: 'legacy' });
+    // As a policy stored by another version of Kaizen Loop would read: a window this version does not know.
+    await stack.ctx.ddb.send(
+      new UpdateCommand({
+        TableName: stack.ctx.config.registryTable,
+        Key: { pk: 'legacy', sk: REGISTRY_KEYS.policy },
+        UpdateExpression: 'SET #policy.#window = :window',
+        ExpressionAttributeNames: { '#policy': 'policy', '#window': 'window' },
+        ExpressionAttributeValues: { ':window': 'fortnightly' },
+      }),
+    );
+    await observe(stack.ctx, kpi('healthy', hours(T1, -6), 0.31));
+
+    const sweep = await stack.backend.runSweep({ at: hours(T1, 1), pageSize: 10 }, 'sweep-legacy');
+
+    expect(sweep.status).toBe('SUCCEEDED');
+    expect(sweep.totals).toMatchObject({ models: 2, none: 1, errors: 1 });
+    const [legacy] = await listChecks(stack.ctx, 'legacy', ['2026-11-20']);
+    expect(legacy).toMatchObject({ action: 'error', asOf: hours(T1, 1) });
+    expect(legacy?.summary).toMatch(
+      /^check failed: PolicyError: stored policy of legacy is invalid:\n {2}window: /,
+    );
     expect((await listChecks(stack.ctx, 'healthy', ['2026-11-20']))[0]).toMatchObject({ action: 'none' });
   });
 
