@@ -76,6 +76,8 @@ export function summarize(window: Window, observations: readonly (Observation | 
   return observed;
 }
 
+const NOTHING: readonly Observation[] = [];
+
 /**
  * Splits `[start, start + count * seconds)` into `count` consecutive windows and summarizes each from
  * `observations` (which must lie in that range; others are ignored). Oldest first.
@@ -88,18 +90,19 @@ export function bucketWindows(
 ): Observed[] {
   const origin = Date.parse(start);
   const width = seconds * 1000;
-  const buckets: (Observation | QualityRecord)[][] = Array.from({ length: count }, () => []);
+  // Most windows of a lookback hold nothing: a bucket is made for the ones that do.
+  const buckets: ((Observation | QualityRecord)[] | undefined)[] = new Array(count);
   for (const observation of observations) {
     const index = Math.floor((Date.parse(observation.timestamp) - origin) / width);
-    if (index >= 0 && index < count) buckets[index]?.push(observation);
+    if (index >= 0 && index < count) (buckets[index] ??= []).push(observation);
   }
-  return buckets.map((bucket, index) =>
-    summarize(
-      {
-        start: new Date(origin + index * width).toISOString(),
-        end: new Date(origin + (index + 1) * width).toISOString(),
-      },
-      bucket,
-    ),
-  );
+  const windows: Observed[] = [];
+  // Each window ends where the next starts: one date formatted per boundary.
+  let end = new Date(origin).toISOString();
+  for (let index = 0; index < count; index += 1) {
+    const windowStart = end;
+    end = new Date(origin + (index + 1) * width).toISOString();
+    windows.push(summarize({ start: windowStart, end }, buckets[index] ?? NOTHING));
+  }
+  return windows;
 }
