@@ -1,6 +1,6 @@
-import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { type Backend, localBackend } from './backend.ts';
+import { kaizenHome } from './home.ts';
 import { UsageError } from './io.ts';
 
 /** The root command's options, shared by every command. */
@@ -14,11 +14,6 @@ export interface GlobalOptions {
 /** The global options as parsed by the root command `program` (read them inside an action). */
 export function globalOptions(program: Command): GlobalOptions {
   return program.opts<GlobalOptions>();
-}
-
-/** The local state folder: `--home`, else `KAIZEN_HOME`, else `.kaizen` in the working directory. */
-export function kaizenHome(option?: string): string {
-  return resolve(option ?? process.env.KAIZEN_HOME ?? '.kaizen');
 }
 
 /** The last `count` UTC dates (YYYY-MM-DD), today first: the partitions of recorded checks. */

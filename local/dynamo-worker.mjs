@@ -50,7 +50,8 @@ function cacheTableDescriptions(tableDb) {
     if (text !== undefined) return process.nextTick(callback, null, JSON.parse(text));
     const before = writes;
     get.call(tableDb, name, (error, table) => {
-      if (!error && table && typeof table === 'object' && writes === before) kept.set(name, JSON.stringify(table));
+      if (!error && table && typeof table === 'object' && writes === before)
+        kept.set(name, JSON.stringify(table));
       callback(error, table);
     });
   };

@@ -1,7 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { createServer, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
@@ -23,6 +23,7 @@ import { discardPrestartedDynamo, startLocalDynamo } from './dynamo.ts';
 import { fileEventPublisher } from './events.ts';
 import { type LocalS3Record, s3NotificationTarget } from './integrations/s3-notifications.ts';
 import { LOCAL_REGION } from './lambda-context.ts';
+import { publishedStack, STACK_FILE } from './published.ts';
 
 /** Names of the local resources; the deployed stack names its own. */
 export const LOCAL_TABLES: Record<TableName, string> = {
@@ -62,9 +63,6 @@ export interface LocalStack {
 const NO_LOOPS: LoopStarter = {
   start: () => Promise.reject(new Error('an S3 notification starts no loop')),
 };
-
-/** Where a running stack publishes its endpoints, so read-only commands can use it while it works. */
-const STACK_FILE = 'stack.json';
 
 interface S3rverInstance {
   configureBuckets(): Promise<void>;
@@ -390,29 +388,18 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 export async function attachLocalStack(home: string, waitMs = 0): Promise<LocalStack> {
   const folder = resolve(home);
   // A command that has just taken the home publishes its endpoints once its servers listen: wait that long.
-  let published: string | undefined;
-  for (const deadline = Date.now() + waitMs; ; ) {
-    published = await readFile(join(folder, STACK_FILE), 'utf8').catch(() => undefined);
-    if (published || Date.now() >= deadline) break;
+  let published = publishedStack(folder);
+  for (const deadline = Date.now() + waitMs; !published && Date.now() < deadline; ) {
     await new Promise((done) => setTimeout(done, 100));
+    published = publishedStack(folder);
   }
-  const { pid, endpoints } = (published ? JSON.parse(published) : {}) as {
-    pid?: number;
-    endpoints?: LocalStack['endpoints'];
-  };
-  const alive = (() => {
-    try {
-      return pid !== undefined && process.kill(pid, 0);
-    } catch {
-      return false;
-    }
-  })();
-  if (!endpoints || !alive) {
+  if (!published) {
     throw new LocalHomeError(
       `another kaizen command is using ${folder} and publishes no stack to read; wait for it`,
       true,
     );
   }
+  const { endpoints } = published;
   // This process reads through that stack's DynamoDB: a worker started ahead of time has nothing to serve.
   discardPrestartedDynamo();
   return {

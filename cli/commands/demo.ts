@@ -1,7 +1,8 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
+import { kaizenHome } from '../home.ts';
 import { type Fail, type Io, UsageError } from '../io.ts';
-import { globalOptions, kaizenHome, positiveInteger } from '../options.ts';
+import { globalOptions, positiveInteger } from '../options.ts';
 
 /** Registers `kaizen demo`; a simulation in which the loop does not recover makes the exit code 1 (`fail`). */
 export function registerDemoCommand(program: Command, io: Io, fail: Fail): void {

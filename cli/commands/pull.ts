@@ -3,8 +3,9 @@ import type { Command } from 'commander';
 import { TimestampSchema } from '#domain/timestamp.ts';
 import { recordedMetricData } from '#local/integrations/cloudwatch.ts';
 import { type MetricDataReader, pullMetrics } from '../../functions/pull/pull.ts';
+import { kaizenHome } from '../home.ts';
 import { type Fail, type Io, UsageError } from '../io.ts';
-import { globalOptions, kaizenHome, withBackend } from '../options.ts';
+import { globalOptions, withBackend } from '../options.ts';
 import { printLoop } from '../render.ts';
 
 /** Registers `kaizen pull`: what the scheduled pull does, now (or as of `--at`). */

@@ -94,7 +94,10 @@ export function bucketWindows(
   const buckets: ((Observation | QualityRecord)[] | undefined)[] = new Array(count);
   for (const observation of observations) {
     const index = Math.floor((Date.parse(observation.timestamp) - origin) / width);
-    if (index >= 0 && index < count) (buckets[index] ??= []).push(observation);
+    if (index < 0 || index >= count) continue;
+    const bucket = buckets[index];
+    if (bucket) bucket.push(observation);
+    else buckets[index] = [observation];
   }
   const windows: Observed[] = [];
   // Each window ends where the next starts: one date formatted per boundary.
