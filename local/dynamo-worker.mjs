@@ -38,19 +38,22 @@ try {
  * dynalite reads the table's description from LevelDB at every request (a native read on the thread pool and a JSON
  * decode: about a tenth of the server's time in a sweep). A description changes only through dynalite's own writes
  * to its table store, so it is kept here, as JSON text, from its first read until dynalite writes or deletes it. A
- * read that was in flight during a write is not kept. Left alone if a dynalite version lays its store out otherwise.
+ * read that overlapped a write (started before it ended) is not kept: it may hold the old description. Left alone
+ * if a dynalite version lays its store out otherwise.
  */
 function cacheTableDescriptions(tableDb) {
   if (!['get', 'put', 'del', 'batch'].every((method) => typeof tableDb?.[method] === 'function')) return;
   const { get, put, del, batch } = tableDb;
   const kept = new Map();
-  let writes = 0;
+  // Bumped when a write starts and when it ends; a read is kept only if no write was in flight meanwhile.
+  let generation = 0;
+  let writing = 0;
   tableDb.get = (name, callback) => {
     const text = kept.get(name);
     if (text !== undefined) return process.nextTick(callback, null, JSON.parse(text));
-    const before = writes;
+    const before = writing === 0 ? generation : -1;
     get.call(tableDb, name, (error, table) => {
-      if (!error && table && typeof table === 'object' && writes === before)
+      if (!error && table && typeof table === 'object' && writing === 0 && generation === before)
         kept.set(name, JSON.stringify(table));
       callback(error, table);
     });
@@ -58,9 +61,16 @@ function cacheTableDescriptions(tableDb) {
   const forgetting =
     (write) =>
     (...args) => {
-      writes += 1;
+      const callback = typeof args.at(-1) === 'function' ? args.pop() : undefined;
+      generation += 1;
+      writing += 1;
       kept.clear();
-      return write.apply(tableDb, args);
+      return write.call(tableDb, ...args, (...results) => {
+        generation += 1;
+        writing -= 1;
+        kept.clear();
+        callback?.(...results);
+      });
     };
   tableDb.put = forgetting(put);
   tableDb.del = forgetting(del);

@@ -152,6 +152,33 @@ describe('startLocalStack', () => {
     );
   });
 
+  it('shows a new table ACTIVE to readers that asked while dynalite was writing its status', async () => {
+    const stack = await start();
+    const client = contextOf(stack).ddb;
+    const status = (TableName: string) =>
+      client.send(new DescribeTableCommand({ TableName })).then(({ Table }) => Table?.TableStatus);
+    for (let round = 0; round < 40; round += 1) {
+      const TableName = `race-${round}`;
+      const created = client.send(
+        new CreateTableCommand({
+          TableName,
+          BillingMode: 'PAY_PER_REQUEST',
+          AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+          KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+        }),
+      );
+      await created;
+      // Readers asking back to back, some of them while the status moves from CREATING to ACTIVE.
+      const readers = Array.from({ length: 8 }, async () => {
+        for (let tries = 0; (await status(TableName)) !== 'ACTIVE'; tries += 1) {
+          if (tries === 200) throw new Error(`${TableName} stayed CREATING for a reader`);
+          await new Promise((done) => setTimeout(done, 2));
+        }
+      });
+      await Promise.all(readers);
+    }
+  });
+
   it("stores a streamed multi-KB upload byte for byte through the context's S3 client", async () => {
     const stack = await start();
     const client = contextOf(stack).s3;
