@@ -5,7 +5,7 @@ import { getChampions } from '#stores/champion.ts';
 import { latestChecks, type RecordedCheck, readChecksOn } from '#stores/checks.ts';
 import { getLocks } from '#stores/lock.ts';
 import { listModelIds } from '#stores/policies.ts';
-import { listRuns } from '#stores/runs.ts';
+import { getLatestRuns, listRuns } from '#stores/runs.ts';
 import { listPendingTasks } from '#stores/tasks.ts';
 import type { SweepResult } from './backend.ts';
 import { recentDays } from './options.ts';
@@ -20,15 +20,19 @@ export interface ModelStatus extends Attention {
   lastRun: Pick<RunRecord, 'asOf' | 'finishedAt' | 'outcome' | 'summary' | 'executionName'> | null;
 }
 
-/** Runs read per model to find the newest loop run (a lock released by hand is recorded as a run too). */
+/**
+ * Runs read to find the newest loop run of a model registered before latest runs were kept (a lock released by hand
+ * is recorded as a run too).
+ */
 const RUNS_READ = 3;
 
 /** Every registered model's state and next step, worst first (reads: models, champions, locks, checks, tasks, runs). */
 export async function modelStates(ctx: KaizenContext, now = new Date()): Promise<ModelStatus[]> {
   const ids = await listModelIds(ctx);
-  const [champions, locks, checks, tasks] = await Promise.all([
+  const [champions, locks, latestRuns, checks, tasks] = await Promise.all([
     getChampions(ctx, ids),
     getLocks(ctx, ids),
+    getLatestRuns(ctx, ids),
     latestChecks(ctx, recentDays(2)),
     listPendingTasks(ctx),
   ]);
@@ -37,9 +41,10 @@ export async function modelStates(ctx: KaizenContext, now = new Date()): Promise
   );
   const rows = await Promise.all(
     ids.map(async (modelId): Promise<ModelStatus> => {
-      const runs = await listRuns(ctx, modelId, RUNS_READ);
       const lock = locks.get(modelId) ?? null;
-      const lastRun = runs.find((run) => run.outcome !== 'unlocked') ?? null;
+      const lastRun = latestRuns.has(modelId)
+        ? (latestRuns.get(modelId) ?? null)
+        : ((await listRuns(ctx, modelId, RUNS_READ)).find((run) => run.outcome !== 'unlocked') ?? null);
       const champion = champions.get(modelId) ?? null;
       const check = checks.get(modelId) ?? null;
       const approval = approvals.get(modelId);

@@ -6,7 +6,7 @@
  *   `<ISO timestamp>#quality#dataset` or `<midnight>#arrival#<dataset key>`, so one Query with
  *   `sk BETWEEN start AND end` reads a window.
  * - registry: `pk` = model id, `sk` = `POLICY` | `VERSION#<10-digit version>` | `ALIAS#<name>` |
- *   `ALIASLOG#<ISO timestamp>#<alias>`; and `pk` = `ARRIVALS#<key prefix>`, `sk` = model id: the models awaiting
+ *   `ALIASLOG#<ISO timestamp>#<alias>` | `LOCK` | `LASTRUN` (the newest loop run, for the fleet's status); and `pk` = `ARRIVALS#<key prefix>`, `sk` = model id: the models awaiting
  *   window datasets under that prefix.
  * - runs: `pk` = model id, `sk` = `RUN#<ISO start time>#<execution name>`.
  */

@@ -3,6 +3,8 @@ export const REGISTRY_KEYS = {
   policy: 'POLICY',
   lock: 'LOCK',
   champion: 'ALIAS#champion',
+  /** The model's newest loop run, for the fleet's status (`#stores/runs.ts`). */
+  latestRun: 'LASTRUN',
   versionPrefix: 'VERSION#',
   aliasLogPrefix: 'ALIASLOG#',
   /**

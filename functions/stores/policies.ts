@@ -7,6 +7,7 @@ import { type ModelPolicy, parsePolicy } from '#domain/policy.ts';
 import type { KaizenContext } from '#runtime/context.ts';
 import { deleteSubscription, putSubscription } from './arrivals.ts';
 import { REGISTRY_KEYS } from './keys.ts';
+import { markNoRunYet } from './runs.ts';
 
 export interface ModelEntry {
   modelId: string;
@@ -54,6 +55,7 @@ export async function putPolicy(
       ReturnValues: 'ALL_OLD',
     }),
   );
+  if (!Attributes) await markNoRunYet(ctx, policy.modelId);
   const previous = Attributes?.arrivalPrefix as string | undefined;
   if (previous !== undefined && previous !== prefix) await deleteSubscription(ctx, previous, policy.modelId);
 }
