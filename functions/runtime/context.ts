@@ -66,7 +66,7 @@ export interface LazyS3Client {
   send: S3Client['send'];
   /** The client itself, built if it was not yet (for middleware: request counting in tests and benches). */
   client(): Promise<S3Client>;
-  /** Destroys the client if it was built. */
+  /** Destroys the client (at once if it was built, else once it is). */
   destroy(): void;
 }
 
@@ -74,9 +74,12 @@ export interface LazyS3Client {
 export function lazyS3Client(config: S3ClientConfig = {}): LazyS3Client {
   let built: S3Client | undefined;
   let loading: Promise<S3Client> | undefined;
+  let destroyed = false;
   const client = () =>
     (loading ??= import('@aws-sdk/client-s3').then(({ S3Client }) => {
       built = new S3Client(config);
+      // Destroyed while it loaded: as the context's other clients are.
+      if (destroyed) built.destroy();
       return built;
     }));
   return {
@@ -84,6 +87,7 @@ export function lazyS3Client(config: S3ClientConfig = {}): LazyS3Client {
       client().then((s3) => s3.send(command, options))) as S3Client['send'],
     client,
     destroy() {
+      destroyed = true;
       built?.destroy();
     },
   };
