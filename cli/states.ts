@@ -4,7 +4,7 @@ import type { KaizenContext } from '#runtime/context.ts';
 import { getChampions } from '#stores/champion.ts';
 import { latestChecks, type RecordedCheck, readChecksOn } from '#stores/checks.ts';
 import { getLocks } from '#stores/lock.ts';
-import { listModelIds } from '#stores/policies.ts';
+import { listModelIds } from '#stores/registered.ts';
 import { getLatestRuns, listRuns } from '#stores/runs.ts';
 import { listPendingTasks } from '#stores/tasks.ts';
 import type { SweepResult } from './backend.ts';

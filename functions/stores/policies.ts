@@ -1,24 +1,17 @@
-import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ModelNotFoundError } from '#contracts/errors.ts';
-import { BY_KIND_INDEX, MODEL_KIND } from '#contracts/tables.ts';
+import { MODEL_KIND } from '#contracts/tables.ts';
 import { arrivalPrefix } from '#domain/arrivals.ts';
 import { durationSeconds } from '#domain/duration.ts';
 import { type ModelPolicy, parsePolicy } from '#domain/policy.ts';
 import type { KaizenContext } from '#runtime/context.ts';
 import { deleteSubscription, putSubscription } from './arrivals.ts';
 import { REGISTRY_KEYS } from './keys.ts';
+import { pageStoredModels, type StoredModel } from './registered.ts';
 import { markNoRunYet } from './runs.ts';
 
-export interface ModelEntry {
-  modelId: string;
+export interface ModelEntry extends Omit<StoredModel, 'policy'> {
   policy: ModelPolicy;
-  registeredAt: string;
-  updatedAt: string;
-  /**
-   * Set when the model is subscribed to the arrival of its window datasets (see `#domain/arrivals.ts`): the
-   * literal prefix of the template it was subscribed with. A policy stored before subscriptions existed has none.
-   */
-  arrivalPrefix?: string;
 }
 
 /**
@@ -70,34 +63,6 @@ export async function getPolicy(ctx: KaizenContext, modelId: string): Promise<Mo
   return parsePolicy(Item.policy, `stored policy of ${modelId}`);
 }
 
-/** The query of the `byKind` index that lists registered models in id order. */
-function registeredModels(ctx: KaizenContext) {
-  return {
-    TableName: ctx.config.registryTable,
-    IndexName: BY_KIND_INDEX,
-    KeyConditionExpression: 'kind = :kind',
-    ExpressionAttributeValues: { ':kind': MODEL_KIND },
-  };
-}
-
-/** The ids of every registered model, in id order, without reading their policies. */
-export async function listModelIds(ctx: KaizenContext): Promise<string[]> {
-  const ids: string[] = [];
-  let ExclusiveStartKey: Record<string, unknown> | undefined;
-  do {
-    const page = await ctx.ddb.send(
-      new QueryCommand({
-        ...registeredModels(ctx),
-        ProjectionExpression: 'pk',
-        ...(ExclusiveStartKey ? { ExclusiveStartKey } : {}),
-      }),
-    );
-    for (const item of page.Items ?? []) ids.push(item.pk as string);
-    ExclusiveStartKey = page.LastEvaluatedKey;
-  } while (ExclusiveStartKey);
-  return ids;
-}
-
 /** Every registered model, ordered by id (pages of the `byKind` index). */
 export async function listModels(ctx: KaizenContext): Promise<ModelEntry[]> {
   const models: ModelEntry[] = [];
@@ -108,37 +73,6 @@ export async function listModels(ctx: KaizenContext): Promise<ModelEntry[]> {
     cursor = page.next ?? undefined;
   } while (cursor);
   return models;
-}
-
-/** A registered model as stored, its policy not yet parsed ({@link modelEntry} parses it). */
-export interface StoredModel extends Omit<ModelEntry, 'policy'> {
-  policy: unknown;
-}
-
-/**
- * One page of registered models in id order, from the `byKind` index, as stored: a caller that checks each model
- * parses each policy on its own ({@link modelEntry}), so one that no longer parses fails only its model.
- */
-export async function pageStoredModels(
-  ctx: KaizenContext,
-  limit: number,
-  cursor?: string,
-): Promise<{ models: StoredModel[]; next: string | null }> {
-  const page = await ctx.ddb.send(
-    new QueryCommand({
-      ...registeredModels(ctx),
-      Limit: limit,
-      ...(cursor ? { ExclusiveStartKey: { kind: MODEL_KIND, pk: cursor, sk: REGISTRY_KEYS.policy } } : {}),
-    }),
-  );
-  const models = (page.Items ?? []).map((item) => ({
-    modelId: item.pk as string,
-    policy: item.policy,
-    registeredAt: item.registeredAt as string,
-    updatedAt: item.updatedAt as string,
-    ...(typeof item.arrivalPrefix === 'string' ? { arrivalPrefix: item.arrivalPrefix } : {}),
-  }));
-  return { models, next: page.LastEvaluatedKey ? (page.LastEvaluatedKey.pk as string) : null };
 }
 
 /** A stored model with its policy parsed; a `PolicyError` naming the model if the policy no longer parses. */

@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parsePolicy } from '#domain/policy.ts';
 import { projectPath } from '#lib/project.ts';
-import { listModelIds, listModels, putPolicy } from '#stores/policies.ts';
+import { listModels, putPolicy } from '#stores/policies.ts';
+import { listModelIds } from '#stores/registered.ts';
 import { useLocalStack } from '../../support/stack.ts';
 
 const example = JSON.parse(readFileSync(projectPath('examples/churn-policy.json'), 'utf8'));
