@@ -54,6 +54,8 @@ export async function sweepPage(
     ctx,
     page.models.map((model) => model.modelId),
   );
+  // Its failure is thrown where it is awaited below, not reported as unhandled while this thread yields.
+  championsRead.catch(() => undefined);
   await setImmediate();
   // A policy that no longer parses (stored by another version) fails its own model's check, not the page.
   const models = page.models.map((stored) => {
