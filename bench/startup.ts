@@ -1,6 +1,7 @@
 // Startup bench: each Lambda bundle's size (what a cold start loads, and the chunks loaded on first use) and
 // its cold import time without the AWS SDK, built exactly as synthesis builds them; and the CLI's start-up
-// (`kaizen --version` against a bare `node -e 0`, `kaizen status` on a local home with 10 models).
+// (`kaizen --version` against a bare `node -e 0`, `kaizen status` on a local home with 10 models, cold and through a
+// running `kaizen serve`).
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
