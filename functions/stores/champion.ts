@@ -2,7 +2,7 @@ import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/l
 import { ConflictError } from '#contracts/errors.ts';
 import type { Champion } from '#domain/run.ts';
 import type { KaizenContext } from '#runtime/context.ts';
-import { batchGetRegistry, isConditionFailure, queryItems } from './dynamo.ts';
+import { batchGetRegistry, isConditionFailure, queryItems, writtenUnlessCondition } from './dynamo.ts';
 import { REGISTRY_KEYS } from './keys.ts';
 
 /** One move of an alias: which version served from when, and why. */
@@ -224,8 +224,8 @@ export async function setBaseline(
   version: number,
   baseline: Record<string, number>,
 ): Promise<boolean> {
-  try {
-    await ctx.ddb.send(
+  return writtenUnlessCondition(
+    ctx.ddb.send(
       new UpdateCommand({
         TableName: ctx.config.registryTable,
         Key: { pk: modelId, sk: CHAMPION },
@@ -233,10 +233,6 @@ export async function setBaseline(
         ConditionExpression: 'version = :version',
         ExpressionAttributeValues: { ':baseline': baseline, ':version': version },
       }),
-    );
-    return true;
-  } catch (error) {
-    if (isConditionFailure(error)) return false;
-    throw error;
-  }
+    ),
+  );
 }

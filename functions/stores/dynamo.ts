@@ -29,6 +29,20 @@ export function isConditionFailure(error: unknown): boolean {
   );
 }
 
+/**
+ * Awaits a conditional write: true when it was written, false when its condition failed (a lost race, or a write
+ * already done); any other error is thrown.
+ */
+export async function writtenUnlessCondition(write: Promise<unknown>): Promise<boolean> {
+  try {
+    await write;
+    return true;
+  } catch (error) {
+    if (isConditionFailure(error)) return false;
+    throw error;
+  }
+}
+
 /** Waits before retry `attempt` of unprocessed batch items (exponential, from 20 ms). */
 export function backoff(attempt: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, 2 ** attempt * 10));

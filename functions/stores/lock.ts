@@ -1,6 +1,6 @@
 import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { KaizenContext } from '#runtime/context.ts';
-import { batchGetRegistry, isConditionFailure } from './dynamo.ts';
+import { batchGetRegistry, isConditionFailure, writtenUnlessCondition } from './dynamo.ts';
 import { REGISTRY_KEYS } from './keys.ts';
 
 /**
@@ -83,8 +83,8 @@ export async function getLocks(
 
 /** Releases the model's lock if `owner` still holds it. */
 export async function releaseLock(ctx: KaizenContext, modelId: string, owner: string): Promise<boolean> {
-  try {
-    await ctx.ddb.send(
+  return writtenUnlessCondition(
+    ctx.ddb.send(
       new DeleteCommand({
         TableName: ctx.config.registryTable,
         Key: { pk: modelId, sk: REGISTRY_KEYS.lock },
@@ -92,10 +92,6 @@ export async function releaseLock(ctx: KaizenContext, modelId: string, owner: st
         ExpressionAttributeNames: { '#owner': 'owner' },
         ExpressionAttributeValues: { ':owner': owner },
       }),
-    );
-    return true;
-  } catch (error) {
-    if (isConditionFailure(error)) return false;
-    throw error;
-  }
+    ),
+  );
 }

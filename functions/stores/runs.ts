@@ -1,7 +1,7 @@
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { RunRecord } from '#domain/record.ts';
 import type { KaizenContext } from '#runtime/context.ts';
-import { batchGetRegistry, isConditionFailure, queryItems } from './dynamo.ts';
+import { batchGetRegistry, queryItems, writtenUnlessCondition } from './dynamo.ts';
 import { REGISTRY_KEYS } from './keys.ts';
 
 /** What the fleet's status reads of a model's newest run (see {@link getLatestRuns}). */
@@ -48,8 +48,8 @@ async function putLatestRun(ctx: KaizenContext, record: RunRecord): Promise<void
   const run: LatestRun = { executionName, startedAt, finishedAt, asOf, outcome, summary, championAfter };
   if (decision) run.decision = decision;
   if (error) run.error = error;
-  try {
-    await ctx.ddb.send(
+  await writtenUnlessCondition(
+    ctx.ddb.send(
       new PutCommand({
         TableName: ctx.config.registryTable,
         Item: { pk: record.modelId, sk: REGISTRY_KEYS.latestRun, order: runOrder(record), run },
@@ -57,10 +57,8 @@ async function putLatestRun(ctx: KaizenContext, record: RunRecord): Promise<void
         ExpressionAttributeNames: { '#order': 'order' },
         ExpressionAttributeValues: { ':order': runOrder(record) },
       }),
-    );
-  } catch (failure) {
-    if (!isConditionFailure(failure)) throw failure;
-  }
+    ),
+  );
 }
 
 /**
@@ -68,17 +66,15 @@ async function putLatestRun(ctx: KaizenContext, record: RunRecord): Promise<void
  * without reading its records. Left alone if a run was recorded meanwhile.
  */
 export async function markNoRunYet(ctx: KaizenContext, modelId: string): Promise<void> {
-  try {
-    await ctx.ddb.send(
+  await writtenUnlessCondition(
+    ctx.ddb.send(
       new PutCommand({
         TableName: ctx.config.registryTable,
         Item: { pk: modelId, sk: REGISTRY_KEYS.latestRun },
         ConditionExpression: 'attribute_not_exists(pk)',
       }),
-    );
-  } catch (failure) {
-    if (!isConditionFailure(failure)) throw failure;
-  }
+    ),
+  );
 }
 
 /**
